@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/spf13/cobra"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+func newInvokeCmd() *cobra.Command {
+	var (
+		server, input, data, memory, timeout string
+		version                              int
+		verbose                              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "invoke NAME",
+		Short: "Run a task of module NAME synchronously and print its output",
+		Long: `Run a task of module NAME synchronously and print its output.
+
+The input comes from --input FILE (- for stdin) or --data STRING; without
+either the task gets empty input. A failed task prints the error code, the
+message and the task's logs to stderr and exits with status 2.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := newClient(server)
+			if err != nil {
+				return err
+			}
+			var in []byte
+			switch {
+			case input != "" && data != "":
+				return fmt.Errorf("use --input or --data, not both")
+			case input != "":
+				if in, err = readInput(input, cmd.InOrStdin()); err != nil {
+					return err
+				}
+			default:
+				in = []byte(data)
+			}
+			q := url.Values{}
+			if memory != "" {
+				q.Set("memory", memory)
+			}
+			if timeout != "" {
+				q.Set("timeout", timeout)
+			}
+			if version > 0 {
+				q.Set("version", strconv.Itoa(version))
+			}
+			resp, out, err := c.do(http.MethodPost, "/v1/modules/"+url.PathEscape(args[0])+"/invoke", q,
+				"application/octet-stream", bytes.NewReader(in))
+			if err != nil {
+				return err
+			}
+			if verbose {
+				for _, h := range []string{"X-Nexus-Task-Id", "X-Nexus-Module-Version", "X-Nexus-Duration-Ms", "X-Nexus-Fuel-Used", "X-Nexus-Cache"} {
+					if v := resp.Header.Get(h); v != "" {
+						fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", h, v)
+					}
+				}
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	addServerFlag(cmd, &server)
+	f := cmd.Flags()
+	f.StringVarP(&input, "input", "i", "", "read input from FILE, or - for stdin")
+	f.StringVarP(&data, "data", "d", "", "use STRING as input")
+	f.StringVar(&memory, "memory", "", "memory quota, e.g. 64MiB")
+	f.StringVar(&timeout, "timeout", "", "deadline, e.g. 5s")
+	f.IntVar(&version, "version", 0, "module version (default: latest)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "print the task id, duration and other response headers to stderr")
+	return cmd
+}

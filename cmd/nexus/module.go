@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// addServerFlag adds --server (env NEXUS_SERVER) to cmd.
+func addServerFlag(cmd *cobra.Command, server *string) {
+	cmd.PersistentFlags().StringVar(server, "server", envOr("NEXUS_SERVER", "http://127.0.0.1:8080"),
+		"server URL (env NEXUS_SERVER)")
+}
+
+func newModuleCmd() *cobra.Command {
+	var server string
+	var asJSON bool
+	cmd := &cobra.Command{Use: "module", Short: "Upload, list, show and delete modules"}
+	addServerFlag(cmd, &server)
+	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
+
+	push := &cobra.Command{
+		Use:   "push NAME FILE",
+		Short: "Upload a Wasm module (FILE or - for stdin) as the next version of NAME",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := newClient(server)
+			if err != nil {
+				return err
+			}
+			wasm, err := readInput(args[1], cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			resp, data, err := c.do(http.MethodPost, "/v1/modules/"+url.PathEscape(args[0]), nil, "application/wasm", bytesReader(wasm))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printRaw(cmd.OutOrStdout(), data)
+			}
+			var v moduleVersion
+			if err := json.Unmarshal(data, &v); err != nil {
+				return err
+			}
+			what := "stored"
+			if resp.StatusCode == http.StatusOK {
+				what = "unchanged"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s version %d (%s, %s, %d bytes)\n", what, v.Name, v.Version, v.Profile, v.Digest, v.Size)
+			return nil
+		},
+	}
+
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List modules with their latest version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := newClient(server)
+			if err != nil {
+				return err
+			}
+			var list struct {
+				Modules []struct {
+					Name     string        `json:"name"`
+					Latest   moduleVersion `json:"latest"`
+					Versions int           `json:"versions"`
+				} `json:"modules"`
+			}
+			if asJSON {
+				return getRaw(c, cmd.OutOrStdout(), "/v1/modules")
+			}
+			if err := c.getJSON("/v1/modules", &list); err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tVERSION\tPROFILE\tSIZE\tDIGEST\tCREATED")
+			for _, m := range list.Modules {
+				fmt.Fprintf(w, "%s\t%d\t%s\t%d\t%s\t%s\n", m.Name, m.Latest.Version, m.Latest.Profile,
+					m.Latest.Size, shortDigest(m.Latest.Digest), m.Latest.CreatedAt.Local().Format(time.DateTime))
+			}
+			return w.Flush()
+		},
+	}
+
+	get := &cobra.Command{
+		Use:   "get NAME",
+		Short: "Show every version of a module",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := newClient(server)
+			if err != nil {
+				return err
+			}
+			path := "/v1/modules/" + url.PathEscape(args[0])
+			if asJSON {
+				return getRaw(c, cmd.OutOrStdout(), path)
+			}
+			var m struct {
+				Versions []moduleVersion `json:"versions"`
+			}
+			if err := c.getJSON(path, &m); err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "VERSION\tPROFILE\tSIZE\tDIGEST\tCREATED")
+			for _, v := range m.Versions {
+				fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\n", v.Version, v.Profile, v.Size, v.Digest, v.CreatedAt.Local().Format(time.DateTime))
+			}
+			return w.Flush()
+		},
+	}
+
+	rm := &cobra.Command{
+		Use:   "rm NAME",
+		Short: "Delete a module and all its versions",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := newClient(server)
+			if err != nil {
+				return err
+			}
+			if _, _, err := c.do(http.MethodDelete, "/v1/modules/"+url.PathEscape(args[0]), nil, "", nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(push, ls, get, rm)
+	return cmd
+}
+
+func shortDigest(d string) string {
+	if len(d) > len("sha256:")+12 {
+		return d[:len("sha256:")+12]
+	}
+	return d
+}
+
+func getRaw(c *client, w io.Writer, path string) error {
+	_, data, err := c.do(http.MethodGet, path, nil, "", nil)
+	if err != nil {
+		return err
+	}
+	return printRaw(w, data)
+}
+
+func printRaw(w io.Writer, data []byte) error {
+	_, err := w.Write(data)
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		fmt.Fprintln(w)
+	}
+	return err
+}
+

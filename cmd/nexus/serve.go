@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/internal/store"
+	"github.com/nexustask/nexus/modules"
+	"github.com/nexustask/nexus/server"
+	"github.com/spf13/cobra"
+)
+
+// serveOptions are the flags of nexus serve.
+type serveOptions struct {
+	addr            string
+	dataDir         string
+	logFormat       string
+	logLevel        string
+	maxModuleBytes  int64
+	maxInputBytes   int64
+	shutdownTimeout time.Duration
+	noCache         bool
+}
+
+func newServeCmd() *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the NexusTask server",
+		Long: `Run the NexusTask server: the HTTP API on --addr, state in a bbolt database
+and compiled code in a cache, both under --data-dir.
+
+SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
+(up to --shutdown-timeout), then closes the database.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", envOr("NEXUS_ADDR", "127.0.0.1:8080"), "listen address (env NEXUS_ADDR)")
+	f.StringVar(&o.dataDir, "data-dir", envOr("NEXUS_DATA_DIR", "./nexus-data"), "data directory (env NEXUS_DATA_DIR)")
+	f.StringVar(&o.logFormat, "log-format", envOr("NEXUS_LOG_FORMAT", "text"), "log format: text or json (env NEXUS_LOG_FORMAT)")
+	f.StringVar(&o.logLevel, "log-level", envOr("NEXUS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env NEXUS_LOG_LEVEL)")
+	f.Int64Var(&o.maxModuleBytes, "max-module-bytes", modules.DefaultMaxBytes, "largest module accepted for upload")
+	f.Int64Var(&o.maxInputBytes, "max-input-bytes", server.DefaultMaxInputBytes, "largest invoke input accepted")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
+	f.BoolVar(&o.noCache, "no-compile-cache", false, "do not keep compiled code on disk")
+	return cmd
+}
+
+func newLogger(format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+}
+
+func serve(ctx context.Context, o serveOptions) error {
+	log, err := newLogger(o.logFormat, o.logLevel)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(o.dataDir, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Error("closing database", "err", err)
+		}
+		log.Info("database closed")
+	}()
+	hcfg := host.DefaultConfig()
+	if !o.noCache {
+		hcfg.CacheDir = filepath.Join(o.dataDir, "compiled")
+	}
+	rt, err := host.New(ctx, hcfg)
+	if err != nil {
+		return err
+	}
+	defer rt.Close(context.Background())
+	reg := modules.New(db, rt, modules.Config{MaxBytes: o.maxModuleBytes})
+	srv := server.New(reg, rt, metrics.New(reg.Len), server.Config{
+		MaxModuleBytes: o.maxModuleBytes,
+		MaxInputBytes:  o.maxInputBytes,
+		Logger:         log,
+	})
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "data_dir", o.dataDir)
+
+	start := time.Now()
+	if err := reg.Load(ctx); err != nil {
+		hs.Close()
+		return err
+	}
+	srv.SetReady(true)
+	log.Info("ready", "modules", reg.Len(), "load_time", time.Since(start))
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", o.shutdownTimeout)
+	srv.SetReady(false)
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown did not drain in time; closing", "err", err)
+		hs.Close()
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package host
+
+import (
+	"context"
+
+	"github.com/nexustask/nexus/abi"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// MaxCheckpointBytes bounds one checkpoint.
+const MaxCheckpointBytes = 1 << 20
+
+// checkpointSave is nexus_v1.checkpoint_save(ptr, len i32) -> i32. It keeps
+// a copy of [ptr, ptr+len) as the task's checkpoint, replacing the previous
+// one, and returns 0, or ERR_LIMIT if len exceeds MaxCheckpointBytes.
+// Out-of-range memory traps.
+func checkpointSave(ctx context.Context, mod api.Module, stack []uint64) {
+	ptr, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	if n > MaxCheckpointBytes {
+		stack[0] = api.EncodeI32(abi.ErrLimit)
+		return
+	}
+	buf := guestBytes(mod, abi.ImportCheckpointSave, ptr, n)
+	taskFrom(ctx).checkpoint = append([]byte{}, buf...)
+	stack[0] = 0
+}
+
+// checkpointLoad is nexus_v1.checkpoint_load(ptr, cap i32) -> i32. It returns
+// ERR_NOT_FOUND if the task has no checkpoint; otherwise the checkpoint's
+// length, copying it to [ptr, ptr+cap) only if it fits (a result larger than
+// cap means "call again with a buffer this large"). Out-of-range memory traps.
+func checkpointLoad(ctx context.Context, mod api.Module, stack []uint64) {
+	t := taskFrom(ctx)
+	ptr, c := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	if t.checkpoint == nil {
+		stack[0] = api.EncodeI32(abi.ErrNotFound)
+		return
+	}
+	if uint64(len(t.checkpoint)) <= uint64(c) {
+		copy(guestBytes(mod, abi.ImportCheckpointLoad, ptr, uint32(len(t.checkpoint))), t.checkpoint)
+	}
+	stack[0] = api.EncodeI32(int32(len(t.checkpoint)))
+}

@@ -1,0 +1,34 @@
+package modules
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/nexustask/nexus/abi"
+	"github.com/nexustask/nexus/host"
+)
+
+// Version is one stored version of a named module. Values are immutable
+// once stored.
+type Version struct {
+	Name      string        `json:"name"`
+	Version   int           `json:"version"`
+	Digest    string        `json:"digest"` // "sha256:<hex>"
+	Size      int64         `json:"size"`
+	Profile   abi.Profile   `json:"profile"`
+	Exports   []string      `json:"exports"`
+	Imports   []host.Import `json:"imports"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+// Module summarises a name in listings.
+type Module struct {
+	Name     string  `json:"name"`
+	Latest   Version `json:"latest"`
+	Versions int     `json:"versions"`
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// ValidName reports whether name can name a module.
+func ValidName(name string) bool { return nameRE.MatchString(name) }

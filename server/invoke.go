@@ -1,0 +1,70 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/tasks"
+)
+
+// Response headers of an invocation.
+const (
+	HeaderTaskID     = "X-Nexus-Task-Id"
+	HeaderDurationMs = "X-Nexus-Duration-Ms"
+	HeaderModuleVer  = "X-Nexus-Module-Version"
+)
+
+// invoke is POST /v1/modules/{name}/invoke: the body is the input, the
+// response body the output. Failures answer with the error shape, carrying
+// the task id and the task's logs.
+func (s *Server) invoke(c echo.Context) error {
+	id := tasks.NewID()
+	c.Response().Header().Set(HeaderTaskID, id)
+	if err := s.runInvoke(c, id); err != nil {
+		var f *taskFailure
+		if !errors.As(err, &f) {
+			err = &taskFailure{err: err, taskID: id}
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Server) runInvoke(c echo.Context, id string) error {
+	h := c.Response().Header()
+	name := c.Param("name")
+	p, err := parseInvokeParams(c)
+	if err != nil {
+		return err
+	}
+	input, err := readBody(c, s.cfg.MaxInputBytes)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v, mod, err := s.reg.Resolve(ctx, name, p.version)
+	if err != nil {
+		return err
+	}
+	h.Set(HeaderModuleVer, strconv.Itoa(v.Version))
+	res, err := s.rt.Run(ctx, mod, host.Request{Input: input, Limits: p.limits})
+	outcome := "ok"
+	if err != nil {
+		_, outcome = codeOf(err)
+	}
+	if res != nil {
+		h.Set(HeaderDurationMs, strconv.FormatFloat(float64(res.Duration.Microseconds())/1000, 'f', 3, 64))
+		s.metrics.Invocation(name, outcome, res.Duration)
+	}
+	if err != nil {
+		f := &taskFailure{err: err, taskID: id}
+		if res != nil {
+			f.logs = res.Logs
+		}
+		return f
+	}
+	return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
+}

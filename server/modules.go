@@ -1,0 +1,78 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/modules"
+)
+
+// putModule is POST /v1/modules/{name}: the body is raw Wasm. It answers
+// 201 with the new version, or 200 with the existing one for bytes the name
+// already holds.
+func (s *Server) putModule(c echo.Context) error {
+	name := c.Param("name")
+	if !modules.ValidName(name) {
+		return fmt.Errorf("%w: %q must match [a-z0-9][a-z0-9._-]{0,63}", modules.ErrInvalidName, name)
+	}
+	wasm, err := readBody(c, s.cfg.MaxModuleBytes)
+	if err != nil {
+		return err
+	}
+	if len(wasm) == 0 {
+		return fmt.Errorf("%w: empty body; send the module's bytes as application/wasm", modules.ErrInvalid)
+	}
+	v, created, err := s.reg.Put(c.Request().Context(), name, wasm)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		s.log.Info("module stored", "name", v.Name, "version", v.Version, "digest", v.Digest, "size", v.Size, "profile", v.Profile)
+	}
+	return c.JSON(status, v)
+}
+
+// listModules is GET /v1/modules.
+func (s *Server) listModules(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"modules": s.reg.List()})
+}
+
+// getModule is GET /v1/modules/{name}: every version, oldest first.
+func (s *Server) getModule(c echo.Context) error {
+	vs, err := s.reg.Versions(c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"name": c.Param("name"), "versions": vs})
+}
+
+// deleteModule is DELETE /v1/modules/{name}: removes every version.
+func (s *Server) deleteModule(c echo.Context) error {
+	if err := s.reg.Delete(c.Request().Context(), c.Param("name")); err != nil {
+		return err
+	}
+	s.log.Info("module deleted", "name", c.Param("name"))
+	return c.NoContent(http.StatusNoContent)
+}
+
+// readBody reads the request body, failing with errTooLarge past limit bytes.
+func readBody(c echo.Context, limit int64) ([]byte, error) {
+	r := c.Request()
+	if r.ContentLength > limit {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, r.ContentLength, limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)
+	}
+	return body, nil
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/host"
+)
+
+// invokeParams are the query parameters of POST /v1/modules/{name}/invoke.
+type invokeParams struct {
+	version int
+	limits  host.Limits
+}
+
+// parseInvokeParams reads version, memory and timeout from the query.
+//
+//   - version: a positive integer; absent means the latest.
+//   - memory: bytes, optionally with a unit: 64MiB, 512KiB, 1GiB, 64M, 1G.
+//   - timeout: a Go duration (250ms, 5s, 1m) or a bare number of milliseconds.
+func parseInvokeParams(c echo.Context) (invokeParams, error) {
+	var p invokeParams
+	q := c.QueryParams()
+	if v := q.Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, fmt.Errorf("%w: version %q must be a positive integer", errBadRequest, v)
+		}
+		p.version = n
+	}
+	if v := q.Get("memory"); v != "" {
+		n, err := parseBytes(v)
+		if err != nil || n <= 0 {
+			return p, fmt.Errorf("%w: memory %q must be a positive size like 67108864 or 64MiB", errBadRequest, v)
+		}
+		p.limits.MemoryBytes = n
+	}
+	if v := q.Get("timeout"); v != "" {
+		d, err := parseDuration(v)
+		if err != nil || d <= 0 {
+			return p, fmt.Errorf("%w: timeout %q must be a positive duration like 5s or 250ms", errBadRequest, v)
+		}
+		p.limits.Timeout = d
+	}
+	return p, nil
+}
+
+var byteUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9},
+	{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1},
+}
+
+// parseBytes parses a byte count with an optional unit suffix.
+func parseBytes(s string) (int64, error) {
+	mult := int64(1)
+	for _, u := range byteUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("size overflows")
+	}
+	return n * mult, nil
+}
+
+// parseDuration accepts a Go duration or a bare count of milliseconds.
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(n) * time.Millisecond, nil
+	}
+	return time.ParseDuration(s)
+}

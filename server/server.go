@@ -1,0 +1,97 @@
+// Package server is NexusTask's HTTP API v1 on Echo. It is the only package
+// that imports Echo. Every handler reports failures through the one error
+// table in errors.go, so each error has one status and one code.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/modules"
+)
+
+// DefaultMaxInputBytes caps the body of an invoke request.
+const DefaultMaxInputBytes = 16 << 20
+
+// Config configures a Server.
+type Config struct {
+	// MaxModuleBytes caps upload bodies; 0 means modules.DefaultMaxBytes.
+	MaxModuleBytes int64
+	// MaxInputBytes caps invoke bodies; 0 means DefaultMaxInputBytes.
+	MaxInputBytes int64
+	// Logger receives one structured line per request; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server serves the HTTP API. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	e       *echo.Echo
+	reg     *modules.Registry
+	rt      *host.Runtime
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	ready   atomic.Bool
+}
+
+// New returns a Server over the registry and runtime. It is not ready
+// (GET /readyz answers 503) until SetReady(true).
+func New(reg *modules.Registry, rt *host.Runtime, m *metrics.Metrics, cfg Config) *Server {
+	if cfg.MaxModuleBytes <= 0 {
+		cfg.MaxModuleBytes = modules.DefaultMaxBytes
+	}
+	if cfg.MaxInputBytes <= 0 {
+		cfg.MaxInputBytes = DefaultMaxInputBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, reg: reg, rt: rt, metrics: m, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.logRequests)
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(m.Handler()))
+	v1 := e.Group("/v1", s.requireReady)
+	v1.GET("/modules", s.listModules)
+	v1.POST("/modules/:name", s.putModule)
+	v1.GET("/modules/:name", s.getModule)
+	v1.DELETE("/modules/:name", s.deleteModule)
+	v1.POST("/modules/:name/invoke", s.invoke)
+	s.e = e
+	return s
+}
+
+// Handler returns the http.Handler serving the API.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// SetReady sets what GET /readyz reports.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// requireReady answers 503 unavailable until the registry is loaded, so no
+// request sees a half-loaded state.
+func (s *Server) requireReady(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !s.ready.Load() {
+			return errUnavailable
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if !s.ready.Load() {
+		return errUnavailable
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
