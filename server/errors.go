@@ -12,11 +12,11 @@ import (
 
 // Errors raised by the server itself.
 var (
-	errBadRequest   = errors.New("server: invalid request")
-	errTooLarge     = errors.New("server: request body too large")
-	errUnavailable  = errors.New("server: not ready")
-	errNoRoute      = errors.New("server: no such endpoint")
-	errNoMethod     = errors.New("server: method not allowed")
+	errBadRequest  = errors.New("server: invalid request")
+	errTooLarge    = errors.New("server: request body too large")
+	errUnavailable = errors.New("server: not ready")
+	errNoRoute     = errors.New("server: no such endpoint")
+	errNoMethod    = errors.New("server: method not allowed")
 )
 
 // errorCode is one row of the error table.

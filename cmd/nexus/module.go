@@ -160,4 +160,3 @@ func printRaw(w io.Writer, data []byte) error {
 	}
 	return err
 }
-
