@@ -50,7 +50,9 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 		return err
 	}
 	h.Set(HeaderModuleVer, strconv.Itoa(v.Version))
+	s.metrics.InFlight(1)
 	res, err := s.rt.Run(ctx, mod, host.Request{Input: input, Limits: p.limits})
+	s.metrics.InFlight(-1)
 	outcome := "ok"
 	if err != nil {
 		_, outcome = codeOf(err)

@@ -58,12 +58,14 @@ func New(reg *modules.Registry, rt *host.Runtime, m *metrics.Metrics, cfg Config
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(m.Handler()))
-	v1 := e.Group("/v1", s.requireReady)
-	v1.GET("/modules", s.listModules)
-	v1.POST("/modules/:name", s.putModule)
-	v1.GET("/modules/:name", s.getModule)
-	v1.DELETE("/modules/:name", s.deleteModule)
-	v1.POST("/modules/:name/invoke", s.invoke)
+	// Route-level rather than group middleware: Echo answers every method
+	// of a group with middleware, which would turn 405s into 404s.
+	ready := s.requireReady
+	e.GET("/v1/modules", s.listModules, ready)
+	e.POST("/v1/modules/:name", s.putModule, ready)
+	e.GET("/v1/modules/:name", s.getModule, ready)
+	e.DELETE("/v1/modules/:name", s.deleteModule, ready)
+	e.POST("/v1/modules/:name/invoke", s.invoke, ready)
 	s.e = e
 	return s
 }

@@ -17,6 +17,7 @@ type Metrics struct {
 	reg         *prometheus.Registry
 	invocations *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
+	inFlight    prometheus.Gauge
 }
 
 // New returns a registry with the Go runtime and process collectors, the
@@ -33,12 +34,17 @@ func New(modules func() int) *Metrics {
 			Help:    "Time spent running a task in the sandbox, by module.",
 			Buckets: prometheus.ExponentialBuckets(50e-6, 2.5, 14), // 50µs … ~7.5 min
 		}, []string{"module"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "nexus_invocations_in_flight",
+			Help: "Invocations running in the sandbox now.",
+		}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.invocations,
 		m.duration,
+		m.inFlight,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "nexus_modules",
 			Help: "Module names in the registry.",
@@ -52,6 +58,10 @@ func (m *Metrics) Invocation(module, outcome string, d time.Duration) {
 	m.invocations.WithLabelValues(module, outcome).Inc()
 	m.duration.WithLabelValues(module).Observe(d.Seconds())
 }
+
+// InFlight adds delta (1 when a task starts, -1 when it ends) to the
+// number of running invocations.
+func (m *Metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
 
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
