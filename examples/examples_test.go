@@ -26,7 +26,7 @@ func run(t *testing.T, path string, input []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := rt.Compile(ctx, wasm)
+	m, err := rt.Compile(ctx, wasm, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -24,6 +25,10 @@ type Config struct {
 	// Max caps what a request may ask for; zero fields mean no cap beyond
 	// the Defaults' own meaning.
 	Max Limits
+	// SliceFuel is the fuel run between two slice boundaries; 0 means
+	// DefaultSliceFuel. Smaller slices check deadlines and preempt sooner
+	// and cost more host calls.
+	SliceFuel int64
 }
 
 // DefaultConfig returns a Config with the documented defaults.
@@ -35,14 +40,23 @@ func DefaultConfig() Config {
 			Timeout:     15 * time.Minute,
 			OutputBytes: 256 << 20,
 			LogBytes:    1 << 20,
+			Fuel:        1_000_000_000_000,
 		},
+		SliceFuel: DefaultSliceFuel,
 	}
 }
 
 // Validate reports whether c is usable.
 func (c Config) Validate() error {
-	if c.Defaults.MemoryBytes < 0 || c.Defaults.OutputBytes < 0 || c.Defaults.LogBytes < 0 || c.Defaults.Timeout < 0 {
+	if c.Defaults.MemoryBytes < 0 || c.Defaults.OutputBytes < 0 || c.Defaults.LogBytes < 0 ||
+		c.Defaults.Timeout < 0 || c.Defaults.Fuel < 0 {
 		return errors.New("host: default limits must not be negative")
+	}
+	if c.SliceFuel < 0 {
+		return errors.New("host: SliceFuel must not be negative")
+	}
+	if err := c.Defaults.withDefaults(DefaultLimits()).check(c.Max); err != nil {
+		return fmt.Errorf("host: default limits above the maximum: %w", err)
 	}
 	return nil
 }
@@ -58,6 +72,8 @@ type Limits struct {
 	OutputBytes int64
 	// LogBytes caps the captured stderr and log lines; later lines are dropped.
 	LogBytes int64
+	// Fuel is the task's fuel budget: about one unit per Wasm instruction.
+	Fuel int64
 }
 
 // DefaultLimits returns the documented default limits.
@@ -67,6 +83,7 @@ func DefaultLimits() Limits {
 		Timeout:     DefaultTimeout,
 		OutputBytes: DefaultOutputBytes,
 		LogBytes:    DefaultLogBytes,
+		Fuel:        DefaultFuel,
 	}
 }
 
@@ -84,6 +101,9 @@ func (l Limits) withDefaults(d Limits) Limits {
 	if l.LogBytes == 0 {
 		l.LogBytes = d.LogBytes
 	}
+	if l.Fuel == 0 {
+		l.Fuel = d.Fuel
+	}
 	return l
 }
 
@@ -95,7 +115,7 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	return "host: requested " + e.Name + " exceeds the server maximum"
+	return fmt.Sprintf("host: requested %s %d exceeds the server maximum %d", e.Name, e.Requested, e.Max)
 }
 
 // check returns a *LimitError if l asks for more than max allows.
@@ -109,6 +129,8 @@ func (l Limits) check(max Limits) error {
 		return &LimitError{"output", l.OutputBytes, max.OutputBytes}
 	case max.LogBytes > 0 && l.LogBytes > max.LogBytes:
 		return &LimitError{"log", l.LogBytes, max.LogBytes}
+	case max.Fuel > 0 && l.Fuel > max.Fuel:
+		return &LimitError{"fuel", l.Fuel, max.Fuel}
 	}
 	return nil
 }

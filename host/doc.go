@@ -1,6 +1,15 @@
 // Package host is the NexusTask sandbox: it compiles guest modules with
-// wazero and runs each task in a fresh instance under a memory quota, an
-// output cap, a bounded log and a deadline.
+// wazero and runs each task in a fresh instance under a fuel budget, a
+// memory quota, an output cap, a bounded log and a deadline.
+//
+// Modules run as rewritten by package fuel: they count their own fuel and
+// call the host at slice boundaries (every SliceFuel units, at a function
+// entry or loop header). There the host accounts the fuel, stops the task
+// with a *FuelError once the budget is gone, stops it when its deadline
+// passes or it is canceled, and calls the task's Yielder, which may block
+// to preempt it. Fuel used is deterministic: the same module and input use
+// the same fuel on every run, and a budget of exactly the fuel a run needs
+// is enough. The rewriting also bounds call depth (ErrCallDepth).
 //
 // A Runtime is safe for concurrent use. Modules returned by Compile are
 // shared by every task of that module; each Run instantiates its own copy

@@ -23,7 +23,8 @@ type nexusFunc struct {
 }
 
 // nexusFuncs lists the nexus_v1 imports this host implements; the
-// implementations live in one file per area (io.go, log.go, checkpoint.go).
+// implementations live in one file per area (io.go, log.go, checkpoint.go,
+// metering.go).
 var nexusFuncs = []nexusFunc{
 	{abi.ImportInputLen, inputLen, nil, []api.ValueType{i32}},
 	{abi.ImportInputRead, inputRead, []api.ValueType{i32, i32}, []api.ValueType{i32}},
@@ -33,6 +34,7 @@ var nexusFuncs = []nexusFunc{
 	{abi.ImportProgress, progress, []api.ValueType{i64, i64}, nil},
 	{abi.ImportCheckpointSave, checkpointSave, []api.ValueType{i32, i32}, []api.ValueType{i32}},
 	{abi.ImportCheckpointLoad, checkpointLoad, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+	{abi.ImportFuelRemaining, fuelRemaining, nil, []api.ValueType{i64}},
 }
 
 // nexusProvided is the set of nexus_v1 names in nexusFuncs.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/abi"
+	"github.com/nexustask/nexus/host/fuel"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -21,6 +22,8 @@ type Request struct {
 	Input []byte
 	// Limits bound the task; zero fields take the runtime's defaults.
 	Limits Limits
+	// Yielder, if set, is called at every fuel-slice boundary.
+	Yielder Yielder
 }
 
 // Result is what a task produced. Run returns it on failure too, with the
@@ -29,6 +32,9 @@ type Result struct {
 	Output   []byte
 	Logs     []byte
 	Duration time.Duration
+	// FuelUsed is the fuel the task used. It is deterministic: the same
+	// module and input use the same fuel on every run.
+	FuelUsed int64
 	// Progress is the last (done, total) the guest reported, if any.
 	Progress [2]int64
 	// Checkpoint is the last state the guest saved, if any.
@@ -45,6 +51,7 @@ type task struct {
 	progress   [2]int64
 	checkpoint []byte
 	mem        quota
+	meter      meter
 }
 
 type taskKey struct{}
@@ -56,8 +63,8 @@ func taskFrom(ctx context.Context) *task {
 
 // Run runs one task of m in a fresh instance and closes the instance before
 // returning. The error is nil on success; otherwise it is an *ExitError,
-// *TrapError, *TaskError, *LimitError or wraps ErrTimeout, ErrCanceled,
-// ErrMemoryLimit, ErrOutputLimit or ErrClosed.
+// *TrapError, *TaskError, *FuelError, *LimitError or wraps ErrTimeout,
+// ErrCanceled, ErrMemoryLimit, ErrOutputLimit, ErrCallDepth or ErrClosed.
 func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, error) {
 	lim := req.Limits.withDefaults(r.cfg.Defaults)
 	if err := lim.check(r.cfg.Max); err != nil {
@@ -74,6 +81,7 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	}
 
 	t := &task{input: req.Input}
+	t.meter = meter{budget: lim.Fuel, slice: r.cfg.SliceFuel, yielder: req.Yielder}
 	t.mem.limit = uint64(lim.MemoryBytes)
 	t.logs.limit = lim.LogBytes
 	t.out.limit = lim.OutputBytes
@@ -92,34 +100,46 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 		Output:     t.out.Bytes(),
 		Logs:       t.logs.Bytes(),
 		Duration:   time.Since(start),
+		FuelUsed:   t.meter.used,
 		Progress:   t.progress,
 		Checkpoint: t.checkpoint,
+	}
+	if err == nil && t.meter.used > t.meter.budget {
+		// The run ended between two checks with the budget overdrawn.
+		err = &FuelError{Used: t.meter.used, Budget: t.meter.budget}
 	}
 	return res, t.classify(ctx, err)
 }
 
 func (r *Runtime) instantiateAndRun(ctx context.Context, m *Module, t *task) error {
-	cfg := wazero.NewModuleConfig().WithName("").WithStderr(&t.logs)
+	cfg := wazero.NewModuleConfig().WithName("").WithStderr(&t.logs).WithStartFunctions()
 	if m.profile == abi.ProfileWASICommand {
 		cfg = cfg.WithStdin(bytes.NewReader(t.input)).WithStdout(&t.out)
-		mod, err := r.rt.InstantiateModule(ctx, m.compiled, cfg)
-		if mod != nil {
-			mod.Close(ctx)
-		}
-		return err
 	}
-	mod, err := r.rt.InstantiateModule(ctx, m.compiled, cfg.WithStartFunctions())
+	mod, err := r.rt.InstantiateModule(ctx, m.compiled, cfg)
 	if err != nil {
 		return err
 	}
 	defer mod.Close(ctx)
+	t.meter.global = mod.ExportedGlobal(fuel.ExportFuelGlobal)
+	// Instrumented code keeps the fuel in a local and stores it to the
+	// global before every call and return, so after the run the global is
+	// current as of the guest's last call. A run stopped inside a slice
+	// boundary (budget, deadline, cancellation) has the exact figure in
+	// meter.used instead; the larger of the two is the best known.
+	defer func() {
+		t.meter.used = max(t.meter.used, t.meter.usedWith(int64(t.meter.global.Get())))
+	}()
+	if m.profile == abi.ProfileWASICommand {
+		_, err = mod.ExportedFunction(abi.ExportStart).Call(ctx)
+		return err
+	}
 	if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
 		if _, err := init.Call(ctx); err != nil {
 			return err
 		}
 	}
-	run := mod.ExportedFunction(abi.ExportRun)
-	res, err := run.Call(ctx)
+	res, err := mod.ExportedFunction(abi.ExportRun).Call(ctx)
 	if err != nil {
 		return err
 	}
@@ -157,6 +177,13 @@ func (t *task) classify(ctx context.Context, err error) error {
 	var te *TaskError
 	if errors.As(err, &te) {
 		return te
+	}
+	var fe *FuelError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	if errors.Is(err, ErrCallDepth) {
+		return fmt.Errorf("%w: more than %d nested calls", ErrCallDepth, fuel.DefaultMaxCallDepth)
 	}
 	var tr *TrapError
 	if errors.As(err, &tr) {

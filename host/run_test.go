@@ -32,7 +32,7 @@ func compileFile(t testing.TB, rt *host.Runtime, path string) *host.Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := rt.Compile(context.Background(), wasm)
+	m, err := rt.Compile(context.Background(), wasm, nil)
 	if err != nil {
 		t.Fatalf("compile %s: %v", path, err)
 	}
@@ -153,7 +153,7 @@ func TestCompileRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := rt.Compile(context.Background(), tt.wasm)
+			_, err := rt.Compile(context.Background(), tt.wasm, nil)
 			if !errors.Is(err, host.ErrInvalidModule) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want invalid module mentioning %q", err, tt.want)
 			}
@@ -164,6 +164,10 @@ func TestCompileRejects(t *testing.T) {
 func TestLimitsAboveMaximum(t *testing.T) {
 	cfg := host.DefaultConfig()
 	cfg.Max.Timeout = time.Second
+	if _, err := host.New(context.Background(), cfg); err == nil {
+		t.Fatal("default timeout above the maximum was accepted")
+	}
+	cfg.Defaults.Timeout = time.Second
 	rt := newRuntime(t, cfg)
 	m := compileFile(t, rt, "../examples/wat/echo.wasm")
 	_, err := rt.Run(context.Background(), m, host.Request{Limits: host.Limits{Timeout: time.Minute}})

@@ -9,31 +9,42 @@ import (
 	"sync"
 
 	"github.com/nexustask/nexus/abi"
+	"github.com/nexustask/nexus/host/fuel"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
+
+// features are the core features guests may use: WebAssembly 2.0, which is
+// what the fuel instrumenter understands. Threads, tail calls and exception
+// handling stay off.
+const features = api.CoreFeaturesV2
 
 // Runtime compiles and runs guest modules. It is safe for concurrent use.
 type Runtime struct {
 	cfg   Config
 	rt    wazero.Runtime
 	cache wazero.CompilationCache
+	// validator compiles original modules with the interpreter, which
+	// validates them fully at a fraction of the compiler's cost.
+	validator wazero.Runtime
 
 	closeOnce sync.Once
 }
 
-// New returns a Runtime with the host modules (WASI and nexus_v1)
-// instantiated once and shared by every task.
+// New returns a Runtime with the host modules (WASI, nexus_v1 and the fuel
+// imports) instantiated once and shared by every task.
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg.Defaults = cfg.Defaults.withDefaults(DefaultLimits())
-	rc := wazero.NewRuntimeConfig().
-		WithCoreFeatures(api.CoreFeaturesV2).
-		// Deadlines and cancellation interrupt guests through the context.
-		WithCloseOnContextDone(true)
+	if cfg.SliceFuel == 0 {
+		cfg.SliceFuel = DefaultSliceFuel
+	}
+	// Deadlines and cancellation are enforced at fuel-slice boundaries, so
+	// WithCloseOnContextDone (and its per-call cost) is not used.
+	rc := wazero.NewRuntimeConfig().WithCoreFeatures(features)
 	r := &Runtime{cfg: cfg}
 	if cfg.CacheDir != "" {
 		if err := os.MkdirAll(cfg.CacheDir, 0o755); err != nil {
@@ -47,13 +58,16 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		rc = rc.WithCompilationCache(c)
 	}
 	r.rt = wazero.NewRuntimeWithConfig(ctx, rc)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
-		r.rt.Close(ctx)
-		return nil, fmt.Errorf("host: instantiate WASI: %w", err)
-	}
-	if err := instantiateNexus(ctx, r.rt); err != nil {
-		r.rt.Close(ctx)
-		return nil, fmt.Errorf("host: instantiate %s: %w", abi.ModuleNexus, err)
+	r.validator = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(features))
+	for name, inst := range map[string]func(context.Context, wazero.Runtime) error{
+		abi.ModuleWASI:    func(ctx context.Context, rt wazero.Runtime) error { _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); return err },
+		abi.ModuleNexus:   instantiateNexus,
+		fuel.ImportModule: instantiateMetering,
+	} {
+		if err := inst(ctx, r.rt); err != nil {
+			r.Close(ctx)
+			return nil, fmt.Errorf("host: instantiate %s: %w", name, err)
+		}
 	}
 	return r, nil
 }
@@ -63,7 +77,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 func (r *Runtime) Close(ctx context.Context) error {
 	var err error
 	r.closeOnce.Do(func() {
-		err = r.rt.Close(ctx)
+		err = errors.Join(r.rt.Close(ctx), r.validator.Close(ctx))
 		if r.cache != nil {
 			err = errors.Join(err, r.cache.Close(ctx))
 		}
@@ -106,53 +120,93 @@ func (m *Module) Close(ctx context.Context) error {
 	return m.compiled.Close(ctx)
 }
 
-// Compile validates and compiles wasm. Every refusal wraps ErrInvalidModule
-// and says what is wrong: not Wasm, truncated, an import outside the ABI, a
-// reserved export name, no profile, or a wazero validation error.
-func (r *Runtime) Compile(ctx context.Context, wasm []byte) (*Module, error) {
-	sh, err := inspect(wasm)
+// ArtifactKey names the instrumented artifact of the module with digest:
+// the digest plus the instrumenter and cost-table versions, so a new cost
+// table re-instruments stored modules on their next load.
+func ArtifactKey(digest string) string {
+	return fmt.Sprintf("%s+fuel%d.costs%d", digest, fuel.Version, fuel.CostTableVersion)
+}
+
+// Prepare validates wasm and returns its fuel-instrumented artifact, which
+// is what Compile runs. Every refusal wraps ErrInvalidModule and says what
+// is wrong: not Wasm, truncated, an import outside the ABI, a reserved
+// export name, no profile, a refused feature, or a validation error.
+func (r *Runtime) Prepare(ctx context.Context, wasm []byte) ([]byte, error) {
+	if _, err := inspectChecked(wasm); err != nil {
+		return nil, err
+	}
+	validated, err := r.validator.CompileModule(ctx, wasm)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
 	}
-	for _, imp := range sh.imports {
-		if err := checkImport(imp); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+	validated.Close(ctx)
+	art, err := fuel.Instrument(wasm, fuel.DefaultConfig())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+	}
+	return art, nil
+}
+
+// Compile compiles the artifact Prepare made of wasm. With a nil artifact it
+// prepares one first. An artifact from a previous Prepare of the same bytes
+// (and the same ArtifactKey) is trusted, so a restart does not validate and
+// instrument again, and the compilation cache spares compiling again.
+func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, error) {
+	sh, err := inspectChecked(wasm)
+	if err != nil {
+		return nil, err
+	}
+	if artifact == nil {
+		if artifact, err = r.Prepare(ctx, wasm); err != nil {
+			return nil, err
 		}
 	}
-	compiled, err := r.rt.CompileModule(ctx, wasm)
+	compiled, err := r.rt.CompileModule(ctx, artifact)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+		return nil, fmt.Errorf("%w: instrumented module: %v", ErrInvalidModule, err)
 	}
 	m := &Module{compiled: compiled, imports: sh.imports, shape: sh}
 	m.exports = append([]string(nil), sh.exports...)
 	sort.Strings(m.exports)
-	err = func() error {
-		for _, e := range m.exports {
-			if err := abi.CheckExport(e); err != nil {
-				return err
-			}
-		}
-		m.profile, err = abi.DetectProfile(m.exports)
-		return err
-	}()
-	if err != nil {
+	if m.profile, err = abi.DetectProfile(m.exports); err != nil {
 		compiled.Close(ctx)
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
 	}
 	return m, nil
 }
 
-// checkImport refuses imports outside the ABI and nexus_v1 functions this
-// host does not provide yet.
-func checkImport(imp Import) error {
-	if err := abi.CheckImport(imp.Module, imp.Name); err != nil {
-		return err
+// inspectChecked reads wasm's shape and applies the ABI's rules on imports,
+// exports and profile.
+func inspectChecked(wasm []byte) (*shape, error) {
+	sh, err := inspect(wasm)
+	if err == nil {
+		err = sh.check()
 	}
-	if imp.Kind != "func" {
-		return fmt.Errorf("import %s.%s is a %s; only functions may be imported", imp.Module, imp.Name, imp.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
 	}
-	if imp.Module == abi.ModuleNexus && !nexusProvided[imp.Name] {
-		return fmt.Errorf("import %s.%s is not provided by this host", imp.Module, imp.Name)
+	return sh, nil
+}
+
+// check refuses imports outside the ABI, nexus_v1 functions this host does
+// not provide, reserved export names and modules with no profile.
+func (s *shape) check() error {
+	for _, imp := range s.imports {
+		if err := abi.CheckImport(imp.Module, imp.Name); err != nil {
+			return err
+		}
+		if imp.Kind != "func" {
+			return fmt.Errorf("import %s.%s is a %s; only functions may be imported", imp.Module, imp.Name, imp.Kind)
+		}
+		if imp.Module == abi.ModuleNexus && !nexusProvided[imp.Name] {
+			return fmt.Errorf("import %s.%s is not provided by this host", imp.Module, imp.Name)
+		}
 	}
-	return nil
+	for _, e := range s.exports {
+		if err := abi.CheckExport(e); err != nil {
+			return err
+		}
+	}
+	_, err := abi.DetectProfile(s.exports)
+	return err
 }

@@ -96,13 +96,21 @@ func (r *Registry) Put(ctx context.Context, name string, wasm []byte) (Version, 
 	if v, ok := r.lookupDigest(name, digest); ok {
 		return v, false, nil
 	}
-	mod, err := r.rt.Compile(ctx, wasm)
-	if err != nil {
-		if errors.Is(err, host.ErrInvalidModule) {
-			return Version{}, false, fmt.Errorf("%w: %v", ErrInvalid, unwrapHost(err))
+	artifact, err := r.rt.Prepare(ctx, wasm)
+	if err == nil {
+		var mod *host.Module
+		if mod, err = r.rt.Compile(ctx, wasm, artifact); err == nil {
+			return r.add(ctx, name, digest, wasm, artifact, mod)
 		}
-		return Version{}, false, err
 	}
+	if errors.Is(err, host.ErrInvalidModule) {
+		return Version{}, false, fmt.Errorf("%w: %v", ErrInvalid, unwrapHost(err))
+	}
+	return Version{}, false, err
+}
+
+// add stores a validated module and its artifact and indexes it.
+func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact []byte, mod *host.Module) (Version, bool, error) {
 	v, created, err := r.store.AddVersion(Version{
 		Name:      name,
 		Digest:    digest,
@@ -112,6 +120,9 @@ func (r *Registry) Put(ctx context.Context, name string, wasm []byte) (Version, 
 		Imports:   mod.Imports(),
 		CreatedAt: r.now().UTC(),
 	}, wasm)
+	if err == nil {
+		err = r.store.PutArtifact(digest, host.ArtifactKey(digest), artifact)
+	}
 	if err != nil {
 		mod.Close(ctx)
 		return Version{}, false, err
@@ -256,7 +267,19 @@ func (r *Registry) module(ctx context.Context, v Version) (*host.Module, error) 
 	if err != nil {
 		return nil, err
 	}
-	if m, err = r.rt.Compile(ctx, wasm); err != nil {
+	// A stored artifact is reused; one made by an older instrumenter or
+	// cost table has another key, so the module is instrumented again.
+	key := host.ArtifactKey(v.Digest)
+	artifact, err := r.store.Artifact(v.Digest, key)
+	if errors.Is(err, ErrNotFound) {
+		if artifact, err = r.rt.Prepare(ctx, wasm); err == nil {
+			err = r.store.PutArtifact(v.Digest, key, artifact)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("modules: prepare stored %s v%d: %w", v.Name, v.Version, err)
+	}
+	if m, err = r.rt.Compile(ctx, wasm, artifact); err != nil {
 		return nil, fmt.Errorf("modules: compile stored %s v%d: %w", v.Name, v.Version, err)
 	}
 	r.mu.Lock()

@@ -14,6 +14,12 @@ type Store interface {
 	AllVersions() ([]Version, error)
 	// Bytes returns the module bytes stored for digest, or ErrNotFound.
 	Bytes(digest string) ([]byte, error)
+	// Artifact returns the artifact derived from the bytes of digest and
+	// stored under key (see host.ArtifactKey), or ErrNotFound.
+	Artifact(digest, key string) ([]byte, error)
+	// PutArtifact stores a derived artifact of the bytes of digest under
+	// key. It is removed with those bytes.
+	PutArtifact(digest, key string, artifact []byte) error
 	// DeleteModule removes name and its versions, and the bytes of digests no
 	// other module references. It returns the removed versions or ErrNotFound.
 	DeleteModule(name string) ([]Version, error)

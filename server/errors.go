@@ -51,10 +51,12 @@ var errorTable = []errorCode{
 	{is(errNoMethod), http.StatusMethodNotAllowed, "method_not_allowed"},
 	{is(modules.ErrTooLarge), http.StatusRequestEntityTooLarge, "too_large"},
 	{is(errTooLarge), http.StatusRequestEntityTooLarge, "too_large"},
+	{as[*host.FuelError](), http.StatusUnprocessableEntity, "fuel_exhausted"},
 	{is(host.ErrMemoryLimit), http.StatusUnprocessableEntity, "memory_limit"},
 	{is(host.ErrOutputLimit), http.StatusUnprocessableEntity, "output_limit"},
 	{is(host.ErrTimeout), http.StatusUnprocessableEntity, "timeout"},
 	{as[*host.TrapError](), http.StatusUnprocessableEntity, "trap"},
+	{is(host.ErrCallDepth), http.StatusUnprocessableEntity, "trap"},
 	{as[*host.ExitError](), http.StatusUnprocessableEntity, "exit_nonzero"},
 	{as[*host.TaskError](), http.StatusUnprocessableEntity, "task_error"},
 	{is(host.ErrCanceled), http.StatusUnprocessableEntity, "canceled"},
@@ -93,6 +95,8 @@ type taskFailure struct {
 	err    error
 	taskID string
 	logs   []byte
+	ran    bool // the task ran, so fuelUsed is meaningful
+	fuel   int64
 }
 
 func (f *taskFailure) Error() string { return f.err.Error() }
@@ -124,6 +128,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if errors.As(err, &tf) {
 		body.Error.TaskID = tf.taskID
 		body.Error.Logs = string(tf.logs)
+		if tf.ran {
+			body.Error.FuelUsed = &tf.fuel
+		}
 	}
 	var ee *host.ExitError
 	if errors.As(err, &ee) {

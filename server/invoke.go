@@ -15,6 +15,7 @@ const (
 	HeaderTaskID     = "X-Nexus-Task-Id"
 	HeaderDurationMs = "X-Nexus-Duration-Ms"
 	HeaderModuleVer  = "X-Nexus-Module-Version"
+	HeaderFuelUsed   = "X-Nexus-Fuel-Used"
 )
 
 // invoke is POST /v1/modules/{name}/invoke: the body is the input, the
@@ -59,12 +60,13 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 	}
 	if res != nil {
 		h.Set(HeaderDurationMs, strconv.FormatFloat(float64(res.Duration.Microseconds())/1000, 'f', 3, 64))
-		s.metrics.Invocation(name, outcome, res.Duration)
+		h.Set(HeaderFuelUsed, strconv.FormatInt(res.FuelUsed, 10))
+		s.metrics.Invocation(name, outcome, res.Duration, res.FuelUsed)
 	}
 	if err != nil {
 		f := &taskFailure{err: err, taskID: id}
 		if res != nil {
-			f.logs = res.Logs
+			f.logs, f.ran, f.fuel = res.Logs, true, res.FuelUsed
 		}
 		return f
 	}

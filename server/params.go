@@ -16,11 +16,12 @@ type invokeParams struct {
 	limits  host.Limits
 }
 
-// parseInvokeParams reads version, memory and timeout from the query.
+// parseInvokeParams reads version, memory, timeout and fuel from the query.
 //
 //   - version: a positive integer; absent means the latest.
 //   - memory: bytes, optionally with a unit: 64MiB, 512KiB, 1GiB, 64M, 1G.
 //   - timeout: a Go duration (250ms, 5s, 1m) or a bare number of milliseconds.
+//   - fuel: the fuel budget, an integer (1000000) or a power of ten (1e9).
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
 	var p invokeParams
 	q := c.QueryParams()
@@ -37,6 +38,13 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 			return p, fmt.Errorf("%w: memory %q must be a positive size like 67108864 or 64MiB", errBadRequest, v)
 		}
 		p.limits.MemoryBytes = n
+	}
+	if v := q.Get("fuel"); v != "" {
+		n, err := parseCount(v)
+		if err != nil || n <= 0 {
+			return p, fmt.Errorf("%w: fuel %q must be a positive integer like 1000000 or 1e9", errBadRequest, v)
+		}
+		p.limits.Fuel = n
 	}
 	if v := q.Get("timeout"); v != "" {
 		d, err := parseDuration(v)
@@ -74,6 +82,18 @@ func parseBytes(s string) (int64, error) {
 		return 0, fmt.Errorf("size overflows")
 	}
 	return n * mult, nil
+}
+
+// parseCount parses a non-negative integer written plainly or as 1e9.
+func parseCount(s string) (int64, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != float64(int64(f)) || f < 0 || f > 1<<62 {
+		return 0, fmt.Errorf("not an integer")
+	}
+	return int64(f), nil
 }
 
 // parseDuration accepts a Go duration or a bare count of milliseconds.

@@ -146,7 +146,8 @@ func TestUploadListInvokeRestart(t *testing.T) {
 		if resp.StatusCode != 200 || string(out) != input {
 			t.Fatalf("invoke %s%s: %d %q", name, query, resp.StatusCode, out)
 		}
-		if len(resp.Header.Get(server.HeaderTaskID)) != 32 || resp.Header.Get(server.HeaderDurationMs) == "" {
+		if len(resp.Header.Get(server.HeaderTaskID)) != 32 || resp.Header.Get(server.HeaderDurationMs) == "" ||
+			resp.Header.Get(server.HeaderFuelUsed) == "" || resp.Header.Get(server.HeaderFuelUsed) == "0" {
 			t.Fatalf("invoke %s: headers %v", name, resp.Header)
 		}
 	}
@@ -187,7 +188,7 @@ func TestErrors(t *testing.T) {
 	for name, wasm := range map[string][]byte{
 		"echo": echo, "loop": fixture("loop.wasm"), "grow": fixture("grow.wasm"), "exit3": fixture("exit3.wasm"),
 		"flood": fixture("flood.wasm"), "trap": fixture("trap.wasm"), "nexus-echo": fixture("nexus_echo.wasm"),
-		"bigmem": fixture("bigmem.wasm"),
+		"bigmem": fixture("bigmem.wasm"), "recurse": fixture("recurse.wasm"),
 	} {
 		if resp, _ := upload(t, in.URL, name, wasm); resp.StatusCode != http.StatusCreated {
 			t.Fatalf("upload %s: %d", name, resp.StatusCode)
@@ -221,6 +222,10 @@ func TestErrors(t *testing.T) {
 		{"timeout above max", "POST", "/v1/modules/echo/invoke?timeout=2h", nil, 400, "invalid_request", "timeout"},
 		{"input too large", "POST", "/v1/modules/echo/invoke", make([]byte, 1<<20+1), 413, "too_large", "limit"},
 		{"infinite loop", "POST", "/v1/modules/loop/invoke?timeout=300ms", nil, 422, "timeout", "deadline"},
+		{"fuel exhausted", "POST", "/v1/modules/loop/invoke?fuel=1e6", nil, 422, "fuel_exhausted", "budget 1000000"},
+		{"fuel above max", "POST", "/v1/modules/loop/invoke?fuel=1e15", nil, 400, "invalid_request", "fuel"},
+		{"bad fuel", "POST", "/v1/modules/loop/invoke?fuel=lots", nil, 400, "invalid_request", "fuel"},
+		{"runaway recursion", "POST", "/v1/modules/recurse/invoke", nil, 422, "trap", "call depth"},
 		{"memory.grow loop", "POST", "/v1/modules/grow/invoke?memory=8MiB", nil, 422, "memory_limit", "refused"},
 		{"minimum memory over quota", "POST", "/v1/modules/bigmem/invoke", nil, 422, "memory_limit", "quota"},
 		{"non-zero exit", "POST", "/v1/modules/exit3/invoke", nil, 422, "exit_nonzero", "exit code 3"},
@@ -249,6 +254,15 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("fuel exhausted carries fuel used", func(t *testing.T) {
+		resp, data := do(t, "POST", in.URL+"/v1/modules/loop/invoke?fuel=2000000", "", nil)
+		var eb server.ErrorBody
+		json.Unmarshal(data, &eb)
+		if eb.Error.FuelUsed == nil || *eb.Error.FuelUsed <= 2000000 ||
+			resp.Header.Get(server.HeaderFuelUsed) != fmt.Sprint(*eb.Error.FuelUsed) {
+			t.Fatalf("%v %s", resp.Header, data)
+		}
+	})
 	t.Run("exit error carries logs and code", func(t *testing.T) {
 		_, data := do(t, "POST", in.URL+"/v1/modules/exit3/invoke", "", nil)
 		var eb server.ErrorBody
@@ -265,7 +279,7 @@ func TestErrors(t *testing.T) {
 	_, data := do(t, "GET", in.URL+"/v1/modules", "", nil)
 	var list struct{ Modules []modules.Module }
 	json.Unmarshal(data, &list)
-	if len(list.Modules) != 8 {
+	if len(list.Modules) != 9 {
 		t.Fatalf("modules after errors: %s", data)
 	}
 }
@@ -319,6 +333,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 		`nexus_invocations_total{module="echo",outcome="ok"} 1`,
 		`nexus_invocation_duration_seconds_count{module="echo"} 1`,
 		"nexus_modules 1",
+		`nexus_fuel_used_count{module="echo"} 1`,
 	} {
 		if resp.StatusCode != 200 || !strings.Contains(string(data), want) {
 			t.Fatalf("metrics lack %q", want)

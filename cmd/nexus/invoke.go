@@ -15,7 +15,7 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 func newInvokeCmd() *cobra.Command {
 	var (
-		server, input, data, memory, timeout string
+		server, input, data, memory, timeout, fuel string
 		version                              int
 		verbose                              bool
 	)
@@ -51,6 +51,9 @@ message and the task's logs to stderr and exits with status 2.`,
 			if timeout != "" {
 				q.Set("timeout", timeout)
 			}
+			if fuel != "" {
+				q.Set("fuel", fuel)
+			}
 			if version > 0 {
 				q.Set("version", strconv.Itoa(version))
 			}
@@ -76,6 +79,7 @@ message and the task's logs to stderr and exits with status 2.`,
 	f.StringVarP(&data, "data", "d", "", "use STRING as input")
 	f.StringVar(&memory, "memory", "", "memory quota, e.g. 64MiB")
 	f.StringVar(&timeout, "timeout", "", "deadline, e.g. 5s")
+	f.StringVar(&fuel, "fuel", "", "fuel budget, e.g. 1e9")
 	f.IntVar(&version, "version", 0, "module version (default: latest)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print the task id, duration and other response headers to stderr")
 	return cmd

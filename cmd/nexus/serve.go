@@ -31,6 +31,9 @@ type serveOptions struct {
 	maxInputBytes   int64
 	shutdownTimeout time.Duration
 	noCache         bool
+	limits          host.Limits // per-task defaults
+	maxFuel         int64
+	sliceFuel       int64
 }
 
 func newServeCmd() *cobra.Command {
@@ -59,6 +62,12 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.Int64Var(&o.maxInputBytes, "max-input-bytes", server.DefaultMaxInputBytes, "largest invoke input accepted")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	f.BoolVar(&o.noCache, "no-compile-cache", false, "do not keep compiled code on disk")
+	d := host.DefaultLimits()
+	f.Int64Var(&o.limits.Fuel, "fuel", d.Fuel, "default fuel budget of a task (about one unit per Wasm instruction)")
+	f.Int64Var(&o.maxFuel, "max-fuel", host.DefaultConfig().Max.Fuel, "largest fuel budget a request may ask for")
+	f.Int64Var(&o.sliceFuel, "slice-fuel", host.DefaultSliceFuel, "fuel between two checks of budget, deadline and cancellation")
+	f.Int64Var(&o.limits.MemoryBytes, "memory", d.MemoryBytes, "default memory quota of a task, in bytes")
+	f.DurationVar(&o.limits.Timeout, "timeout", d.Timeout, "default deadline of a task")
 	return cmd
 }
 
@@ -93,6 +102,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		log.Info("database closed")
 	}()
 	hcfg := host.DefaultConfig()
+	hcfg.Defaults.Fuel, hcfg.Defaults.MemoryBytes, hcfg.Defaults.Timeout = o.limits.Fuel, o.limits.MemoryBytes, o.limits.Timeout
+	hcfg.Max.Fuel, hcfg.SliceFuel = o.maxFuel, o.sliceFuel
 	if !o.noCache {
 		hcfg.CacheDir = filepath.Join(o.dataDir, "compiled")
 	}

@@ -18,6 +18,7 @@ type Metrics struct {
 	invocations *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	inFlight    prometheus.Gauge
+	fuel        *prometheus.HistogramVec
 }
 
 // New returns a registry with the Go runtime and process collectors, the
@@ -34,6 +35,11 @@ func New(modules func() int) *Metrics {
 			Help:    "Time spent running a task in the sandbox, by module.",
 			Buckets: prometheus.ExponentialBuckets(50e-6, 2.5, 14), // 50µs … ~7.5 min
 		}, []string{"module"}),
+		fuel: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "nexus_fuel_used",
+			Help:    "Fuel used per invocation, by module.",
+			Buckets: prometheus.ExponentialBuckets(1e3, 10, 10), // 1e3 … 1e12
+		}, []string{"module"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "nexus_invocations_in_flight",
 			Help: "Invocations running in the sandbox now.",
@@ -45,6 +51,7 @@ func New(modules func() int) *Metrics {
 		m.invocations,
 		m.duration,
 		m.inFlight,
+		m.fuel,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "nexus_modules",
 			Help: "Module names in the registry.",
@@ -54,9 +61,10 @@ func New(modules func() int) *Metrics {
 }
 
 // Invocation records one finished invocation of module.
-func (m *Metrics) Invocation(module, outcome string, d time.Duration) {
+func (m *Metrics) Invocation(module, outcome string, d time.Duration, fuel int64) {
 	m.invocations.WithLabelValues(module, outcome).Inc()
 	m.duration.WithLabelValues(module).Observe(d.Seconds())
+	m.fuel.WithLabelValues(module).Observe(float64(fuel))
 }
 
 // InFlight adds delta (1 when a task starts, -1 when it ends) to the

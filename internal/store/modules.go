@@ -73,7 +73,42 @@ func dropRef(tx *bolt.Tx, digest string) error {
 	if err := refs.Delete([]byte(digest)); err != nil {
 		return err
 	}
+	arts := tx.Bucket(bucketArtifacts)
+	if arts.Bucket([]byte(digest)) != nil {
+		if err := arts.DeleteBucket([]byte(digest)); err != nil {
+			return err
+		}
+	}
 	return tx.Bucket(bucketBlobs).Delete([]byte(digest))
+}
+
+// Artifact implements modules.Store.
+func (db *DB) Artifact(digest, key string) ([]byte, error) {
+	var out []byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketArtifacts).Bucket([]byte(digest)); b != nil {
+			if v := b.Get([]byte(key)); v != nil {
+				out = append([]byte(nil), v...)
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: artifact %s", modules.ErrNotFound, key)
+	})
+	return out, err
+}
+
+// PutArtifact implements modules.Store.
+func (db *DB) PutArtifact(digest, key string, artifact []byte) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketBlobs).Get([]byte(digest)) == nil {
+			return fmt.Errorf("%w: bytes of %s", modules.ErrNotFound, digest)
+		}
+		b, err := tx.Bucket(bucketArtifacts).CreateBucketIfNotExists([]byte(digest))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), artifact)
+	})
 }
 
 // Versions implements modules.Store.

@@ -37,6 +37,8 @@ var (
 	bucketBlobs   = []byte("blobs")    // digest → module bytes
 	bucketRefs    = []byte("blobrefs") // digest → uint64 count of versions using it
 	bucketModules = []byte("modules")  // name → JSON []modules.Version
+	// bucketArtifacts holds one sub-bucket per digest: artifact key → bytes.
+	bucketArtifacts = []byte("artifacts")
 	keySchema     = []byte("schema")
 )
 
@@ -71,7 +73,7 @@ func Open(dir string, timeout time.Duration) (*DB, error) {
 // init creates the buckets and checks or writes the schema version.
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketBlobs, bucketRefs, bucketModules} {
+		for _, name := range [][]byte{bucketMeta, bucketBlobs, bucketRefs, bucketModules, bucketArtifacts} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("store: create bucket %s: %w", name, err)
 			}

@@ -1,0 +1,32 @@
+;; Exercises return, multi-value results, br_table, call_indirect, bulk
+;; memory and table operations, so every rewriting path runs.
+(module
+  (type $pair (func (param i32) (result i32 i32)))
+  (table $t 4 funcref)
+  (memory (export "memory") 1 4)
+  (data $d "hello, fuel")
+  (elem $e func $swap $early)
+  (func $swap (type $pair) (param $x i32) (result i32 i32)
+    (return (i32.add (local.get $x) (i32.const 1)) (local.get $x)))
+  (func $early (type $pair) (param $x i32) (result i32 i32)
+    (block $b
+      (br_if $b (local.get $x))
+      (return (i32.const 7) (i32.const 8)))
+    (i32.const 1) (i32.const 2))
+  (func (export "run") (param $x i32) (result i32)
+    (local $a i32) (local $b i32)
+    (table.init $t $e (i32.const 0) (i32.const 0) (i32.const 2))
+    (memory.init $d (i32.const 100) (i32.const 0) (i32.const 11))
+    (memory.copy (i32.const 200) (i32.const 100) (i32.const 11))
+    (memory.fill (i32.const 300) (i32.const 1) (i32.const 1000))
+    (table.copy $t $t (i32.const 2) (i32.const 0) (i32.const 2))
+    (table.fill $t (i32.const 3) (ref.null func) (i32.const 1))
+    (drop (table.grow $t (ref.null func) (i32.const 2)))
+    (call_indirect $t (type $pair) (local.get $x) (i32.and (local.get $x) (i32.const 1)))
+    (local.set $b)
+    (local.set $a)
+    (block $z (block $y (block $x
+      (br_table $x $y $z (i32.and (local.get $x) (i32.const 3))))
+      (return (i32.add (local.get $a) (i32.load8_u (i32.const 204)))))
+      (return (i32.add (local.get $b) (i32.load8_u (i32.const 300)))))
+    (i32.add (i32.add (local.get $a) (local.get $b)) (table.size $t))))

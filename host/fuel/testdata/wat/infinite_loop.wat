@@ -1,0 +1,3 @@
+;; run never returns.
+(module
+  (func (export "run") (loop $forever (br $forever))))
