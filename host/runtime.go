@@ -60,7 +60,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	r.rt = wazero.NewRuntimeWithConfig(ctx, rc)
 	r.validator = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(features))
 	for name, inst := range map[string]func(context.Context, wazero.Runtime) error{
-		abi.ModuleWASI:    func(ctx context.Context, rt wazero.Runtime) error { _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); return err },
+		abi.ModuleWASI: func(ctx context.Context, rt wazero.Runtime) error {
+			_, err := wasi_snapshot_preview1.Instantiate(ctx, rt)
+			return err
+		},
 		abi.ModuleNexus:   instantiateNexus,
 		fuel.ImportModule: instantiateMetering,
 	} {

@@ -16,8 +16,8 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 func newInvokeCmd() *cobra.Command {
 	var (
 		server, input, data, memory, timeout, fuel string
-		version                              int
-		verbose                              bool
+		version                                    int
+		verbose                                    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "invoke NAME",

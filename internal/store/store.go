@@ -39,7 +39,7 @@ var (
 	bucketModules = []byte("modules")  // name → JSON []modules.Version
 	// bucketArtifacts holds one sub-bucket per digest: artifact key → bytes.
 	bucketArtifacts = []byte("artifacts")
-	keySchema     = []byte("schema")
+	keySchema       = []byte("schema")
 )
 
 // DB is an open NexusTask database.
