@@ -31,13 +31,9 @@ func checkpointSave(ctx context.Context, mod api.Module, stack []uint64) {
 // cap means "call again with a buffer this large"). Out-of-range memory traps.
 func checkpointLoad(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
-	ptr, c := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
 	if t.checkpoint == nil {
 		stack[0] = api.EncodeI32(abi.ErrNotFound)
 		return
 	}
-	if uint64(len(t.checkpoint)) <= uint64(c) {
-		copy(guestBytes(mod, abi.ImportCheckpointLoad, ptr, uint32(len(t.checkpoint))), t.checkpoint)
-	}
-	stack[0] = api.EncodeI32(int32(len(t.checkpoint)))
+	stack[0] = api.EncodeI32(copyOut(mod, abi.ImportCheckpointLoad, t.checkpoint, stack[0], stack[1]))
 }

@@ -29,6 +29,11 @@ type Config struct {
 	// DefaultSliceFuel. Smaller slices check deadlines and preempt sooner
 	// and cost more host calls.
 	SliceFuel int64
+	// KV backs the kv imports; nil makes them answer ERR_DENIED.
+	KV KV
+	// KVNamespaceBytes caps each module's kv keys and values together; 0
+	// means DefaultKVNamespaceBytes.
+	KVNamespaceBytes int64
 }
 
 // DefaultConfig returns a Config with the documented defaults.

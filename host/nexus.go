@@ -24,7 +24,7 @@ type nexusFunc struct {
 
 // nexusFuncs lists the nexus_v1 imports this host implements; the
 // implementations live in one file per area (io.go, log.go, checkpoint.go,
-// metering.go).
+// kv.go, taskconfig.go, metering.go).
 var nexusFuncs = []nexusFunc{
 	{abi.ImportInputLen, inputLen, nil, []api.ValueType{i32}},
 	{abi.ImportInputRead, inputRead, []api.ValueType{i32, i32}, []api.ValueType{i32}},
@@ -34,6 +34,10 @@ var nexusFuncs = []nexusFunc{
 	{abi.ImportProgress, progress, []api.ValueType{i64, i64}, nil},
 	{abi.ImportCheckpointSave, checkpointSave, []api.ValueType{i32, i32}, []api.ValueType{i32}},
 	{abi.ImportCheckpointLoad, checkpointLoad, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+	{abi.ImportKVGet, kvGet, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
+	{abi.ImportKVSet, kvSet, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
+	{abi.ImportKVDelete, kvDelete, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+	{abi.ImportConfigGet, configGet, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
 	{abi.ImportFuelRemaining, fuelRemaining, nil, []api.ValueType{i64}},
 }
 

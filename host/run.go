@@ -24,6 +24,10 @@ type Request struct {
 	Limits Limits
 	// Yielder, if set, is called at every fuel-slice boundary.
 	Yielder Yielder
+	// Namespace is the task's kv namespace: its module's name.
+	Namespace string
+	// Config is what config_get returns. Run does not modify it.
+	Config map[string]string
 }
 
 // Result is what a task produced. Run returns it on failure too, with the
@@ -52,6 +56,10 @@ type task struct {
 	checkpoint []byte
 	mem        quota
 	meter      meter
+	kv         KV // nil: kv imports answer ERR_DENIED
+	kvMax      int64
+	namespace  string
+	config     map[string]string
 }
 
 type taskKey struct{}
@@ -80,7 +88,7 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 			ErrMemoryLimit, need, lim.MemoryBytes)
 	}
 
-	t := &task{input: req.Input}
+	t := &task{input: req.Input, kv: r.cfg.KV, kvMax: r.cfg.KVNamespaceBytes, namespace: req.Namespace, config: req.Config}
 	t.meter = meter{budget: lim.Fuel, slice: r.cfg.SliceFuel, yielder: req.Yielder}
 	t.mem.limit = uint64(lim.MemoryBytes)
 	t.logs.limit = lim.LogBytes

@@ -42,6 +42,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.SliceFuel == 0 {
 		cfg.SliceFuel = DefaultSliceFuel
 	}
+	if cfg.KVNamespaceBytes == 0 {
+		cfg.KVNamespaceBytes = DefaultKVNamespaceBytes
+	}
 	// Deadlines and cancellation are enforced at fuel-slice boundaries, so
 	// WithCloseOnContextDone (and its per-call cost) is not used.
 	rc := wazero.NewRuntimeConfig().WithCoreFeatures(features)

@@ -20,7 +20,7 @@ type Store interface {
 	// PutArtifact stores a derived artifact of the bytes of digest under
 	// key. It is removed with those bytes.
 	PutArtifact(digest, key string, artifact []byte) error
-	// DeleteModule removes name and its versions, and the bytes of digests no
-	// other module references. It returns the removed versions or ErrNotFound.
+	// DeleteModule removes name and its versions, its kv namespace, and the
+	// bytes of digests no other module references. It returns the removed versions or ErrNotFound.
 	DeleteModule(name string) ([]Version, error)
 }

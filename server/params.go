@@ -14,7 +14,15 @@ import (
 type invokeParams struct {
 	version int
 	limits  host.Limits
+	config  map[string]string
 }
+
+// HeaderConfigPrefix starts request headers that set task configuration:
+// "X-Nexus-Config-Greeting: hi" sets key "greeting" (lower-cased).
+const HeaderConfigPrefix = "X-Nexus-Config-"
+
+// maxConfigBytes bounds a request's configuration keys and values together.
+const maxConfigBytes = 64 << 10
 
 // parseInvokeParams reads version, memory, timeout and fuel from the query.
 //
@@ -22,6 +30,8 @@ type invokeParams struct {
 //   - memory: bytes, optionally with a unit: 64MiB, 512KiB, 1GiB, 64M, 1G.
 //   - timeout: a Go duration (250ms, 5s, 1m) or a bare number of milliseconds.
 //   - fuel: the fuel budget, an integer (1000000) or a power of ten (1e9).
+//   - config: repeated key=value pairs, the task's configuration; headers
+//     X-Nexus-Config-<key> set it too.
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
 	var p invokeParams
 	q := c.QueryParams()
@@ -46,6 +56,9 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 		}
 		p.limits.Fuel = n
 	}
+	if err := parseConfig(c, &p); err != nil {
+		return p, err
+	}
 	if v := q.Get("timeout"); v != "" {
 		d, err := parseDuration(v)
 		if err != nil || d <= 0 {
@@ -54,6 +67,43 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 		p.limits.Timeout = d
 	}
 	return p, nil
+}
+
+// parseConfig collects task configuration from repeated config=key=value
+// query parameters and X-Nexus-Config-<key> headers; a query value wins
+// over a header for the same key.
+func parseConfig(c echo.Context, p *invokeParams) error {
+	size := 0
+	set := func(k, v string) error {
+		if k == "" {
+			return fmt.Errorf("%w: config key must not be empty", errBadRequest)
+		}
+		if size += len(k) + len(v); size > maxConfigBytes {
+			return fmt.Errorf("%w: config is larger than %d bytes", errBadRequest, maxConfigBytes)
+		}
+		if p.config == nil {
+			p.config = map[string]string{}
+		}
+		p.config[k] = v
+		return nil
+	}
+	for name, vs := range c.Request().Header {
+		if k, ok := strings.CutPrefix(name, HeaderConfigPrefix); ok && len(vs) > 0 {
+			if err := set(strings.ToLower(k), vs[0]); err != nil {
+				return err
+			}
+		}
+	}
+	for _, kv := range c.QueryParams()["config"] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("%w: config %q must be key=value", errBadRequest, kv)
+		}
+		if err := set(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var byteUnits = []struct {

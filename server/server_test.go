@@ -40,6 +40,7 @@ func start(t *testing.T, dir string, cfg server.Config) *instance {
 	}
 	hcfg := host.DefaultConfig()
 	hcfg.CacheDir = filepath.Join(dir, "compiled")
+	hcfg.KV = db
 	rt, err := host.New(context.Background(), hcfg)
 	if err != nil {
 		t.Fatal(err)
@@ -315,6 +316,70 @@ func TestConcurrentInvocations(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestKVAndConfig: kv state persists across invocations and restarts and is
+// per module; configuration comes from query and headers.
+func TestKVAndConfig(t *testing.T) {
+	dir := t.TempDir()
+	in := start(t, dir, server.Config{})
+	counter := readFile(t, "../examples/wat/counter.wasm")
+	upload(t, in.URL, "counter", counter)
+	upload(t, in.URL, "other-counter", counter)
+	upload(t, in.URL, "config", readFile(t, "../host/testdata/config.wasm"))
+	invoke := func(base, name, query string, header http.Header) string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+"/v1/modules/"+name+"/invoke"+query, nil)
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", name, resp.StatusCode, out)
+		}
+		return string(out)
+	}
+	for want := 1; want <= 3; want++ {
+		if got := invoke(in.URL, "counter", "", nil); got != fmt.Sprint(want) {
+			t.Fatalf("counter run %d: %q", want, got)
+		}
+	}
+	if got := invoke(in.URL, "other-counter", "", nil); got != "1" {
+		t.Fatalf("other module shares kv: %q", got)
+	}
+	in.stop()
+	in = start(t, dir, server.Config{})
+	if got := invoke(in.URL, "counter", "", nil); got != "4" {
+		t.Fatalf("after restart: %q", got)
+	}
+	// Deleting a module drops its kv namespace.
+	do(t, "DELETE", in.URL+"/v1/modules/counter", "", nil)
+	upload(t, in.URL, "counter", counter)
+	if got := invoke(in.URL, "counter", "", nil); got != "1" {
+		t.Fatalf("after delete and re-upload: %q", got)
+	}
+
+	if got := invoke(in.URL, "config", "", nil); got != "none" {
+		t.Fatalf("no config: %q", got)
+	}
+	if got := invoke(in.URL, "config", "?config=greeting=hello%20world", nil); got != "hello world" {
+		t.Fatalf("query config: %q", got)
+	}
+	h := http.Header{"X-Nexus-Config-Greeting": {"from a header"}}
+	if got := invoke(in.URL, "config", "", h); got != "from a header" {
+		t.Fatalf("header config: %q", got)
+	}
+	if got := invoke(in.URL, "config", "?config=greeting=query%20wins", h); got != "query wins" {
+		t.Fatalf("query over header: %q", got)
+	}
+	if resp, _ := do(t, "POST", in.URL+"/v1/modules/config/invoke?config=novalue", "", nil); resp.StatusCode != 400 {
+		t.Fatalf("config without =: %d", resp.StatusCode)
 	}
 }
 

@@ -104,6 +104,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	hcfg := host.DefaultConfig()
 	hcfg.Defaults.Fuel, hcfg.Defaults.MemoryBytes, hcfg.Defaults.Timeout = o.limits.Fuel, o.limits.MemoryBytes, o.limits.Timeout
 	hcfg.Max.Fuel, hcfg.SliceFuel = o.maxFuel, o.sliceFuel
+	hcfg.KV = db
 	if !o.noCache {
 		hcfg.CacheDir = filepath.Join(o.dataDir, "compiled")
 	}

@@ -177,6 +177,9 @@ func (db *DB) DeleteModule(name string) ([]modules.Version, error) {
 				return err
 			}
 		}
+		if err := deleteKVNamespace(tx, name); err != nil {
+			return err
+		}
 		return b.Delete([]byte(name))
 	})
 	return vs, err

@@ -1,0 +1,129 @@
+package host
+
+import (
+	"context"
+	"errors"
+
+	"github.com/nexustask/nexus/abi"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Limits of the kv imports.
+const (
+	// MaxKVKeyBytes bounds a kv key.
+	MaxKVKeyBytes = 1 << 10
+	// MaxKVValueBytes bounds a kv value.
+	MaxKVValueBytes = 1 << 20
+	// DefaultKVNamespaceBytes is the default per-module total of key and
+	// value bytes (Config.KVNamespaceBytes).
+	DefaultKVNamespaceBytes = 64 << 20
+)
+
+// ErrKVFull is returned by KV.Set when the namespace would pass its total.
+var ErrKVFull = errors.New("host: kv namespace full")
+
+// KV is the durable key-value store behind the kv imports. Each module has
+// its own namespace. Implementations are safe for concurrent use and make
+// each call atomic; values returned are the caller's to keep.
+type KV interface {
+	// Get returns the value of key in ns, or found false.
+	Get(ns, key string) (value []byte, found bool, err error)
+	// Set stores value under key in ns, failing with ErrKVFull if the
+	// namespace's key and value bytes would pass maxTotal.
+	Set(ns, key string, value []byte, maxTotal int64) error
+	// Delete removes key from ns and reports whether it was there.
+	Delete(ns, key string) (found bool, err error)
+}
+
+// kvGet is nexus_v1.kv_get(kptr, klen, vptr, vcap i32) -> i32. It returns
+// the length of the value of key [kptr, kptr+klen) and copies it to
+// [vptr, vptr+vcap) if it fits (a result above vcap means "call again with
+// a buffer this large"); ERR_NOT_FOUND if the key has no value; ERR_INVALID
+// for an empty key or one over MaxKVKeyBytes; ERR_DENIED if the task has no
+// kv store; ERR_INTERNAL if the store failed. Out-of-range memory traps.
+func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
+	t := taskFrom(ctx)
+	key, code := t.kvKey(mod, abi.ImportKVGet, stack[0], stack[1])
+	if code != 0 {
+		stack[0] = api.EncodeI32(code)
+		return
+	}
+	v, found, err := t.kv.Get(t.namespace, key)
+	switch {
+	case err != nil:
+		stack[0] = api.EncodeI32(abi.ErrInternal)
+	case !found:
+		stack[0] = api.EncodeI32(abi.ErrNotFound)
+	default:
+		stack[0] = api.EncodeI32(copyOut(mod, abi.ImportKVGet, v, stack[2], stack[3]))
+	}
+}
+
+// kvSet is nexus_v1.kv_set(kptr, klen, vptr, vlen i32) -> i32. It stores the
+// value [vptr, vptr+vlen) under the key and returns 0; ERR_LIMIT for a value
+// over MaxKVValueBytes or a full namespace; ERR_INVALID for a bad key;
+// ERR_DENIED without a kv store; ERR_INTERNAL if the store failed.
+func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
+	t := taskFrom(ctx)
+	key, code := t.kvKey(mod, abi.ImportKVSet, stack[0], stack[1])
+	if code != 0 {
+		stack[0] = api.EncodeI32(code)
+		return
+	}
+	if api.DecodeU32(stack[3]) > MaxKVValueBytes {
+		stack[0] = api.EncodeI32(abi.ErrLimit)
+		return
+	}
+	v := guestBytes(mod, abi.ImportKVSet, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
+	switch err := t.kv.Set(t.namespace, key, v, t.kvMax); {
+	case errors.Is(err, ErrKVFull):
+		stack[0] = api.EncodeI32(abi.ErrLimit)
+	case err != nil:
+		stack[0] = api.EncodeI32(abi.ErrInternal)
+	default:
+		stack[0] = 0
+	}
+}
+
+// kvDelete is nexus_v1.kv_delete(kptr, klen i32) -> i32. It removes the key
+// and returns 0, or ERR_NOT_FOUND if it had no value; ERR_INVALID for a bad
+// key; ERR_DENIED without a kv store; ERR_INTERNAL if the store failed.
+func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
+	t := taskFrom(ctx)
+	key, code := t.kvKey(mod, abi.ImportKVDelete, stack[0], stack[1])
+	if code != 0 {
+		stack[0] = api.EncodeI32(code)
+		return
+	}
+	switch found, err := t.kv.Delete(t.namespace, key); {
+	case err != nil:
+		stack[0] = api.EncodeI32(abi.ErrInternal)
+	case !found:
+		stack[0] = api.EncodeI32(abi.ErrNotFound)
+	default:
+		stack[0] = 0
+	}
+}
+
+// kvKey reads and checks a key argument, returning a result code other
+// than 0 if the call must fail without touching the store.
+func (t *task) kvKey(mod api.Module, fn string, ptr, n uint64) (string, int32) {
+	if t.kv == nil {
+		return "", abi.ErrDenied
+	}
+	klen := api.DecodeU32(n)
+	if klen == 0 || klen > MaxKVKeyBytes {
+		guestBytes(mod, fn, api.DecodeU32(ptr), min(klen, MaxKVKeyBytes)) // still bounds-checked
+		return "", abi.ErrInvalid
+	}
+	return string(guestBytes(mod, fn, api.DecodeU32(ptr), klen)), 0
+}
+
+// copyOut implements the "length, copied if it fits" convention: it copies
+// v to [ptr, ptr+cap) when len(v) <= cap and returns len(v).
+func copyOut(mod api.Module, fn string, v []byte, ptr, capacity uint64) int32 {
+	if c := api.DecodeU32(capacity); uint64(len(v)) <= uint64(c) {
+		copy(guestBytes(mod, fn, api.DecodeU32(ptr), uint32(len(v))), v)
+	}
+	return int32(len(v))
+}
