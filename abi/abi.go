@@ -29,6 +29,10 @@ const (
 	ExportInitialize = "_initialize"
 	// ExportMemory is the linear memory a nexus-v1 guest must export.
 	ExportMemory = "memory"
+	// ExportPure, exported as a function of no parameters and no results
+	// that is never called, declares the module pure: its result depends
+	// only on its input and configuration, so it may be cached.
+	ExportPure = "nexus_pure"
 )
 
 // ReservedPrefix starts every export name the host injects into a module.

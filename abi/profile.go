@@ -84,3 +84,13 @@ var nexusImports = map[string]struct{}{
 	ImportKVGet: {}, ImportKVSet: {}, ImportKVDelete: {}, ImportConfigGet: {},
 	ImportFuelRemaining: {},
 }
+
+// DeclaresPure reports whether exports include ExportPure.
+func DeclaresPure(exports []string) bool {
+	for _, e := range exports {
+		if e == ExportPure {
+			return true
+		}
+	}
+	return false
+}

@@ -31,6 +31,9 @@ type Config struct {
 	SliceFuel int64
 	// KV backs the kv imports; nil makes them answer ERR_DENIED.
 	KV KV
+	// ScratchDir is where scratch directories are made; "" means the
+	// system's temporary directory.
+	ScratchDir string
 	// KVNamespaceBytes caps each module's kv keys and values together; 0
 	// means DefaultKVNamespaceBytes.
 	KVNamespaceBytes int64

@@ -23,6 +23,9 @@ var (
 	ErrOutputLimit = errors.New("host: output limit exceeded")
 	// ErrClosed means the module or runtime was closed.
 	ErrClosed = errors.New("host: closed")
+	// ErrGrant means the request's grants are malformed or not allowed for
+	// the module.
+	ErrGrant = errors.New("host: grant refused")
 )
 
 // ExitError is returned when a wasi-command task exits with a non-zero code.

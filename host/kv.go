@@ -62,10 +62,14 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 // kvSet is nexus_v1.kv_set(kptr, klen, vptr, vlen i32) -> i32. It stores the
 // value [vptr, vptr+vlen) under the key and returns 0; ERR_LIMIT for a value
 // over MaxKVValueBytes or a full namespace; ERR_INVALID for a bad key;
-// ERR_DENIED without a kv store; ERR_INTERNAL if the store failed.
+// ERR_DENIED without a kv store or for a pure module; ERR_INTERNAL if the
+// store failed.
 func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key, code := t.kvKey(mod, abi.ImportKVSet, stack[0], stack[1])
+	if code == 0 && t.pure {
+		code = abi.ErrDenied
+	}
 	if code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
@@ -87,10 +91,14 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 
 // kvDelete is nexus_v1.kv_delete(kptr, klen i32) -> i32. It removes the key
 // and returns 0, or ERR_NOT_FOUND if it had no value; ERR_INVALID for a bad
-// key; ERR_DENIED without a kv store; ERR_INTERNAL if the store failed.
+// key; ERR_DENIED without a kv store or for a pure module; ERR_INTERNAL if
+// the store failed.
 func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key, code := t.kvKey(mod, abi.ImportKVDelete, stack[0], stack[1])
+	if code == 0 && t.pure {
+		code = abi.ErrDenied
+	}
 	if code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return

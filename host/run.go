@@ -28,6 +28,8 @@ type Request struct {
 	Namespace string
 	// Config is what config_get returns. Run does not modify it.
 	Config map[string]string
+	// Grants are the task's capabilities beyond the deterministic sandbox.
+	Grants Grants
 }
 
 // Result is what a task produced. Run returns it on failure too, with the
@@ -60,6 +62,8 @@ type task struct {
 	kvMax      int64
 	namespace  string
 	config     map[string]string
+	pure       bool // kv writes are denied
+	logRate    logLimiter
 }
 
 type taskKey struct{}
@@ -88,7 +92,8 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 			ErrMemoryLimit, need, lim.MemoryBytes)
 	}
 
-	t := &task{input: req.Input, kv: r.cfg.KV, kvMax: r.cfg.KVNamespaceBytes, namespace: req.Namespace, config: req.Config}
+	t := &task{input: req.Input, kv: r.cfg.KV, kvMax: r.cfg.KVNamespaceBytes, namespace: req.Namespace,
+		config: req.Config, pure: m.pure}
 	t.meter = meter{budget: lim.Fuel, slice: r.cfg.SliceFuel, yielder: req.Yielder}
 	t.mem.limit = uint64(lim.MemoryBytes)
 	t.logs.limit = lim.LogBytes
@@ -102,8 +107,18 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	ctx = context.WithValue(ctx, taskKey{}, t)
 	ctx = experimental.WithMemoryAllocator(ctx, &t.mem)
 
+	if m.pure && !req.Grants.Deterministic() {
+		return nil, fmt.Errorf("%w: a pure module may not be granted a real clock or random source", ErrGrant)
+	}
+	cfg, cleanup, err := req.Grants.apply(r.moduleConfig(m, t), req.Namespace, r.cfg.ScratchDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrGrant, err)
+	}
+	defer cleanup()
+
 	start := time.Now()
-	err := r.instantiateAndRun(ctx, m, t)
+	err = r.instantiateAndRun(ctx, m, t, cfg)
+	t.finishLogs()
 	res := &Result{
 		Output:     t.out.Bytes(),
 		Logs:       t.logs.Bytes(),
@@ -119,11 +134,16 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	return res, t.classify(ctx, err)
 }
 
-func (r *Runtime) instantiateAndRun(ctx context.Context, m *Module, t *task) error {
+// moduleConfig is the deterministic base configuration of a task's instance.
+func (r *Runtime) moduleConfig(m *Module, t *task) wazero.ModuleConfig {
 	cfg := wazero.NewModuleConfig().WithName("").WithStderr(&t.logs).WithStartFunctions()
 	if m.profile == abi.ProfileWASICommand {
 		cfg = cfg.WithStdin(bytes.NewReader(t.input)).WithStdout(&t.out)
 	}
+	return cfg
+}
+
+func (r *Runtime) instantiateAndRun(ctx context.Context, m *Module, t *task, cfg wazero.ModuleConfig) error {
 	mod, err := r.rt.InstantiateModule(ctx, m.compiled, cfg)
 	if err != nil {
 		return err

@@ -96,6 +96,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 type Module struct {
 	compiled wazero.CompiledModule
 	profile  abi.Profile
+	pure     bool
 	exports  []string
 	imports  []Import
 	shape    *shape
@@ -106,6 +107,10 @@ type Module struct {
 
 // Profile returns the module's ABI profile.
 func (m *Module) Profile() abi.Profile { return m.profile }
+
+// Pure reports whether the module declares itself pure by exporting
+// nexus_pure: its result depends only on its input and configuration.
+func (m *Module) Pure() bool { return m.pure }
 
 // Exports returns the sorted names of the module's exports. The slice must
 // not be modified.
@@ -174,6 +179,7 @@ func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, 
 	m := &Module{compiled: compiled, imports: sh.imports, shape: sh}
 	m.exports = append([]string(nil), sh.exports...)
 	sort.Strings(m.exports)
+	m.pure = abi.DeclaresPure(m.exports)
 	if m.profile, err = abi.DetectProfile(m.exports); err != nil {
 		compiled.Close(ctx)
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)

@@ -16,6 +16,7 @@ type Version struct {
 	Digest    string        `json:"digest"` // "sha256:<hex>"
 	Size      int64         `json:"size"`
 	Profile   abi.Profile   `json:"profile"`
+	Pure      bool          `json:"pure"`
 	Exports   []string      `json:"exports"`
 	Imports   []host.Import `json:"imports"`
 	CreatedAt time.Time     `json:"created_at"`

@@ -116,6 +116,7 @@ func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact 
 		Digest:    digest,
 		Size:      int64(len(wasm)),
 		Profile:   mod.Profile(),
+		Pure:      mod.Pure(),
 		Exports:   mod.Exports(),
 		Imports:   mod.Imports(),
 		CreatedAt: r.now().UTC(),

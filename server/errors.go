@@ -44,6 +44,7 @@ var errorTable = []errorCode{
 	{is(errBadRequest), http.StatusBadRequest, "invalid_request"},
 	{is(modules.ErrInvalidName), http.StatusBadRequest, "invalid_request"},
 	{as[*host.LimitError](), http.StatusBadRequest, "invalid_request"},
+	{is(host.ErrGrant), http.StatusBadRequest, "invalid_request"},
 	{is(modules.ErrInvalid), http.StatusBadRequest, "invalid_module"},
 	{is(modules.ErrNotFound), http.StatusNotFound, "module_not_found"},
 	{is(host.ErrClosed), http.StatusNotFound, "module_not_found"},

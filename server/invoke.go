@@ -52,7 +52,7 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 	}
 	h.Set(HeaderModuleVer, strconv.Itoa(v.Version))
 	s.metrics.InFlight(1)
-	res, err := s.rt.Run(ctx, mod, host.Request{Input: input, Limits: p.limits, Namespace: v.Name, Config: p.config})
+	res, err := s.rt.Run(ctx, mod, host.Request{Input: input, Limits: p.limits, Namespace: v.Name, Config: p.config, Grants: p.grants})
 	s.metrics.InFlight(-1)
 	outcome := "ok"
 	if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ type invokeParams struct {
 	version int
 	limits  host.Limits
 	config  map[string]string
+	grants  host.Grants
 }
 
 // HeaderConfigPrefix starts request headers that set task configuration:
@@ -30,6 +32,8 @@ const maxConfigBytes = 64 << 10
 //   - memory: bytes, optionally with a unit: 64MiB, 512KiB, 1GiB, 64M, 1G.
 //   - timeout: a Go duration (250ms, 5s, 1m) or a bare number of milliseconds.
 //   - fuel: the fuel budget, an integer (1000000) or a power of ten (1e9).
+//   - grant: repeated, clock, random or scratch; scratch_bytes sizes the
+//     scratch directory; env=KEY=VALUE and arg=VALUE, repeated.
 //   - config: repeated key=value pairs, the task's configuration; headers
 //     X-Nexus-Config-<key> set it too.
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
@@ -57,6 +61,9 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 		p.limits.Fuel = n
 	}
 	if err := parseConfig(c, &p); err != nil {
+		return p, err
+	}
+	if err := parseGrants(q, &p.grants); err != nil {
 		return p, err
 	}
 	if v := q.Get("timeout"); v != "" {
@@ -103,6 +110,37 @@ func parseConfig(c echo.Context, p *invokeParams) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// parseGrants reads the capabilities a request grants its task.
+func parseGrants(q url.Values, g *host.Grants) error {
+	for _, name := range q["grant"] {
+		switch name {
+		case "clock":
+			g.Clock = true
+		case "random":
+			g.Random = true
+		case "scratch":
+			g.Scratch = true
+		default:
+			return fmt.Errorf("%w: unknown grant %q (clock, random or scratch)", errBadRequest, name)
+		}
+	}
+	if v := q.Get("scratch_bytes"); v != "" {
+		n, err := parseBytes(v)
+		if err != nil || n <= 0 || !g.Scratch {
+			return fmt.Errorf("%w: scratch_bytes %q needs grant=scratch and a positive size", errBadRequest, v)
+		}
+		g.ScratchBytes = n
+	}
+	for _, kv := range q["env"] {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return fmt.Errorf("%w: env %q must be KEY=VALUE", errBadRequest, kv)
+		}
+		g.Env = append(g.Env, kv)
+	}
+	g.Args = q["arg"]
 	return nil
 }
 
