@@ -96,11 +96,15 @@ func (r *Registry) Put(ctx context.Context, name string, wasm []byte) (Version, 
 	if v, ok := r.lookupDigest(name, digest); ok {
 		return v, false, nil
 	}
+	if mod, artifact, ok := r.knownDigest(digest); ok {
+		// The same bytes under another name: validated and compiled already.
+		return r.add(ctx, name, digest, wasm, artifact, mod, false)
+	}
 	artifact, err := r.rt.Prepare(ctx, wasm)
 	if err == nil {
 		var mod *host.Module
 		if mod, err = r.rt.Compile(ctx, wasm, artifact); err == nil {
-			return r.add(ctx, name, digest, wasm, artifact, mod)
+			return r.add(ctx, name, digest, wasm, artifact, mod, true)
 		}
 	}
 	if errors.Is(err, host.ErrInvalidModule) {
@@ -109,8 +113,9 @@ func (r *Registry) Put(ctx context.Context, name string, wasm []byte) (Version, 
 	return Version{}, false, err
 }
 
-// add stores a validated module and its artifact and indexes it.
-func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact []byte, mod *host.Module) (Version, bool, error) {
+// add stores a validated module and its artifact and indexes it. With
+// owned set, mod was compiled for this call and is closed if not kept.
+func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact []byte, mod *host.Module, owned bool) (Version, bool, error) {
 	v, created, err := r.store.AddVersion(Version{
 		Name:      name,
 		Digest:    digest,
@@ -125,20 +130,38 @@ func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact 
 		err = r.store.PutArtifact(digest, host.ArtifactKey(digest), artifact)
 	}
 	if err != nil {
-		mod.Close(ctx)
+		if owned {
+			mod.Close(ctx)
+		}
 		return Version{}, false, err
 	}
 	r.mu.Lock()
 	if created {
 		r.versions[name] = append(r.versions[name], v)
 	}
-	if _, ok := r.compiled[digest]; ok {
-		defer mod.Close(ctx)
-	} else {
+	if existing, ok := r.compiled[digest]; !ok {
 		r.compiled[digest] = mod
+	} else if owned && existing != mod {
+		defer mod.Close(ctx)
 	}
 	r.mu.Unlock()
 	return v, created, nil
+}
+
+// knownDigest returns the compiled code and stored artifact of a digest
+// some module already uses.
+func (r *Registry) knownDigest(digest string) (*host.Module, []byte, bool) {
+	r.mu.RLock()
+	mod, ok := r.compiled[digest]
+	r.mu.RUnlock()
+	if !ok {
+		return nil, nil, false
+	}
+	artifact, err := r.store.Artifact(digest, host.ArtifactKey(digest))
+	if err != nil {
+		return nil, nil, false
+	}
+	return mod, artifact, true
 }
 
 // lookupDigest returns the version of name holding digest, if any.

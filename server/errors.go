@@ -7,72 +7,20 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
-	"github.com/nexustask/nexus/modules"
+	"github.com/nexustask/nexus/internal/errcode"
 )
 
-// Errors raised by the server itself.
+// Errors raised by the server itself; their codes are in errcode's table.
 var (
-	errBadRequest  = errors.New("server: invalid request")
-	errTooLarge    = errors.New("server: request body too large")
-	errUnavailable = errors.New("server: not ready")
-	errNoRoute     = errors.New("server: no such endpoint")
-	errNoMethod    = errors.New("server: method not allowed")
+	errBadRequest  = errcode.ErrInvalidRequest
+	errTooLarge    = errcode.ErrTooLarge
+	errUnavailable = errcode.ErrUnavailable
+	errNoRoute     = errcode.ErrNoRoute
+	errNoMethod    = errcode.ErrNoMethod
 )
 
-// errorCode is one row of the error table.
-type errorCode struct {
-	match  func(error) bool
-	status int
-	code   string
-}
-
-func is(target error) func(error) bool {
-	return func(err error) bool { return errors.Is(err, target) }
-}
-
-func as[T error]() func(error) bool {
-	return func(err error) bool {
-		var t T
-		return errors.As(err, &t)
-	}
-}
-
-// errorTable maps every error a handler can return to its HTTP status and
-// the code of the contract in DESIGN.md. The first matching row wins; an
-// error matching no row is a 500 "internal".
-var errorTable = []errorCode{
-	{is(errBadRequest), http.StatusBadRequest, "invalid_request"},
-	{is(modules.ErrInvalidName), http.StatusBadRequest, "invalid_request"},
-	{as[*host.LimitError](), http.StatusBadRequest, "invalid_request"},
-	{is(host.ErrGrant), http.StatusBadRequest, "invalid_request"},
-	{is(modules.ErrInvalid), http.StatusBadRequest, "invalid_module"},
-	{is(modules.ErrNotFound), http.StatusNotFound, "module_not_found"},
-	{is(host.ErrClosed), http.StatusNotFound, "module_not_found"},
-	{is(errNoRoute), http.StatusNotFound, "not_found"},
-	{is(errNoMethod), http.StatusMethodNotAllowed, "method_not_allowed"},
-	{is(modules.ErrTooLarge), http.StatusRequestEntityTooLarge, "too_large"},
-	{is(errTooLarge), http.StatusRequestEntityTooLarge, "too_large"},
-	{as[*host.FuelError](), http.StatusUnprocessableEntity, "fuel_exhausted"},
-	{is(host.ErrMemoryLimit), http.StatusUnprocessableEntity, "memory_limit"},
-	{is(host.ErrOutputLimit), http.StatusUnprocessableEntity, "output_limit"},
-	{is(host.ErrTimeout), http.StatusUnprocessableEntity, "timeout"},
-	{as[*host.TrapError](), http.StatusUnprocessableEntity, "trap"},
-	{is(host.ErrCallDepth), http.StatusUnprocessableEntity, "trap"},
-	{as[*host.ExitError](), http.StatusUnprocessableEntity, "exit_nonzero"},
-	{as[*host.TaskError](), http.StatusUnprocessableEntity, "task_error"},
-	{is(host.ErrCanceled), http.StatusUnprocessableEntity, "canceled"},
-	{is(errUnavailable), http.StatusServiceUnavailable, "unavailable"},
-}
-
-// codeOf returns the status and code of err from errorTable.
-func codeOf(err error) (int, string) {
-	for _, row := range errorTable {
-		if row.match(err) {
-			return row.status, row.code
-		}
-	}
-	return http.StatusInternalServerError, "internal"
-}
+// codeOf returns the status and code of err from the one error table.
+func codeOf(err error) (int, string) { return errcode.Lookup(err) }
 
 // ErrorBody is the JSON shape of every error response.
 type ErrorBody struct {

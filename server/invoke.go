@@ -16,6 +16,7 @@ const (
 	HeaderDurationMs = "X-Nexus-Duration-Ms"
 	HeaderModuleVer  = "X-Nexus-Module-Version"
 	HeaderFuelUsed   = "X-Nexus-Fuel-Used"
+	HeaderProgress   = "X-Nexus-Progress" // "done/total", when the task reported progress
 )
 
 // invoke is POST /v1/modules/{name}/invoke: the body is the input, the
@@ -61,6 +62,9 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 	if res != nil {
 		h.Set(HeaderDurationMs, strconv.FormatFloat(float64(res.Duration.Microseconds())/1000, 'f', 3, 64))
 		h.Set(HeaderFuelUsed, strconv.FormatInt(res.FuelUsed, 10))
+		if res.Progress != [2]int64{} {
+			h.Set(HeaderProgress, strconv.FormatInt(res.Progress[0], 10)+"/"+strconv.FormatInt(res.Progress[1], 10))
+		}
 		s.metrics.Invocation(name, outcome, res.Duration, res.FuelUsed)
 	}
 	if err != nil {

@@ -29,7 +29,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newModuleCmd(), newInvokeCmd())
+	root.AddCommand(newServeCmd(), newModuleCmd(), newInvokeCmd(), newConformanceCmd())
 	return root
 }
 

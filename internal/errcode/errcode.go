@@ -1,0 +1,115 @@
+// Package errcode is NexusTask's one error table: it maps every error the
+// API can report to its HTTP status and the code of the contract in
+// DESIGN.md. The server writes responses through it; the conformance
+// suite's in-process target grades tasks through it, so both speak the same
+// codes.
+package errcode
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/modules"
+)
+
+// Request-level errors, raised by the server itself.
+var (
+	// ErrInvalidRequest means the request is malformed.
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrTooLarge means the request body is over its limit.
+	ErrTooLarge = errors.New("request body too large")
+	// ErrUnavailable means the server is not ready.
+	ErrUnavailable = errors.New("server not ready")
+	// ErrNoRoute means no endpoint has that path.
+	ErrNoRoute = errors.New("no such endpoint")
+	// ErrNoMethod means the endpoint does not take that method.
+	ErrNoMethod = errors.New("method not allowed")
+)
+
+// Codes of the contract. Internal is the code of an error no row matches.
+const (
+	InvalidRequest   = "invalid_request"
+	InvalidModule    = "invalid_module"
+	ModuleNotFound   = "module_not_found"
+	TaskNotFound     = "task_not_found"
+	NotFound         = "not_found"
+	MethodNotAllowed = "method_not_allowed"
+	Conflict         = "conflict"
+	TooLarge         = "too_large"
+	FuelExhausted    = "fuel_exhausted"
+	MemoryLimit      = "memory_limit"
+	OutputLimit      = "output_limit"
+	Timeout          = "timeout"
+	Trap             = "trap"
+	ExitNonzero      = "exit_nonzero"
+	TaskError        = "task_error"
+	Canceled         = "canceled"
+	RateLimited      = "rate_limited"
+	QueueFull        = "queue_full"
+	Unavailable      = "unavailable"
+	Internal         = "internal"
+)
+
+// row is one entry of the table.
+type row struct {
+	match  func(error) bool
+	status int
+	code   string
+}
+
+func is(target error) func(error) bool {
+	return func(err error) bool { return errors.Is(err, target) }
+}
+
+func as[T error]() func(error) bool {
+	return func(err error) bool {
+		var t T
+		return errors.As(err, &t)
+	}
+}
+
+// table is the error table. The first matching row wins.
+var table = []row{
+	{is(ErrInvalidRequest), http.StatusBadRequest, InvalidRequest},
+	{is(modules.ErrInvalidName), http.StatusBadRequest, InvalidRequest},
+	{as[*host.LimitError](), http.StatusBadRequest, InvalidRequest},
+	{is(host.ErrGrant), http.StatusBadRequest, InvalidRequest},
+	{is(modules.ErrInvalid), http.StatusBadRequest, InvalidModule},
+	{is(modules.ErrNotFound), http.StatusNotFound, ModuleNotFound},
+	{is(host.ErrClosed), http.StatusNotFound, ModuleNotFound},
+	{is(ErrNoRoute), http.StatusNotFound, NotFound},
+	{is(ErrNoMethod), http.StatusMethodNotAllowed, MethodNotAllowed},
+	{is(modules.ErrTooLarge), http.StatusRequestEntityTooLarge, TooLarge},
+	{is(ErrTooLarge), http.StatusRequestEntityTooLarge, TooLarge},
+	{as[*host.FuelError](), http.StatusUnprocessableEntity, FuelExhausted},
+	{is(host.ErrMemoryLimit), http.StatusUnprocessableEntity, MemoryLimit},
+	{is(host.ErrOutputLimit), http.StatusUnprocessableEntity, OutputLimit},
+	{is(host.ErrTimeout), http.StatusUnprocessableEntity, Timeout},
+	{as[*host.TrapError](), http.StatusUnprocessableEntity, Trap},
+	{is(host.ErrCallDepth), http.StatusUnprocessableEntity, Trap},
+	{as[*host.ExitError](), http.StatusUnprocessableEntity, ExitNonzero},
+	{as[*host.TaskError](), http.StatusUnprocessableEntity, TaskError},
+	{is(host.ErrCanceled), http.StatusUnprocessableEntity, Canceled},
+	{is(ErrUnavailable), http.StatusServiceUnavailable, Unavailable},
+}
+
+// Lookup returns the HTTP status and code of err: a 500 Internal for an
+// error no row matches. It is safe for concurrent use.
+func Lookup(err error) (status int, code string) {
+	for _, r := range table {
+		if r.match(err) {
+			return r.status, r.code
+		}
+	}
+	return http.StatusInternalServerError, Internal
+}
+
+// Code returns the code of err, or "" for nil.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	_, c := Lookup(err)
+	return c
+}
