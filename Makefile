@@ -1,7 +1,7 @@
 # NexusTask. `make check` is what CI runs.
 GO ?= go
 
-.PHONY: build test race check examples bench clean
+.PHONY: build test race check examples conformance bench clean
 
 build:
 	$(GO) build -o bin/nexus ./cmd/nexus
@@ -12,11 +12,22 @@ test:
 race:
 	$(GO) test -race ./...
 
-# examples rebuilds the committed guest modules from their sources.
+# examples rebuilds every committed guest module from its source: the
+# examples and conformance guests of each language, and the test fixtures.
+# .ci/install-toolchains installs what it needs.
 examples:
-	cd examples/wat && for f in *.wat; do wat2wasm $$f -o $${f%.wat}.wasm; done
-	cd host/testdata && for f in *.wat; do wat2wasm $$f -o $${f%.wat}.wasm; done
-	cd examples/go/echo && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -o echo.wasm .
+	for lang in go rust c assemblyscript wat; do \
+		if [ -x examples/$$lang/build.sh ]; then examples/$$lang/build.sh || exit 1; fi; \
+	done
+	for d in host/testdata conformance/testdata/modules; do \
+		(cd $$d && for f in *.wat; do wat2wasm $$f -o $${f%.wat}.wasm || exit 1; done) || exit 1; \
+	done
+	cd examples/go/echo && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o echo.wasm .
+	cd host/testdata/wasiprobe && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o ../wasiprobe.wasm .
+
+# conformance regenerates conformance/RESULTS.md: the matrix against a live server.
+conformance:
+	.ci/conformance-matrix conformance/RESULTS.md
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./host/ ./modules/

@@ -28,7 +28,7 @@ func NewServer(base string, client *http.Client) *Server {
 }
 
 // Name implements Target.
-func (s *Server) Name() string { return "server " + s.base }
+func (s *Server) Name() string { return "a live server" }
 
 // Load implements Target: it uploads wasm as module name.
 func (s *Server) Load(ctx context.Context, name string, wasm []byte) error {

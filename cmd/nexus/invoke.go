@@ -18,6 +18,7 @@ func newInvokeCmd() *cobra.Command {
 		server, input, data, memory, timeout, fuel string
 		version                                    int
 		verbose                                    bool
+		config, grants, env, args                  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "invoke NAME",
@@ -54,6 +55,18 @@ message and the task's logs to stderr and exits with status 2.`,
 			if fuel != "" {
 				q.Set("fuel", fuel)
 			}
+			for _, kv := range config {
+				q.Add("config", kv)
+			}
+			for _, g := range grants {
+				q.Add("grant", g)
+			}
+			for _, kv := range env {
+				q.Add("env", kv)
+			}
+			for _, a := range args {
+				q.Add("arg", a)
+			}
 			if version > 0 {
 				q.Set("version", strconv.Itoa(version))
 			}
@@ -63,7 +76,7 @@ message and the task's logs to stderr and exits with status 2.`,
 				return err
 			}
 			if verbose {
-				for _, h := range []string{"X-Nexus-Task-Id", "X-Nexus-Module-Version", "X-Nexus-Duration-Ms", "X-Nexus-Fuel-Used", "X-Nexus-Cache"} {
+				for _, h := range []string{"X-Nexus-Task-Id", "X-Nexus-Module-Version", "X-Nexus-Duration-Ms", "X-Nexus-Fuel-Used", "X-Nexus-Progress", "X-Nexus-Cache"} {
 					if v := resp.Header.Get(h); v != "" {
 						fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", h, v)
 					}
@@ -81,6 +94,10 @@ message and the task's logs to stderr and exits with status 2.`,
 	f.StringVar(&timeout, "timeout", "", "deadline, e.g. 5s")
 	f.StringVar(&fuel, "fuel", "", "fuel budget, e.g. 1e9")
 	f.IntVar(&version, "version", 0, "module version (default: latest)")
+	f.StringArrayVarP(&config, "config", "c", nil, "task configuration KEY=VALUE (repeatable)")
+	f.StringArrayVar(&grants, "grant", nil, "grant a capability: clock, random or scratch (repeatable)")
+	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE for a wasi-command task (repeatable)")
+	f.StringArrayVar(&args, "arg", nil, "argument for a wasi-command task (repeatable)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print the task id, duration and other response headers to stderr")
 	return cmd
 }
