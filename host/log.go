@@ -72,9 +72,3 @@ func (t *task) finishLogs() {
 		t.logs.mu.Unlock()
 	}
 }
-
-// progress is nexus_v1.progress(done, total i64): the latest progress of
-// the task, reported in its record and events.
-func progress(ctx context.Context, _ api.Module, stack []uint64) {
-	taskFrom(ctx).progress = [2]int64{int64(stack[0]), int64(stack[1])}
-}
