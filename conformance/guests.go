@@ -8,7 +8,7 @@ import (
 	"sort"
 )
 
-//go:embed guests testdata/modules
+//go:embed guests/*/guest.wasm testdata/modules/*.wasm
 var embedded embed.FS
 
 // Guest is one language's conformance guest.
