@@ -1,0 +1,164 @@
+// Command loadgen measures NexusTask's synchronous invoke over HTTP against
+// a plain Echo server that echoes the request body, in one process on
+// 127.0.0.1.
+//
+// It starts a NexusTask server wired as `nexus serve` wires it (state in a
+// temporary directory), uploads the WAT and Go echo examples through the
+// API, starts the baseline server, then drives each target in turn with
+// -conns keep-alive connections: -warmup unmeasured, then -duration
+// measured. Every response body is checked against the request body. It
+// prints requests per second, latency percentiles, errors and the
+// throughput of each target relative to the baseline, then exits.
+//
+// Run it from the bench directory:
+//
+//	go run ./cmd/loadgen [-conns 32] [-duration 10s] [-warmup 2s] [-targets echo-baseline,nexus-wat-echo,nexus-go-echo]
+//
+// With -serve D it only starts the servers, prints their invoke URLs and
+// serves for D, so that an external tool such as wrk can load them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is what the flags set.
+type config struct {
+	conns    int
+	duration time.Duration
+	warmup   time.Duration
+	targets  []string
+	bodySize int
+	watWasm  string
+	goWasm   string
+	serve    time.Duration
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags parses args into a config and checks it.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	var targets string
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&cfg.conns, "conns", 32, "concurrent keep-alive connections per target")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time per target")
+	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unmeasured time per target before -duration")
+	fs.StringVar(&targets, "targets", strings.Join(targetNames, ","), "comma-separated targets to drive, in order")
+	fs.IntVar(&cfg.bodySize, "body", 64, "request body size in bytes")
+	fs.StringVar(&cfg.watWasm, "wat-wasm", "../examples/wat/echo.wasm", "WAT echo module, uploaded as "+moduleWAT)
+	fs.StringVar(&cfg.goWasm, "go-wasm", "../examples/go/echo/echo.wasm", "Go echo module, uploaded as "+moduleGo)
+	fs.DurationVar(&cfg.serve, "serve", 0, "if set, only start the servers and serve for this long")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	cfg.targets = strings.Split(targets, ",")
+	return cfg, cfg.validate()
+}
+
+// validate reports whether cfg can run.
+func (c config) validate() error {
+	switch {
+	case c.conns < 1:
+		return errors.New("-conns must be at least 1")
+	case c.duration <= 0:
+		return errors.New("-duration must be positive")
+	case c.warmup < 0:
+		return errors.New("-warmup must not be negative")
+	case c.bodySize < 1:
+		return errors.New("-body must be at least 1")
+	case c.serve < 0:
+		return errors.New("-serve must not be negative")
+	}
+	for _, t := range c.targets {
+		if !knownTarget(t) {
+			return fmt.Errorf("unknown target %q; known: %s", t, strings.Join(targetNames, ", "))
+		}
+	}
+	return nil
+}
+
+// run starts the servers, then either serves for cfg.serve or drives each
+// target and writes the report to w and its progress to progress.
+func run(ctx context.Context, cfg config, w, progress io.Writer) error {
+	srv, err := startServers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+	if cfg.serve > 0 {
+		return serveFor(ctx, srv, cfg.serve, w)
+	}
+	body := makeBody(cfg.bodySize)
+	fmt.Fprintf(w, "%s\n", describeMachine())
+	fmt.Fprintf(w, "conns=%d warmup=%s duration=%s body=%dB; load generator and servers share this process and its CPUs\n\n",
+		cfg.conns, cfg.warmup, cfg.duration, len(body))
+	var results []result
+	for _, name := range cfg.targets {
+		fmt.Fprintf(progress, "driving %s for %s ...\n", name, cfg.warmup+cfg.duration)
+		r := drive(ctx, srv.url(name), load{
+			conns:    cfg.conns,
+			warmup:   cfg.warmup,
+			duration: cfg.duration,
+			body:     body,
+		})
+		r.name = name
+		results = append(results, r)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return writeReport(w, results)
+}
+
+// serveFor prints the invoke URL of every target and serves until d has
+// passed or ctx is done.
+func serveFor(ctx context.Context, srv *servers, d time.Duration, w io.Writer) error {
+	for _, name := range targetNames {
+		fmt.Fprintf(w, "%-16s POST %s\n", name, srv.url(name))
+	}
+	fmt.Fprintf(w, "serving for %s\n", d)
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	return nil
+}
+
+// makeBody returns n printable bytes.
+func makeBody(n int) []byte {
+	const pattern = "nexus-64"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = pattern[i%len(pattern)]
+	}
+	return b
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// writeReport writes one row per result, with its throughput relative to
+// the baseline's when the baseline ran, then the first error of each
+// target that had any.
+func writeReport(w io.Writer, results []result) error {
+	var base float64
+	for _, r := range results {
+		if r.name == targetBaseline {
+			base = r.rate()
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\trequests\treq/s\tp50\tp90\tp99\terrors\tvs "+targetBaseline+"\t")
+	for _, r := range results {
+		ratio := "-"
+		if base > 0 {
+			ratio = fmt.Sprintf("%.3f", r.rate()/base)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%d\t%s\t\n", r.name, len(r.latencies), r.rate(),
+			round(r.percentile(0.50)), round(r.percentile(0.90)), round(r.percentile(0.99)), r.errors, ratio)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.firstErr != nil {
+			fmt.Fprintf(w, "%s: first error: %v\n", r.name, r.firstErr)
+		}
+	}
+	return nil
+}
+
+// round shortens d for display: three significant figures or so.
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// describeMachine names the Go version, platform, CPUs and CPU model.
+func describeMachine() string {
+	s := fmt.Sprintf("%s %s/%s, %d CPUs, GOMAXPROCS=%d", runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	if m := cpuModel(); m != "" {
+		s += ", " + m
+	}
+	return s
+}
+
+// cpuModel returns the first "model name" in /proc/cpuinfo, or "" where
+// there is none.
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}

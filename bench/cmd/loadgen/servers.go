@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/internal/store"
+	"github.com/nexustask/nexus/modules"
+	"github.com/nexustask/nexus/server"
+)
+
+// Targets, in the order they run by default. The baseline runs first so
+// that the others can be reported relative to it.
+const (
+	targetBaseline = "echo-baseline"
+	targetWAT      = "nexus-wat-echo"
+	targetGo       = "nexus-go-echo"
+)
+
+var targetNames = []string{targetBaseline, targetWAT, targetGo}
+
+// knownTarget reports whether name is a target loadgen can drive.
+func knownTarget(name string) bool { return slices.Contains(targetNames, name) }
+
+// Module names the examples are uploaded as.
+const (
+	moduleWAT = "echo"
+	moduleGo  = "goecho"
+)
+
+// servers are the two servers under load, each on its own 127.0.0.1 port.
+type servers struct {
+	nexusURL    string
+	baselineURL string
+	closers     []func() error
+}
+
+// startServers starts NexusTask with both example modules uploaded, and the
+// baseline. On error it closes whatever it had started.
+func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
+	s := &servers{}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if s.nexusURL, err = s.startNexus(ctx); err != nil {
+		return nil, err
+	}
+	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}} {
+		if err := upload(ctx, s.nexusURL, m.name, m.path); err != nil {
+			return nil, err
+		}
+	}
+	if s.baselineURL, err = s.serve(newBaseline()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// url returns the URL a target is driven at.
+func (s *servers) url(target string) string {
+	switch target {
+	case targetWAT:
+		return s.nexusURL + "/v1/modules/" + moduleWAT + "/invoke"
+	case targetGo:
+		return s.nexusURL + "/v1/modules/" + moduleGo + "/invoke"
+	}
+	return s.baselineURL + "/echo"
+}
+
+// close stops everything started, last first, and reports the first error.
+func (s *servers) close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// startNexus wires a NexusTask server as `nexus serve` does: a bbolt store
+// and a compilation cache in a temporary data directory, a host runtime, a
+// registry, metrics and the HTTP API. Request logs are formatted at info
+// level, as by default, but discarded. It returns the server's base URL.
+func (s *servers) startNexus(ctx context.Context) (string, error) {
+	dir, err := os.MkdirTemp("", "nexus-loadgen-")
+	if err != nil {
+		return "", err
+	}
+	s.closers = append(s.closers, func() error { return os.RemoveAll(dir) })
+	db, err := store.Open(dir, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	s.closers = append(s.closers, db.Close)
+	hcfg := host.DefaultConfig()
+	hcfg.CacheDir = filepath.Join(dir, "compiled")
+	rt, err := host.New(ctx, hcfg)
+	if err != nil {
+		return "", err
+	}
+	s.closers = append(s.closers, func() error { return rt.Close(context.Background()) })
+	reg := modules.New(db, rt, modules.DefaultConfig())
+	if err := reg.Load(ctx); err != nil {
+		return "", err
+	}
+	srv := server.New(reg, rt, metrics.New(reg.Len), server.Config{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	srv.SetReady(true)
+	return s.serve(srv.Handler())
+}
+
+// newBaseline returns a plain Echo server whose only route, POST /echo,
+// answers with the request body.
+func newBaseline() http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.POST("/echo", func(c echo.Context) error {
+		body, err := io.ReadAll(c.Request().Body)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "application/octet-stream", body)
+	})
+	return e
+}
+
+// serve serves h on a new 127.0.0.1 port until close and returns its base URL.
+func (s *servers) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln) // returns http.ErrServerClosed on close
+	s.closers = append(s.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return hs.Shutdown(ctx)
+	})
+	return "http://" + ln.Addr().String(), nil
+}
+
+// upload stores the module at path as name through the HTTP API.
+func upload(ctx context.Context, baseURL, name, path string) error {
+	wasm, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read module (run from the bench directory or set -wat-wasm/-go-wasm): %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/modules/"+name, bytes.NewReader(wasm))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/wasm")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", name, err)
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("upload %s: %s: %s", name, resp.Status, bytes.TrimSpace(msg))
+	}
+	return nil
+}
