@@ -1,0 +1,62 @@
+//go:build linux
+
+package executor
+
+import "golang.org/x/sys/unix"
+
+// pinning reports whether pinThread really pins.
+const pinning = true
+
+// startCPUs and startErr are the process's affinity mask as the program
+// started (inherited from taskset, cgroup cpusets and the like), read
+// before any job pinned a thread.
+var startCPUs, startErr = threadCPUs()
+
+// allowedCPUs returns the CPUs the process was started with.
+func allowedCPUs() ([]int, error) { return startCPUs, startErr }
+
+// threadCPUs returns the affinity mask of the calling thread.
+func threadCPUs() ([]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, err
+	}
+	return cpusOf(&set), nil
+}
+
+// pinThread restricts the calling OS thread to cpu. The caller must have
+// locked its goroutine to the thread.
+func pinThread(cpu int) error {
+	var set unix.CPUSet
+	set.Set(cpu)
+	return unix.SchedSetaffinity(0, &set)
+}
+
+// affinity is a saved thread mask.
+type affinity struct {
+	set unix.CPUSet
+	ok  bool
+}
+
+// saveAffinity returns the calling thread's mask.
+func saveAffinity() affinity {
+	var a affinity
+	a.ok = unix.SchedGetaffinity(0, &a.set) == nil
+	return a
+}
+
+// restore sets the calling thread's mask back and reports success.
+func (a *affinity) restore() bool {
+	return a.ok && unix.SchedSetaffinity(0, &a.set) == nil
+}
+
+func cpusOf(set *unix.CPUSet) []int {
+	var cpus []int
+	for cpu, left := 0, set.Count(); left > 0 && cpu < maxCPU; cpu++ {
+		if set.IsSet(cpu) {
+			cpus = append(cpus, cpu)
+			left--
+		}
+	}
+	return cpus
+}

@@ -1,0 +1,72 @@
+package executor
+
+import "runtime"
+
+// token is the right to run one job. Each is bound to one CPU.
+type token struct {
+	id   int
+	cpu  int
+	node int
+}
+
+// takeTokenLocked removes and returns a free token, on node if one is
+// free there (node < 0: any). There must be a free token.
+func (e *Executor) takeTokenLocked(node int) *token {
+	i := len(e.free) - 1
+	if node >= 0 && e.free[i].node != node {
+		for j := i - 1; j >= 0; j-- {
+			if e.free[j].node == node {
+				i = j
+				break
+			}
+		}
+	}
+	tok := e.free[i]
+	e.free = append(e.free[:i], e.free[i+1:]...)
+	return tok
+}
+
+// thread is the OS thread a job runs on while it holds a token: the
+// job's goroutine (Do's caller, or one started for a Submit) locks itself
+// to its thread for the job's duration and pins it to its token's CPU,
+// re-pinning when it resumes on another token. Afterwards the thread's
+// own mask is restored before it is unlocked, so no pinned thread returns
+// to the Go scheduler's pool. (Long-lived pinned worker goroutines would
+// save the two affinity calls, but waking a goroutine locked to a
+// sleeping thread costs a thread handoff, tens of microseconds, per job.)
+type thread struct {
+	cpu   int // the CPU it is pinned to, or -1
+	saved affinity
+}
+
+// lock wires the calling goroutine to its thread and remembers the
+// thread's mask.
+func (th *thread) lock() {
+	runtime.LockOSThread()
+	th.cpu = -1
+	th.saved = saveAffinity()
+}
+
+// unlock restores the thread's mask and unwires it. If the mask cannot
+// be restored the goroutine stays locked, so the thread dies with it
+// rather than serve other goroutines pinned.
+func (th *thread) unlock() {
+	if th.cpu >= 0 && !th.saved.restore() {
+		return
+	}
+	runtime.UnlockOSThread()
+}
+
+// pin moves the thread to cpu unless it is there already. A failure (a
+// CPU taken away by a cgroup change, say) is counted and the job runs
+// unpinned.
+func (e *Executor) pin(th *thread, cpu int) {
+	if th.cpu == cpu {
+		return
+	}
+	if err := pinThread(cpu); err != nil {
+		e.pinErrors.Add(1)
+		return
+	}
+	th.cpu = cpu
+}
