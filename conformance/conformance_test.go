@@ -10,6 +10,7 @@ import (
 
 	"github.com/nexustask/nexus/conformance"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/modules"
@@ -58,7 +59,12 @@ func TestServer(t *testing.T) {
 	}
 	defer rt.Close(context.Background())
 	reg := modules.New(db, rt, modules.Config{})
-	srv := server.New(reg, rt, metrics.New(reg.Len), server.Config{Logger: slog.New(slog.DiscardHandler)})
+	exec, err := executor.New(executor.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exec.Close(context.Background())
+	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{Logger: slog.New(slog.DiscardHandler)})
 	srv.SetReady(true)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()

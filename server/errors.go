@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
@@ -86,7 +87,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		body.Error.ExitCode = &ee.Code
 	}
 	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(1))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(errcode.RetryAfter(err)/time.Second)))
 	}
 	if status == http.StatusInternalServerError {
 		s.log.Error("internal error", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/tasks"
 )
 
@@ -17,6 +19,9 @@ const (
 	HeaderModuleVer  = "X-Nexus-Module-Version"
 	HeaderFuelUsed   = "X-Nexus-Fuel-Used"
 	HeaderProgress   = "X-Nexus-Progress" // "done/total", when the task reported progress
+	// HeaderPreemptions counts the times a higher-priority task suspended
+	// this one, when it was preempted at all.
+	HeaderPreemptions = "X-Nexus-Preemptions"
 )
 
 // invoke is POST /v1/modules/{name}/invoke: the body is the input, the
@@ -52,9 +57,28 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 		return err
 	}
 	h.Set(HeaderModuleVer, strconv.Itoa(v.Version))
-	s.metrics.InFlight(1)
-	res, err := s.rt.Run(ctx, mod, host.Request{Input: input, Limits: p.limits, Namespace: v.Name, Config: p.config, Grants: p.grants})
-	s.metrics.InFlight(-1)
+	var res *host.Result
+	preemptions := 0
+	err = s.exec.Do(ctx, executor.Job{
+		ID:       id,
+		Priority: p.priority,
+		Category: p.category,
+		NUMANode: executor.AnyNode,
+		Sync:     true,
+		Run: func(ctx context.Context, y executor.Yielder) error {
+			s.metrics.InFlight(1)
+			defer s.metrics.InFlight(-1)
+			var err error
+			res, err = s.rt.Run(ctx, mod, host.Request{
+				Input: input, Limits: p.limits, Namespace: v.Name, Config: p.config, Grants: p.grants, Yielder: y,
+			})
+			return err
+		},
+		OnPreempt: func() { preemptions++ },
+	})
+	if preemptions > 0 {
+		h.Set(HeaderPreemptions, strconv.Itoa(preemptions))
+	}
 	outcome := "ok"
 	if err != nil {
 		_, outcome = codeOf(err)

@@ -3,21 +3,30 @@ package server
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
 )
 
 // invokeParams are the query parameters of POST /v1/modules/{name}/invoke.
 type invokeParams struct {
-	version int
-	limits  host.Limits
-	config  map[string]string
-	grants  host.Grants
+	version  int
+	priority int
+	category string
+	limits   host.Limits
+	config   map[string]string
+	grants   host.Grants
 }
+
+// DefaultPriority is a task's priority when the request names none.
+const DefaultPriority = 5
+
+var categoryRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // HeaderConfigPrefix starts request headers that set task configuration:
 // "X-Nexus-Config-Greeting: hi" sets key "greeting" (lower-cased).
@@ -29,6 +38,8 @@ const maxConfigBytes = 64 << 10
 // parseInvokeParams reads version, memory, timeout and fuel from the query.
 //
 //   - version: a positive integer; absent means the latest.
+//   - priority: 0 to 9, higher first; default 5.
+//   - category: the fair-share and rate-limit class; default "default".
 //   - memory: bytes, optionally with a unit: 64MiB, 512KiB, 1GiB, 64M, 1G.
 //   - timeout: a Go duration (250ms, 5s, 1m) or a bare number of milliseconds.
 //   - fuel: the fuel budget, an integer (1000000) or a power of ten (1e9).
@@ -37,8 +48,21 @@ const maxConfigBytes = 64 << 10
 //   - config: repeated key=value pairs, the task's configuration; headers
 //     X-Nexus-Config-<key> set it too.
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
-	var p invokeParams
+	p := invokeParams{priority: DefaultPriority, category: executor.DefaultCategory}
 	q := c.QueryParams()
+	if v := q.Get("priority"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < executor.MinPriority || n > executor.MaxPriority {
+			return p, fmt.Errorf("%w: priority %q must be an integer from 0 to 9", errBadRequest, v)
+		}
+		p.priority = n
+	}
+	if v := q.Get("category"); v != "" {
+		if !categoryRE.MatchString(v) {
+			return p, fmt.Errorf("%w: category %q must match [a-z0-9][a-z0-9._-]{0,63}", errBadRequest, v)
+		}
+		p.category = v
+	}
 	if v := q.Get("version"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/modules"
 )
@@ -33,14 +34,16 @@ type Server struct {
 	e       *echo.Echo
 	reg     *modules.Registry
 	rt      *host.Runtime
+	exec    *executor.Executor
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	ready   atomic.Bool
 }
 
-// New returns a Server over the registry and runtime. It is not ready
-// (GET /readyz answers 503) until SetReady(true).
-func New(reg *modules.Registry, rt *host.Runtime, m *metrics.Metrics, cfg Config) *Server {
+// New returns a Server over the registry and runtime, running every task
+// through exec. It is not ready (GET /readyz answers 503) until
+// SetReady(true). The caller closes exec after the server has drained.
+func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *metrics.Metrics, cfg Config) *Server {
 	if cfg.MaxModuleBytes <= 0 {
 		cfg.MaxModuleBytes = modules.DefaultMaxBytes
 	}
@@ -50,7 +53,7 @@ func New(reg *modules.Registry, rt *host.Runtime, m *metrics.Metrics, cfg Config
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, reg: reg, rt: rt, metrics: m, log: cfg.Logger}
+	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/modules"
@@ -33,6 +34,11 @@ type instance struct {
 }
 
 func start(t *testing.T, dir string, cfg server.Config) *instance {
+	t.Helper()
+	return startWith(t, dir, cfg, executor.DefaultConfig())
+}
+
+func startWith(t *testing.T, dir string, cfg server.Config, ecfg executor.Config) *instance {
 	t.Helper()
 	db, err := store.Open(dir, 0)
 	if err != nil {
@@ -52,12 +58,27 @@ func start(t *testing.T, dir string, cfg server.Config) *instance {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	srv := server.New(reg, rt, metrics.New(reg.Len), cfg)
+	m := metrics.New(reg.Len)
+	if ecfg.Observer, err = m.RegisterExecutor(); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(reg, rt, newExecutor(t, ecfg), m, cfg)
 	srv.SetReady(true)
 	in := &instance{db: db, rt: rt, hs: httptest.NewServer(srv.Handler())}
 	in.URL = in.hs.URL
 	t.Cleanup(in.stop)
 	return in
+}
+
+// newExecutor returns an executor, closed when the test ends.
+func newExecutor(t *testing.T, cfg executor.Config) *executor.Executor {
+	t.Helper()
+	e, err := executor.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(context.Background()) })
+	return e
 }
 
 func (in *instance) stop() {
@@ -418,7 +439,7 @@ func TestNotReady(t *testing.T) {
 	}
 	defer rt.Close(context.Background())
 	reg := modules.New(db, rt, modules.Config{})
-	srv := server.New(reg, rt, metrics.New(reg.Len), server.Config{Logger: slog.New(slog.DiscardHandler)})
+	srv := server.New(reg, rt, newExecutor(t, executor.DefaultConfig()), metrics.New(reg.Len), server.Config{Logger: slog.New(slog.DiscardHandler)})
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503, "/v1/modules": 503} {

@@ -10,10 +10,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/modules"
@@ -34,6 +37,16 @@ type serveOptions struct {
 	limits          host.Limits // per-task defaults
 	maxFuel         int64
 	sliceFuel       int64
+
+	workers       int
+	cpus          string
+	queueCapacity int
+	noPreemption  bool
+	quantum       time.Duration
+	aging         time.Duration
+	syncRateWait  time.Duration
+	rates         []string // CATEGORY=PER_SECOND[:BURST]
+	weights       []string // CATEGORY=WEIGHT
 }
 
 func newServeCmd() *cobra.Command {
@@ -68,6 +81,16 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.Int64Var(&o.sliceFuel, "slice-fuel", host.DefaultSliceFuel, "fuel between two checks of budget, deadline and cancellation")
 	f.Int64Var(&o.limits.MemoryBytes, "memory", d.MemoryBytes, "default memory quota of a task, in bytes")
 	f.DurationVar(&o.limits.Timeout, "timeout", d.Timeout, "default deadline of a task")
+	ed := executor.DefaultConfig()
+	f.IntVar(&o.workers, "workers", 0, "worker tokens (default: one per CPU in the process affinity mask)")
+	f.StringVar(&o.cpus, "cpus", "", "CPUs to pin worker tokens to, e.g. 0-3,6 (env NEXUS_CPUS)")
+	f.IntVar(&o.queueCapacity, "queue-capacity", executor.DefaultQueueCapacity, "tasks that may wait for a token; past it, 429 queue_full")
+	f.BoolVar(&o.noPreemption, "no-preemption", false, "never suspend a running task for a higher-priority one")
+	f.DurationVar(&o.quantum, "quantum", 0, "time-slice tasks of equal priority after this long (0: off)")
+	f.DurationVar(&o.aging, "aging", ed.AgingInterval, "a waiting task gains one priority level per interval (0: off)")
+	f.DurationVar(&o.syncRateWait, "sync-rate-wait", ed.SyncRateWait, "how long an invoke waits for its category's rate limit before 429 rate_limited")
+	f.StringArrayVar(&o.rates, "rate", nil, "rate limit CATEGORY=PER_SECOND[:BURST] (repeatable)")
+	f.StringArrayVar(&o.weights, "weight", nil, "fair-share weight CATEGORY=N (repeatable)")
 	return cmd
 }
 
@@ -114,7 +137,19 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	defer rt.Close(context.Background())
 	reg := modules.New(db, rt, modules.Config{MaxBytes: o.maxModuleBytes})
-	srv := server.New(reg, rt, metrics.New(reg.Len), server.Config{
+	m := metrics.New(reg.Len)
+	ecfg, err := o.executorConfig()
+	if err != nil {
+		return err
+	}
+	if ecfg.Observer, err = m.RegisterExecutor(); err != nil {
+		return err
+	}
+	exec, err := executor.New(ecfg)
+	if err != nil {
+		return err
+	}
+	srv := server.New(reg, rt, exec, m, server.Config{
 		MaxModuleBytes: o.maxModuleBytes,
 		MaxInputBytes:  o.maxInputBytes,
 		Logger:         log,
@@ -150,5 +185,54 @@ func serve(ctx context.Context, o serveOptions) error {
 		log.Warn("shutdown did not drain in time; closing", "err", err)
 		hs.Close()
 	}
+	if err := exec.Close(sctx); err != nil {
+		log.Warn("executor did not drain in time; tasks canceled", "err", err)
+	}
 	return nil
+}
+
+// executorConfig builds the executor's configuration from the flags.
+func (o serveOptions) executorConfig() (executor.Config, error) {
+	c := executor.DefaultConfig()
+	c.Workers, c.QueueCapacity = o.workers, o.queueCapacity
+	c.Preemption, c.Quantum, c.AgingInterval, c.SyncRateWait = !o.noPreemption, o.quantum, o.aging, o.syncRateWait
+	cpus := o.cpus
+	if cpus == "" {
+		cpus = os.Getenv("NEXUS_CPUS")
+	}
+	if cpus != "" {
+		list, err := executor.ParseCPUList(cpus)
+		if err != nil {
+			return c, fmt.Errorf("--cpus: %w", err)
+		}
+		c.CPUs = list
+	}
+	for _, r := range o.rates {
+		cat, spec, ok := strings.Cut(r, "=")
+		perSec, burst, _ := strings.Cut(spec, ":")
+		ps, err := strconv.ParseFloat(perSec, 64)
+		b := max(int(ps), 1)
+		if burst != "" && err == nil {
+			b, err = strconv.Atoi(burst)
+		}
+		if !ok || err != nil || ps <= 0 || b <= 0 {
+			return c, fmt.Errorf("--rate %q: want CATEGORY=PER_SECOND[:BURST]", r)
+		}
+		if c.Rates == nil {
+			c.Rates = map[string]executor.Rate{}
+		}
+		c.Rates[cat] = executor.Rate{PerSecond: ps, Burst: b}
+	}
+	for _, w := range o.weights {
+		cat, n, ok := strings.Cut(w, "=")
+		weight, err := strconv.Atoi(n)
+		if !ok || err != nil || weight <= 0 {
+			return c, fmt.Errorf("--weight %q: want CATEGORY=N with N > 0", w)
+		}
+		if c.Weights == nil {
+			c.Weights = map[string]int{}
+		}
+		c.Weights[cat] = weight
+	}
+	return c, c.Validate()
 }

@@ -6,10 +6,13 @@
 package errcode
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -91,6 +94,12 @@ var table = []row{
 	{as[*host.ExitError](), http.StatusUnprocessableEntity, ExitNonzero},
 	{as[*host.TaskError](), http.StatusUnprocessableEntity, TaskError},
 	{is(host.ErrCanceled), http.StatusUnprocessableEntity, Canceled},
+	{is(context.Canceled), http.StatusUnprocessableEntity, Canceled},
+	{is(context.DeadlineExceeded), http.StatusUnprocessableEntity, Timeout},
+	{is(executor.ErrInvalidJob), http.StatusBadRequest, InvalidRequest},
+	{is(executor.ErrQueueFull), http.StatusTooManyRequests, QueueFull},
+	{is(executor.ErrRateLimited), http.StatusTooManyRequests, RateLimited},
+	{is(executor.ErrClosed), http.StatusServiceUnavailable, Unavailable},
 	{is(ErrUnavailable), http.StatusServiceUnavailable, Unavailable},
 }
 
@@ -103,6 +112,21 @@ func Lookup(err error) (status int, code string) {
 		}
 	}
 	return http.StatusInternalServerError, Internal
+}
+
+// RetryAfter returns how long a client should wait before retrying after
+// err (a 429 or 503), rounded up to whole seconds and at least one second.
+func RetryAfter(err error) time.Duration {
+	d := time.Second
+	var qf *executor.QueueFullError
+	var rl *executor.RateLimitError
+	switch {
+	case errors.As(err, &qf):
+		d = qf.RetryAfter
+	case errors.As(err, &rl):
+		d = rl.RetryAfter
+	}
+	return max((d+time.Second-1)/time.Second, 1) * time.Second
 }
 
 // Code returns the code of err, or "" for nil.

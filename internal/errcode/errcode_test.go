@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -48,5 +50,27 @@ func TestLookup(t *testing.T) {
 	}
 	if s, _ := errcode.Lookup(errcode.ErrNoMethod); s != http.StatusMethodNotAllowed {
 		t.Errorf("ErrNoMethod status %d", s)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want time.Duration
+	}{
+		{&executor.QueueFullError{RetryAfter: 100 * time.Millisecond}, time.Second},
+		{&executor.RateLimitError{RetryAfter: 2500 * time.Millisecond}, 3 * time.Second},
+		{fmt.Errorf("x: %w", &executor.RateLimitError{RetryAfter: 2 * time.Second}), 2 * time.Second},
+		{errcode.ErrUnavailable, time.Second},
+	} {
+		if got := errcode.RetryAfter(tt.err); got != tt.want {
+			t.Errorf("RetryAfter(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+	if s, c := errcode.Lookup(&executor.QueueFullError{}); s != 429 || c != errcode.QueueFull {
+		t.Errorf("queue full: %d %s", s, c)
+	}
+	if s, c := errcode.Lookup(&executor.RateLimitError{}); s != 429 || c != errcode.RateLimited {
+		t.Errorf("rate limited: %d %s", s, c)
 	}
 }

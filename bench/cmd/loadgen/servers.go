@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/modules"
@@ -118,7 +119,12 @@ func (s *servers) startNexus(ctx context.Context) (string, error) {
 	if err := reg.Load(ctx); err != nil {
 		return "", err
 	}
-	srv := server.New(reg, rt, metrics.New(reg.Len), server.Config{
+	exec, err := executor.New(executor.DefaultConfig())
+	if err != nil {
+		return "", err
+	}
+	s.closers = append(s.closers, func() error { return exec.Close(context.Background()) })
+	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	srv.SetReady(true)
