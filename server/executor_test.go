@@ -143,4 +143,3 @@ func waitMetric(t *testing.T, base, name, value string) {
 	}
 	t.Fatalf("metric %s never reached %s", name, value)
 }
-

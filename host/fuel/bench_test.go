@@ -12,7 +12,7 @@ import (
 // does not dominate.
 var benchKernels = []struct{ name, n string }{
 	{"init", "0"}, // fib(0): Go runtime start-up and exit only
-	{"sha256", "20000"},
+	{"sha256", "5000"},
 	{"sort", "300000"},
 	{"json", "3000"},
 	{"map", "200000"},

@@ -123,4 +123,51 @@ func TestGoRecursionDepth(t *testing.T) {
 	}
 }
 
-var _ = wazero.NewModuleConfig
+// TestOvershoot measures how far past its budget a guest gets before the
+// host stops it, over many budgets. The bound is twice the static cost of
+// the largest function body plus one dynamic charge (see the package
+// documentation); for these guests a few thousand fuel.
+func TestOvershoot(t *testing.T) {
+	k := newKernelRunner(t)
+	var worst int64
+	for _, kernel := range []string{"sha256", "sort", "json", "map", "fib"} {
+		for budget := int64(1_000_003); budget < 3_000_000; budget += 250_007 {
+			m := newMeter(budget, 10_000)
+			_, _, err := k.run(t, m, kernel, "100000")
+			if !errors.Is(err, errFuelExhausted) {
+				t.Fatalf("%s with budget %d: got %v", kernel, budget, err)
+			}
+			worst = max(worst, m.overshoot)
+		}
+	}
+	t.Logf("worst overshoot of the Go kernels: %d fuel", worst)
+	r := newRuntime(t)
+	for _, wasm := range []string{"infinite_loop", "exp_recursion", "grow_loop", "table_grow"} {
+		c, err := r.CompileModule(context.Background(), instrument(t, readWasm(t, "wat/"+wasm+".wasm")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for budget := int64(10_001); budget < 100_000; budget += 9_973 {
+			m := newMeter(budget, 1000)
+			ctx := withMeter(context.Background(), m)
+			mod, err := r.InstantiateModule(ctx, c, wazero.NewModuleConfig().WithName(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var args []uint64
+			if wasm == "exp_recursion" {
+				args = []uint64{40}
+			}
+			_, err = mod.ExportedFunction("run").Call(ctx, args...)
+			mod.Close(ctx)
+			if !errors.Is(err, errFuelExhausted) {
+				t.Fatalf("%s: got %v", wasm, err)
+			}
+			worst = max(worst, m.overshoot)
+		}
+	}
+	t.Logf("worst overshoot past the budget, WAT guests included: %d fuel", worst)
+	if worst > 100_000 {
+		t.Errorf("overshoot %d", worst)
+	}
+}

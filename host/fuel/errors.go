@@ -19,6 +19,10 @@ var (
 	// ErrReservedName is returned when a module imports from ImportModule or
 	// exports a name starting with ReservedPrefix.
 	ErrReservedName = errors.New("fuel: use of a reserved name")
+
+	// ErrLimit is returned, wrapped with details, for a module past an
+	// implementation limit such as MaxLocals.
+	ErrLimit = errors.New("fuel: implementation limit exceeded")
 )
 
 // UnsupportedError is returned by Instrument for a module that uses a

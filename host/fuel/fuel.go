@@ -54,6 +54,12 @@ const (
 // reach wazero's ceiling first; that trap is deterministic too.
 const DefaultMaxCallDepth = 20_000
 
+// MaxLocals is the most locals (parameters included) a function may
+// declare, the limit web engines apply. Compilers allocate per local, so a
+// few bytes declaring billions of them would otherwise exhaust the host's
+// memory when the module is compiled.
+const MaxLocals = 50_000
+
 // MaxCallDepthLimit is the largest accepted Config.MaxCallDepth.
 const MaxCallDepthLimit = 1 << 24
 

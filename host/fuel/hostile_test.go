@@ -141,8 +141,18 @@ func TestRefused(t *testing.T) {
 		{"memory64", fn(nil, section(5, []byte{1, 4, 1})), &unsupported},
 		{"two memories", fn(nil, section(5, []byte{2, 0, 1, 0, 1})), &unsupported},
 		{"tag section", append([]byte("\x00asm\x01\x00\x00\x00"), section(13, []byte{0})...), &unsupported},
+		{"billions of locals", fn([]byte{}), nil}, // replaced below
 		{"bad magic", []byte("\x00wasm\x01\x00\x00"), &decode},
 		{"truncated", fn(nil)[:20], &decode},
+	}
+	for i := range tests {
+		if tests[i].name == "billions of locals" {
+			body := []byte{1, 0xf0, 0xff, 0xff, 0xff, 0x0f, 0x7f, 0x0b}
+			m := append([]byte("\x00asm\x01\x00\x00\x00"), section(1, []byte{1, 0x60, 0, 0})...)
+			m = append(m, section(3, []byte{1, 0})...)
+			tests[i].wasm = append(m, section(10, append([]byte{1, byte(len(body))}, body...))...)
+			tests[i].want = fuel.ErrLimit
+		}
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

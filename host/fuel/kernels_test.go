@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -18,8 +19,8 @@ const kernelsWasm = "kernels.wasm"
 
 // kernelRunner runs the kernels guest, plain or instrumented, in one runtime.
 type kernelRunner struct {
-	r                 wazero.Runtime
-	plain, instrumted wazero.CompiledModule
+	r                   wazero.Runtime
+	plain, instrumented wazero.CompiledModule
 }
 
 var (
@@ -42,7 +43,7 @@ func newKernelRunner(t testing.TB) *kernelRunner {
 	if k.plain, err = r.CompileModule(ctx, kernelsBin); err != nil {
 		t.Fatal(err)
 	}
-	if k.instrumted, err = r.CompileModule(ctx, kernelsInst); err != nil {
+	if k.instrumented, err = r.CompileModule(ctx, kernelsInst); err != nil {
 		t.Fatal(err)
 	}
 	return k
@@ -54,7 +55,7 @@ func (k *kernelRunner) run(t testing.TB, m *meter, args ...string) (out string, 
 	ctx := context.Background()
 	c := k.plain
 	if m != nil {
-		c = k.instrumted
+		c = k.instrumented
 		ctx = withMeter(ctx, m)
 	}
 	var stdout, stderr bytes.Buffer
@@ -79,15 +80,26 @@ func (k *kernelRunner) run(t testing.TB, m *meter, args ...string) (out string, 
 	}
 	if m != nil {
 		used = m.used(int64(fuelGlobal.Get()))
+		if err == nil && used > m.budget { // the host's check after the run
+			err = fmt.Errorf("%w: used %d of %d after the run", errFuelExhausted, used, m.budget)
+		}
 	}
 	return stdout.String(), used, err
 }
 
-func TestKernelsSmoke(t *testing.T) {
+// TestKernels checks that the instrumented Go guest prints what the plain
+// one prints.
+func TestKernels(t *testing.T) {
 	k := newKernelRunner(t)
 	for _, args := range [][]string{{"sha256", "10"}, {"sort", "1000"}, {"json", "10"}, {"map", "1000"}, {"fib", "15"}, {"recurse", "100"}} {
-		po, _, perr := k.run(t, nil, args...)
-		mo, used, merr := k.run(t, newMeter(unlimited, 1e6), args...)
-		t.Log(args, po, perr, mo, used, merr)
+		want, _, err := k.run(t, nil, args...)
+		if err != nil {
+			t.Fatal(args, err)
+		}
+		got, used, err := k.run(t, newMeter(unlimited, 1e6), args...)
+		if err != nil || got != want {
+			t.Fatalf("%v: got %q, %v; want %q", args, got, err, want)
+		}
+		t.Logf("%v: %q, %d fuel", args, got, used)
 	}
 }

@@ -26,7 +26,8 @@ type meter struct {
 	budget    int64
 	sliceSize int64
 	given     int64
-	slices    int // number of slice calls
+	slices    int   // number of slice calls
+	overshoot int64 // fuel used past the budget when the run was stopped
 }
 
 const unlimited = int64(1e15)
@@ -45,6 +46,7 @@ func (m *meter) slice(remaining int64) int64 {
 	m.slices++
 	used := m.given - remaining
 	if used > m.budget {
+		m.overshoot = used - m.budget
 		panic(fmt.Errorf("%w: used %d of %d", errFuelExhausted, used, m.budget))
 	}
 	next := min(m.sliceSize, m.budget-used)
