@@ -3,6 +3,7 @@ package fuel
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 )
 
 // Section ids.
@@ -101,6 +102,9 @@ func splitSections(in []byte) (*module, error) {
 			name, err := nr.name()
 			if err != nil {
 				return nil, err
+			}
+			if !utf8.Valid(name) {
+				return nil, &DecodeError{Offset: s.start, Msg: "custom section name is not valid UTF-8"}
 			}
 			s.name = string(name)
 			s.start = nr.pos

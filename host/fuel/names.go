@@ -1,17 +1,20 @@
 package fuel
 
+import "unicode/utf8"
+
 // Subsections of the name section.
 const (
 	nameModule    = 0
 	nameFunctions = 1
 	nameLocals    = 2
-	nameLabels    = 3
 )
 
 // nameSection returns the name section payload with function indices
-// remapped, or ok false if it is malformed (it is then dropped: names are
-// for debugging and never affect execution). Label names are dropped: the
-// rewriting adds a block to every function, which shifts label positions.
+// remapped, or ok false if it is malformed or a function or local name is
+// not UTF-8 (it is then dropped: names are
+// for debugging and never affect execution). Only the module, function and
+// local names are kept; the extended subsections are dropped (label names
+// would be stale anyway: the rewriting adds a block to every function).
 func (ins *instrumenter) nameSection(s section) (out []byte, ok bool) {
 	r := &reader{b: ins.in[:s.end], pos: s.start}
 	out = make([]byte, 0, s.end-s.start+8)
@@ -38,8 +41,10 @@ func (ins *instrumenter) nameSection(s section) (out []byte, ok bool) {
 			out = append(out, id)
 			out = appendU32(out, uint32(len(payload)))
 			out = append(out, payload...)
-		case nameLabels:
-		default:
+		case nameModule:
+			if !validName(sub) || !sub.eof() {
+				return nil, false
+			}
 			out = append(out, id)
 			out = appendU32(out, size)
 			out = append(out, body...)
@@ -67,7 +72,7 @@ func (ins *instrumenter) remapNameMap(r *reader, indirect bool) ([]byte, bool) {
 			if !skipNameMap(r) {
 				return nil, false
 			}
-		} else if _, err := r.name(); err != nil {
+		} else if !validName(r) {
 			return nil, false
 		}
 		out = append(out, r.b[start:r.pos]...)
@@ -84,9 +89,15 @@ func skipNameMap(r *reader) bool {
 		if _, err := r.u32(); err != nil {
 			return false
 		}
-		if _, err := r.name(); err != nil {
+		if !validName(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// validName reads a name and reports whether it is well-formed UTF-8.
+func validName(r *reader) bool {
+	n, err := r.name()
+	return err == nil && utf8.Valid(n)
 }
