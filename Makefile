@@ -19,18 +19,20 @@ examples:
 	for lang in go rust c assemblyscript wat; do \
 		if [ -x examples/$$lang/build.sh ]; then examples/$$lang/build.sh || exit 1; fi; \
 	done
-	for d in host/testdata conformance/testdata/modules; do \
+	for d in host/testdata host/fuel/testdata/wat conformance/testdata/modules; do \
 		(cd $$d && for f in *.wat; do wat2wasm $$f -o $${f%.wat}.wasm || exit 1; done) || exit 1; \
 	done
 	cd examples/go/echo && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o echo.wasm .
 	cd host/testdata/wasiprobe && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o ../wasiprobe.wasm .
+	cd host/fuel && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o testdata/kernels.wasm ./testdata/kernels
+	host/fuel/testdata/ckernels/build.sh
 
 # conformance regenerates conformance/RESULTS.md: the matrix against a live server.
 conformance:
 	.ci/conformance-matrix conformance/RESULTS.md
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./host/ ./modules/
+	$(GO) test -run '^$$' -bench . -benchmem ./host/ ./host/fuel/ ./modules/
 	cd bench && $(GO) run ./cmd/loadgen
 
 check:

@@ -10,34 +10,47 @@ import (
 // benchKernels are sized so that each run takes tens of milliseconds and the
 // Go runtime's start-up (a few milliseconds, measured by the "init" kernel)
 // does not dominate.
-var benchKernels = []struct{ name, n string }{
-	{"init", "0"}, // fib(0): Go runtime start-up and exit only
-	{"sha256", "5000"},
-	{"sort", "300000"},
-	{"json", "3000"},
-	{"map", "200000"},
-	{"fib", "27"},
+var benchKernels = []struct{ file, name, n string }{
+	{kernelsWasm, "init", "0"}, // fib(0): Go runtime start-up and exit only
+	{kernelsWasm, "sha256", "5000"},
+	{kernelsWasm, "sort", "300000"},
+	{kernelsWasm, "json", "3000"},
+	{kernelsWasm, "map", "200000"},
+	{kernelsWasm, "fib", "27"},
+	{ckernelsWasm, "sha256", "5000"},
+	{ckernelsWasm, "sort", "300000"},
+	{ckernelsWasm, "map", "200000"},
+	{ckernelsWasm, "fib", "30"},
+	{ckernelsWasm, "matmul", "120"},
 }
 
-// BenchmarkKernel compares plain and metered runs of Go-compiled kernels on
-// the same runtime (wazero compiler, no WithCloseOnContextDone). Metered
-// runs use slices of 1e6 fuel and an effectively unlimited budget, and
-// report fuel per run and fuel per nanosecond.
+// BenchmarkKernel compares plain and metered runs of Go- and C-compiled
+// kernels on the same runtime (wazero compiler, no WithCloseOnContextDone).
+// Metered runs use slices of 1e6 fuel and an effectively unlimited budget,
+// and report fuel per run and fuel per nanosecond.
 func BenchmarkKernel(b *testing.B) {
-	k := newKernelRunner(b)
+	runners := map[string]*kernelRunner{}
 	for _, kc := range benchKernels {
-		kernel := kc.name
+		k := runners[kc.file]
+		if k == nil {
+			k = newKernelRunnerFor(b, kc.file)
+			runners[kc.file] = k
+		}
+		kernel, lang := kc.name, "go"
 		if kernel == "init" {
 			kernel = "fib"
 		}
-		b.Run(kc.name+"/plain", func(b *testing.B) {
+		if kc.file == ckernelsWasm {
+			lang = "c"
+		}
+		b.Run(lang+"-"+kc.name+"/plain", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				if _, _, err := k.run(b, nil, kernel, kc.n); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-		b.Run(kc.name+"/metered", func(b *testing.B) {
+		b.Run(lang+"-"+kc.name+"/metered", func(b *testing.B) {
 			var used int64
 			start := time.Now()
 			for i := 0; i < b.N; i++ {

@@ -14,8 +14,12 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 )
 
-// kernelsWasm is the Go-compiled guest built from testdata/kernels.
-const kernelsWasm = "kernels.wasm"
+// The kernel guests: Go-compiled from testdata/kernels and C-compiled from
+// testdata/ckernels, both wasi-commands taking <kernel> <n>.
+const (
+	kernelsWasm  = "kernels.wasm"
+	ckernelsWasm = "ckernels.wasm"
+)
 
 // kernelRunner runs the kernels guest, plain or instrumented, in one runtime.
 type kernelRunner struct {
@@ -23,27 +27,34 @@ type kernelRunner struct {
 	plain, instrumented wazero.CompiledModule
 }
 
-var (
-	kernelsOnce sync.Once
-	kernelsBin  []byte
-	kernelsInst []byte
-)
+// kernelGuest is a kernel guest's bytes, plain and instrumented once.
+type kernelGuest struct {
+	once        sync.Once
+	plain, inst []byte
+}
 
-func newKernelRunner(t testing.TB) *kernelRunner {
+var kernelGuests = map[string]*kernelGuest{kernelsWasm: {}, ckernelsWasm: {}}
+
+// newKernelRunner compiles the Go kernels guest.
+func newKernelRunner(t testing.TB) *kernelRunner { return newKernelRunnerFor(t, kernelsWasm) }
+
+// newKernelRunnerFor compiles the kernel guest in testdata/file.
+func newKernelRunnerFor(t testing.TB, file string) *kernelRunner {
 	t.Helper()
-	kernelsOnce.Do(func() {
-		kernelsBin = readWasm(t, kernelsWasm)
-		kernelsInst = instrument(t, kernelsBin)
+	g := kernelGuests[file]
+	g.once.Do(func() {
+		g.plain = readWasm(t, file)
+		g.inst = instrument(t, g.plain)
 	})
 	ctx := context.Background()
 	r := newRuntime(t)
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
 	k := &kernelRunner{r: r}
 	var err error
-	if k.plain, err = r.CompileModule(ctx, kernelsBin); err != nil {
+	if k.plain, err = r.CompileModule(ctx, g.plain); err != nil {
 		t.Fatal(err)
 	}
-	if k.instrumented, err = r.CompileModule(ctx, kernelsInst); err != nil {
+	if k.instrumented, err = r.CompileModule(ctx, g.inst); err != nil {
 		t.Fatal(err)
 	}
 	return k
@@ -87,11 +98,22 @@ func (k *kernelRunner) run(t testing.TB, m *meter, args ...string) (out string, 
 	return stdout.String(), used, err
 }
 
-// TestKernels checks that the instrumented Go guest prints what the plain
-// one prints.
+// TestKernels checks that the instrumented Go and C guests print what the
+// plain ones print.
 func TestKernels(t *testing.T) {
-	k := newKernelRunner(t)
-	for _, args := range [][]string{{"sha256", "10"}, {"sort", "1000"}, {"json", "10"}, {"map", "1000"}, {"fib", "15"}, {"recurse", "100"}} {
+	for _, g := range []struct {
+		file string
+		runs [][]string
+	}{
+		{kernelsWasm, [][]string{{"sha256", "10"}, {"sort", "1000"}, {"json", "10"}, {"map", "1000"}, {"fib", "15"}, {"recurse", "100"}}},
+		{ckernelsWasm, [][]string{{"sha256", "10"}, {"sort", "1000"}, {"map", "1000"}, {"fib", "15"}, {"matmul", "20"}}},
+	} {
+		t.Run(g.file, func(t *testing.T) { testKernels(t, newKernelRunnerFor(t, g.file), g.runs) })
+	}
+}
+
+func testKernels(t *testing.T, k *kernelRunner, runs [][]string) {
+	for _, args := range runs {
 		want, _, err := k.run(t, nil, args...)
 		if err != nil {
 			t.Fatal(args, err)
