@@ -12,7 +12,9 @@ const MaxCheckpointBytes = 1 << 20
 
 // checkpointSave is nexus_v1.checkpoint_save(ptr, len i32) -> i32. It keeps
 // a copy of [ptr, ptr+len) as the task's checkpoint, replacing the previous
-// one, and returns 0, or ERR_LIMIT if len exceeds MaxCheckpointBytes.
+// one, and returns 0, or ERR_LIMIT if len exceeds MaxCheckpointBytes, or
+// ERR_INTERNAL if Request.OnCheckpoint could not keep it (the previous
+// checkpoint stays).
 // Out-of-range memory traps.
 func checkpointSave(ctx context.Context, mod api.Module, stack []uint64) {
 	ptr, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
@@ -21,7 +23,15 @@ func checkpointSave(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	buf := guestBytes(mod, abi.ImportCheckpointSave, ptr, n)
-	taskFrom(ctx).checkpoint = append([]byte{}, buf...)
+	t := taskFrom(ctx)
+	cp := append([]byte{}, buf...)
+	if t.onCheckpoint != nil {
+		if err := t.onCheckpoint(cp); err != nil {
+			stack[0] = api.EncodeI32(abi.ErrInternal)
+			return
+		}
+	}
+	t.checkpoint = cp
 	stack[0] = 0
 }
 

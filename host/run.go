@@ -30,6 +30,20 @@ type Request struct {
 	Config map[string]string
 	// Grants are the task's capabilities beyond the deterministic sandbox.
 	Grants Grants
+	// Checkpoint is what checkpoint_load returns until the guest saves a
+	// new one: the last checkpoint of an earlier attempt of the task.
+	Checkpoint []byte
+	// OnCheckpoint, if set, is called by checkpoint_save with the new
+	// checkpoint (the guest's to keep) before the call returns; an error
+	// makes checkpoint_save answer ERR_INTERNAL. A durable task uses it
+	// to commit the checkpoint before the guest goes on.
+	OnCheckpoint func(checkpoint []byte) error
+	// OnProgress, if set, is called by every progress report. It must not
+	// block.
+	OnProgress func(done, total int64)
+	// KV, if set, replaces the runtime's KV for this task (a durable
+	// task's writes are held back and committed with its outcome).
+	KV KV
 }
 
 // Result is what a task produced. Run returns it on failure too, with the
@@ -64,6 +78,9 @@ type task struct {
 	config     map[string]string
 	pure       bool // kv writes are denied
 	logRate    logLimiter
+	// onCheckpoint and onProgress are Request.OnCheckpoint and OnProgress.
+	onCheckpoint func([]byte) error
+	onProgress   func(done, total int64)
 }
 
 type taskKey struct{}
@@ -93,7 +110,11 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	}
 
 	t := &task{input: req.Input, kv: r.cfg.KV, kvMax: r.cfg.KVNamespaceBytes, namespace: req.Namespace,
-		config: req.Config, pure: m.pure}
+		config: req.Config, pure: m.pure, checkpoint: req.Checkpoint, onCheckpoint: req.OnCheckpoint,
+		onProgress: req.OnProgress}
+	if req.KV != nil {
+		t.kv = req.KV
+	}
 	t.meter = meter{budget: lim.Fuel, slice: r.cfg.SliceFuel, yielder: req.Yielder}
 	t.mem.limit = uint64(lim.MemoryBytes)
 	t.logs.limit = lim.LogBytes

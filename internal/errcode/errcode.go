@@ -30,6 +30,15 @@ var (
 	ErrNoMethod = errors.New("method not allowed")
 )
 
+// Task errors, raised by internal/tasks.
+var (
+	// ErrTaskNotFound means no task has that id (or it was collected).
+	ErrTaskNotFound = errors.New("task not found")
+	// ErrConflict means the request does not fit the resource's state
+	// (canceling a finished task, retrying a successful one).
+	ErrConflict = errors.New("conflict")
+)
+
 // Codes of the contract. Internal is the code of an error no row matches.
 const (
 	InvalidRequest   = "invalid_request"
@@ -80,6 +89,8 @@ var table = []row{
 	{is(host.ErrGrant), http.StatusBadRequest, InvalidRequest},
 	{is(modules.ErrInvalid), http.StatusBadRequest, InvalidModule},
 	{is(modules.ErrNotFound), http.StatusNotFound, ModuleNotFound},
+	{is(ErrTaskNotFound), http.StatusNotFound, TaskNotFound},
+	{is(ErrConflict), http.StatusConflict, Conflict},
 	{is(host.ErrClosed), http.StatusNotFound, ModuleNotFound},
 	{is(ErrNoRoute), http.StatusNotFound, NotFound},
 	{is(ErrNoMethod), http.StatusMethodNotAllowed, MethodNotAllowed},
