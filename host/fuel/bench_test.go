@@ -27,7 +27,8 @@ var benchKernels = []struct{ file, name, n string }{
 // BenchmarkKernel compares plain and metered runs of Go- and C-compiled
 // kernels on the same runtime (wazero compiler, no WithCloseOnContextDone).
 // Metered runs use slices of 1e6 fuel and an effectively unlimited budget,
-// and report fuel per run and fuel per nanosecond.
+// and report fuel per run and fuel per nanosecond. Compare the modes with
+// benchstat -col /mode (see BENCH.md).
 func BenchmarkKernel(b *testing.B) {
 	runners := map[string]*kernelRunner{}
 	for _, kc := range benchKernels {
@@ -43,24 +44,26 @@ func BenchmarkKernel(b *testing.B) {
 		if kc.file == ckernelsWasm {
 			lang = "c"
 		}
-		b.Run(lang+"-"+kc.name+"/plain", func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				if _, _, err := k.run(b, nil, kernel, kc.n); err != nil {
-					b.Fatal(err)
+		b.Run("kernel="+lang+"-"+kc.name, func(b *testing.B) {
+			b.Run("mode=plain", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					if _, _, err := k.run(b, nil, kernel, kc.n); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
-		b.Run(lang+"-"+kc.name+"/metered", func(b *testing.B) {
-			var used int64
-			start := time.Now()
-			for i := 0; i < b.N; i++ {
-				var err error
-				if _, used, err = k.run(b, newMeter(unlimited, 1e6), kernel, kc.n); err != nil {
-					b.Fatal(err)
+			})
+			b.Run("mode=metered", func(b *testing.B) {
+				var used int64
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					var err error
+					if _, used, err = k.run(b, newMeter(unlimited, 1e6), kernel, kc.n); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			b.ReportMetric(float64(used), "fuel/op")
-			b.ReportMetric(float64(used)*float64(b.N)/float64(time.Since(start).Nanoseconds()), "fuel/ns")
+				b.ReportMetric(float64(used), "fuel/op")
+				b.ReportMetric(float64(used)*float64(b.N)/float64(time.Since(start).Nanoseconds()), "fuel/ns")
+			})
 		})
 	}
 }
