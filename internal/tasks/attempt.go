@@ -1,0 +1,173 @@
+package tasks
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/executor"
+)
+
+// dispatchLocked starts attempts of ready tasks while in-flight slots are
+// free.
+func (s *Service) dispatchLocked() {
+	for s.inFlight < s.cfg.MaxInFlight && s.ready.Len() > 0 && !s.closed {
+		e := heap.Pop(&s.ready).(*entry)
+		s.startLocked(e)
+	}
+}
+
+// startLocked marks e running (the write is queued, not awaited: if the
+// process dies before it commits, the task is found queued and runs again
+// without the attempt counted) and runs the attempt on a goroutine.
+func (s *Service) startLocked(e *entry) {
+	now := time.Now()
+	timeout := s.cfg.Timeout
+	if e.rec.TimeoutMs > 0 {
+		timeout = time.Duration(e.rec.TimeoutMs) * time.Millisecond
+	}
+	s.transitionLocked(e, func(r *Record) {
+		r.State, r.StartedAt, r.LeaseUntil = Running, now, now.Add(timeout+s.cfg.LeaseGrace)
+		r.Attempts++
+	})
+	ctx, cancel := context.WithCancelCause(s.runCtx)
+	e.cancel = cancel
+	s.inFlight++
+	s.attempts.Add(1)
+	go s.runAttempt(ctx, e, e.rec)
+}
+
+// runAttempt runs one attempt of rec and records its outcome.
+func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
+	defer s.attempts.Done()
+	var checkpoint []byte
+	if rec.CheckpointBytes > 0 {
+		cp, err := s.store.Checkpoint(rec.ID)
+		if err != nil {
+			s.log.Error("task: loading checkpoint", "task", rec.ID, "err", err)
+		}
+		checkpoint = cp
+	}
+	kv := newKVTxn(s.kv)
+	res, err := s.runner.Run(ctx, Attempt{
+		ID:       rec.ID,
+		Module:   rec.Module,
+		Version:  rec.Version,
+		Priority: rec.Priority,
+		Category: rec.Category,
+		Request: host.Request{
+			Input:        rec.Input,
+			Limits:       host.Limits{Fuel: rec.Fuel, MemoryBytes: rec.MemoryBytes, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond},
+			Namespace:    rec.Module,
+			Config:       rec.Config,
+			Checkpoint:   checkpoint,
+			KV:           kv,
+			OnCheckpoint: func(cp []byte) error { return s.saveCheckpoint(e, cp, kv) },
+			OnProgress: func(done, total int64) {
+				e.progress.Store(&[2]int64{done, total})
+			},
+		},
+	})
+	s.finish(ctx, e, res, err, kv)
+}
+
+// saveCheckpoint commits a checkpoint, with the kv writes the attempt made
+// since its previous one, before checkpoint_save returns to the guest.
+func (s *Service) saveCheckpoint(e *entry, cp []byte, kv *kvTxn) error {
+	s.mu.Lock()
+	next := e.rec.clone()
+	next.CheckpointBytes = len(cp)
+	if p := e.progress.Load(); p != nil {
+		next.Progress = *p
+	}
+	w := Write{Rec: &next, Prev: e.last, Checkpoint: cp, KV: kv.take()}
+	e.last = &next
+	s.mu.Unlock()
+	err := s.commit.commit(w)
+	if err == nil {
+		s.mu.Lock()
+		e.rec.CheckpointBytes, e.rec.Progress = next.CheckpointBytes, next.Progress
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// finish records the outcome of an attempt: succeeded, retried later,
+// failed, dead or canceled. The new state is visible to readers only once
+// it is durable.
+func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err error, kv *kvTxn) {
+	if errors.Is(context.Cause(ctx), errShutdown) || errors.Is(err, executor.ErrClosed) {
+		// Interrupted by shutdown: leave the record running on disk, like
+		// a crash; start-up requeues it. Its uncheckpointed writes go.
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	s.mu.Lock()
+	s.inFlight--
+	next := e.rec.clone()
+	next.LeaseUntil = time.Time{}
+	if res != nil {
+		next.FuelUsed, next.Logs = res.FuelUsed, string(res.Logs)
+		next.Progress = res.Progress
+	}
+	w := Write{Rec: &next, Prev: e.last}
+	code := errcode.Code(err)
+	var qf *executor.QueueFullError
+	var rl *executor.RateLimitError
+	switch {
+	case err == nil:
+		next.State, next.Output = Succeeded, res.Output
+		next.ErrorCode, next.ErrorMessage = "", ""
+		w.KV = kv.take()
+	case errors.As(err, &qf) || errors.As(err, &rl):
+		// Not an attempt: the executor had no room. Try again soon.
+		next.Attempts--
+		next.State, next.RunAt = Scheduled, now.Add(max(errcode.RetryAfter(err)/10, 10*time.Millisecond))
+	default:
+		next.ErrorCode, next.ErrorMessage = code, err.Error()
+		switch {
+		case e.canceling || code == errcode.Canceled:
+			next.State = Canceled
+		case !s.cfg.Retry(code):
+			next.State = Failed
+		case next.Attempts-next.RetryBase > next.MaxRetries:
+			next.State = Dead
+		default:
+			next.State = Scheduled
+			next.RunAt = now.Add(backoff(next.Attempts-next.RetryBase, s.cfg.BackoffBase, s.cfg.BackoffMax))
+		}
+	}
+	if next.State.Terminal() {
+		next.FinishedAt, next.ExpiresAt = now, now.Add(s.cfg.Retention)
+	}
+	e.last, e.cancel = &next, nil
+	s.dispatchLocked()
+	s.mu.Unlock()
+
+	cerr := s.commit.commit(w)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cerr != nil {
+		// The outcome is not on disk; the record says running, and the
+		// next start-up runs the task again.
+		s.log.Error("task: committing outcome", "task", next.ID, "err", cerr)
+		return
+	}
+	e.rec = next
+	e.progress.Store(nil)
+	if !next.State.Terminal() {
+		s.enqueueLocked(e, time.Now())
+		return
+	}
+	delete(s.active, next.ID)
+	if e.done != nil {
+		close(e.done)
+	}
+}

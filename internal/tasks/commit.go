@@ -1,0 +1,129 @@
+package tasks
+
+import (
+	"sync"
+)
+
+// maxBatchWrites bounds the writes of one group commit.
+const maxBatchWrites = 8192
+
+// committer is the group commit: callers queue writes, one goroutine
+// commits everything queued so far in one transaction (one fsync), then
+// takes the next group. Under load groups grow by themselves; when idle a
+// write is committed at once, with no batching delay. Writes are committed
+// in the order they were queued. Its methods are safe for concurrent use.
+type committer struct {
+	store Store
+
+	mu      sync.Mutex
+	pending []commitReq
+	wake    chan struct{} // buffered 1
+	closed  bool
+	done    chan struct{} // closed when the loop has returned
+}
+
+type commitReq struct {
+	ws   []Write
+	done chan error // nil: nobody waits
+}
+
+func newCommitter(s Store) *committer {
+	c := &committer{store: s, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go c.loop()
+	return c
+}
+
+// commit queues ws and waits until they are durable.
+func (c *committer) commit(ws ...Write) error {
+	done := make(chan error, 1)
+	if err := c.enqueue(commitReq{ws: ws, done: done}); err != nil {
+		return err
+	}
+	return <-done
+}
+
+// commitAsync queues ws and returns at once; a later commit's success
+// implies theirs, since groups commit in order.
+func (c *committer) commitAsync(ws ...Write) {
+	c.enqueue(commitReq{ws: ws})
+}
+
+func (c *committer) enqueue(r commitReq) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.pending = append(c.pending, r)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (c *committer) loop() {
+	defer close(c.done)
+	var ws []Write
+	for range c.wake {
+		for {
+			c.mu.Lock()
+			group := c.pending
+			n := 0
+			for i, r := range group {
+				if n += len(r.ws); n > maxBatchWrites && i > 0 {
+					group = group[:i]
+					break
+				}
+			}
+			c.pending = c.pending[len(group):]
+			closed := c.closed && len(c.pending) == 0 && len(group) == 0
+			c.mu.Unlock()
+			if closed {
+				return
+			}
+			if len(group) == 0 {
+				break
+			}
+			ws = ws[:0]
+			for _, r := range group {
+				ws = append(ws, r.ws...)
+			}
+			c.commitGroup(group, ws)
+		}
+	}
+}
+
+// commitGroup commits a group in one transaction. If that fails, each
+// request is committed alone so that one bad write fails only its own
+// caller.
+func (c *committer) commitGroup(group []commitReq, ws []Write) {
+	err := c.store.CommitTasks(ws)
+	if err == nil || len(group) == 1 {
+		for _, r := range group {
+			if r.done != nil {
+				r.done <- err
+			}
+		}
+		return
+	}
+	for _, r := range group {
+		err := c.store.CommitTasks(r.ws)
+		if r.done != nil {
+			r.done <- err
+		}
+	}
+}
+
+// close commits what is queued, then stops the loop.
+func (c *committer) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	<-c.done
+}

@@ -1,0 +1,101 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Start recovers the tasks found in the store and starts the service:
+// tasks found running were interrupted (their attempt counts) and are
+// requeued, queued ones are dispatched again, scheduled ones go back on
+// the timer heap. It also starts garbage collection of expired tasks.
+func (s *Service) Start(ctx context.Context) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return fmt.Errorf("tasks: already started")
+	}
+	s.started = true
+	s.mu.Unlock()
+	s.commit = newCommitter(s.store)
+	if err := s.store.IdempotencyKeys(func(key, id string) error {
+		s.idem[key] = id
+		return nil
+	}); err != nil {
+		return fmt.Errorf("tasks: loading idempotency keys: %w", err)
+	}
+	var found []Record
+	if err := s.store.ActiveTasks(func(r Record) error {
+		found = append(found, r)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("tasks: loading active tasks: %w", err)
+	}
+	now := time.Now()
+	var requeue []Write
+	entries := make([]*entry, 0, len(found))
+	for i := range found {
+		r := &found[i]
+		e := &entry{rec: *r, last: r, committed: closedChan, index: -1}
+		if r.State == Running {
+			next := r.clone()
+			next.State, next.QueuedAt, next.LeaseUntil = Queued, now, time.Time{}
+			requeue = append(requeue, Write{Rec: &next, Prev: r})
+			e.rec, e.last = next, &next
+		}
+		entries = append(entries, e)
+	}
+	if len(requeue) > 0 {
+		if err := s.store.CommitTasks(requeue); err != nil {
+			return fmt.Errorf("tasks: requeuing interrupted tasks: %w", err)
+		}
+	}
+	s.log.Info("tasks recovered", "active", len(found), "requeued_running", len(requeue), "idempotency_keys", len(s.idem))
+	s.mu.Lock()
+	for _, e := range entries {
+		s.active[e.rec.ID] = e
+	}
+	for _, e := range entries {
+		s.enqueueLocked(e, now)
+	}
+	s.mu.Unlock()
+	s.loops.Add(2)
+	go s.timerLoop()
+	go s.gcLoop()
+	return nil
+}
+
+// Close stops accepting tasks (Submit answers ErrClosed), stops starting
+// attempts and waits for the running ones to finish and be recorded. If
+// ctx ends first, the running attempts are canceled and left running on
+// disk, to be requeued on the next start (their uncheckpointed kv writes
+// are dropped, as after a crash). Queued and scheduled tasks stay on disk
+// as they are. Close then commits what is pending and returns.
+func (s *Service) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	started := s.started
+	s.mu.Unlock()
+	if !started {
+		return nil
+	}
+	close(s.stop)
+	s.loops.Wait()
+	drained := make(chan struct{})
+	go func() { s.attempts.Wait(); close(drained) }()
+	var err error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		err = ctx.Err()
+		s.cancelRun(errShutdown)
+		<-drained
+	}
+	s.commit.close()
+	return err
+}

@@ -1,0 +1,96 @@
+package tasks
+
+import "time"
+
+// State is where a task is in its life.
+type State string
+
+// Task states of the HTTP contract.
+const (
+	// Scheduled: waiting for its run_at (first attempt or retry backoff).
+	Scheduled State = "scheduled"
+	// Queued: due, waiting for a worker token.
+	Queued State = "queued"
+	// Running: an attempt holds a lease on the task.
+	Running State = "running"
+	// Succeeded, Failed, Canceled and Dead are terminal.
+	Succeeded State = "succeeded"
+	Failed    State = "failed"
+	Canceled  State = "canceled"
+	// Dead: retries exhausted.
+	Dead State = "dead"
+)
+
+// States lists every state in life order.
+var States = []State{Scheduled, Queued, Running, Succeeded, Failed, Canceled, Dead}
+
+// Terminal reports whether a task in state s will not run again (unless
+// retried by hand).
+func (s State) Terminal() bool {
+	return s == Succeeded || s == Failed || s == Canceled || s == Dead
+}
+
+// Valid reports whether s is one of States.
+func (s State) Valid() bool {
+	for _, x := range States {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Record is a task's durable record. Records returned by the Service are
+// copies; the caller may keep and modify them.
+type Record struct {
+	ID             string            `json:"id"`
+	Module         string            `json:"module"`
+	Version        int               `json:"version"`
+	State          State             `json:"state"`
+	Priority       int               `json:"priority"`
+	Category       string            `json:"category"`
+	Tags           []string          `json:"tags,omitempty"`
+	IdempotencyKey string            `json:"idempotency_key,omitempty"`
+	Fuel           int64             `json:"fuel,omitempty"`
+	MemoryBytes    int64             `json:"memory_bytes,omitempty"`
+	TimeoutMs      int64             `json:"timeout_ms,omitempty"`
+	MaxRetries     int               `json:"max_retries"`
+	CacheTTLMs     int64             `json:"cache_ttl_ms,omitempty"`
+	Config         map[string]string `json:"config,omitempty"`
+
+	// Attempts counts started attempts, including one interrupted by a
+	// crash. RetryBase is Attempts when the task was last retried by hand:
+	// the retry budget counts from there.
+	Attempts  int `json:"attempts"`
+	RetryBase int `json:"retry_base,omitempty"`
+
+	SubmittedAt time.Time `json:"submitted_at"`
+	RunAt       time.Time `json:"run_at,omitzero"`    // when a scheduled task is due
+	QueuedAt    time.Time `json:"queued_at,omitzero"` // when it last became due
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	FinishedAt  time.Time `json:"finished_at,omitzero"`
+	// LeaseUntil is when the running attempt's lease ends: its start plus
+	// its deadline and a grace period.
+	LeaseUntil time.Time `json:"lease_until,omitzero"`
+	// ExpiresAt is when a terminal record is garbage-collected.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+
+	FuelUsed     int64    `json:"fuel_used"`
+	Output       []byte   `json:"output,omitempty"`
+	ErrorCode    string   `json:"error_code,omitempty"`
+	ErrorMessage string   `json:"error_message,omitempty"`
+	Logs         string   `json:"logs,omitempty"`
+	Progress     [2]int64 `json:"progress"`
+	// CheckpointBytes is the size of the last checkpoint (0: none). The
+	// checkpoint itself is stored beside the record.
+	CheckpointBytes int `json:"checkpoint_bytes,omitempty"`
+
+	Input []byte `json:"input,omitempty"`
+}
+
+// clone returns a copy of r sharing nothing mutable with it.
+func (r *Record) clone() Record {
+	c := *r
+	c.Tags = append([]string(nil), r.Tags...)
+	return c
+}

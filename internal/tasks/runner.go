@@ -1,0 +1,74 @@
+package tasks
+
+import (
+	"context"
+
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/modules"
+)
+
+// Runner is the one path every task run takes, synchronous invoke and
+// durable attempt alike: resolve the module version, wait for a worker
+// token in the executor, run the instance in the host. It is safe for
+// concurrent use.
+type Runner struct {
+	Registry *modules.Registry
+	Runtime  *host.Runtime
+	Exec     *executor.Executor
+	// InFlight, if set, is told +1 when a run starts and -1 when it ends.
+	InFlight func(delta int)
+}
+
+// Attempt is one run of a task.
+type Attempt struct {
+	ID       string
+	Module   string
+	Version  int // 0: the latest
+	Priority int
+	Category string
+	// Sync marks a synchronous invoke (executor.Job.Sync).
+	Sync bool
+	// Request is handed to the host; its Yielder is set by Run.
+	Request host.Request
+	// OnResolved, if set, is called with the version about to run.
+	OnResolved func(modules.Version)
+	// OnPreempt is executor.Job.OnPreempt.
+	OnPreempt func()
+}
+
+// Run runs a on the calling goroutine once it holds a worker token and
+// returns what the host returned (res may be nil if the task never ran).
+func (r *Runner) Run(ctx context.Context, a Attempt) (*host.Result, error) {
+	v, mod, err := r.Registry.Resolve(ctx, a.Module, a.Version)
+	if err != nil {
+		return nil, err
+	}
+	if a.OnResolved != nil {
+		a.OnResolved(v)
+	}
+	req := a.Request
+	if req.Namespace == "" {
+		req.Namespace = v.Name
+	}
+	var res *host.Result
+	err = r.Exec.Do(ctx, executor.Job{
+		ID:       a.ID,
+		Priority: a.Priority,
+		Category: a.Category,
+		NUMANode: executor.AnyNode,
+		Sync:     a.Sync,
+		Run: func(ctx context.Context, y executor.Yielder) error {
+			if r.InFlight != nil {
+				r.InFlight(1)
+				defer r.InFlight(-1)
+			}
+			req.Yielder = y
+			var err error
+			res, err = r.Runtime.Run(ctx, mod, req)
+			return err
+		},
+		OnPreempt: a.OnPreempt,
+	})
+	return res, err
+}
