@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/modules"
@@ -87,6 +88,8 @@ var table = []row{
 	{is(modules.ErrInvalidName), http.StatusBadRequest, InvalidRequest},
 	{as[*host.LimitError](), http.StatusBadRequest, InvalidRequest},
 	{is(host.ErrGrant), http.StatusBadRequest, InvalidRequest},
+	{is(cache.ErrNotCacheable), http.StatusBadRequest, InvalidRequest},
+	{is(cache.ErrInvalid), http.StatusBadRequest, InvalidRequest},
 	{is(modules.ErrInvalid), http.StatusBadRequest, InvalidModule},
 	{is(modules.ErrNotFound), http.StatusNotFound, ModuleNotFound},
 	{is(ErrTaskNotFound), http.StatusNotFound, TaskNotFound},
