@@ -39,6 +39,8 @@ type Registry struct {
 	compiled map[string]*host.Module // digest → compiled code
 
 	compileMu sync.Mutex // serialises lazy compiles of older versions
+
+	listeners []func(Event) // OnChange; appended to under mu
 }
 
 // New returns a Registry over store, compiling with rt. Call Load before
@@ -145,6 +147,9 @@ func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact 
 		defer mod.Close(ctx)
 	}
 	r.mu.Unlock()
+	if created {
+		r.notify(Event{Kind: EventPut, Name: name, Version: v.Version})
+	}
 	return v, created, nil
 }
 
@@ -236,6 +241,7 @@ func (r *Registry) Delete(ctx context.Context, name string) error {
 	for _, m := range unused {
 		go m.Close(context.WithoutCancel(ctx)) // waits for running tasks
 	}
+	r.notify(Event{Kind: EventDelete, Name: name})
 	return nil
 }
 
