@@ -78,6 +78,9 @@ func (db *DB) init() error {
 				return fmt.Errorf("store: create bucket %s: %w", name, err)
 			}
 		}
+		if err := createBuckets(tx, taskBuckets); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		if v := meta.Get(keySchema); v != nil {
 			if len(v) != 4 {

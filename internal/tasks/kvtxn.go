@@ -29,6 +29,12 @@ type kvPending struct {
 
 var _ host.KV = (*kvTxn)(nil)
 
+// kvSizer is a host.KV that tells a namespace's committed size (key and
+// value bytes), so that held-back writes can be checked against the cap.
+type kvSizer interface {
+	KVSize(ns string) (int64, error)
+}
+
 func newKVTxn(base host.KV) *kvTxn { return &kvTxn{base: base} }
 
 // Get implements host.KV.
@@ -59,7 +65,7 @@ func (t *kvTxn) Set(ns, key string, value []byte, maxTotal int64) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if change > 0 {
-		if sz, ok := t.base.(interface{ KVSize(ns string) (int64, error) }); ok {
+		if sz, ok := t.base.(kvSizer); ok {
 			total, err := sz.KVSize(ns)
 			if err != nil {
 				return err

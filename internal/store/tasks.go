@@ -1,0 +1,238 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nexustask/nexus/internal/tasks"
+	bolt "go.etcd.io/bbolt"
+)
+
+var _ tasks.Store = (*DB)(nil)
+
+// InlineTaskBytes is the largest task input or output kept inside the
+// task's record; larger ones go to the task blob bucket, so that the
+// record's many small updates do not rewrite them.
+const InlineTaskBytes = 16 << 10
+
+var (
+	bucketTasks      = []byte("tasks")       // id → JSON taskRecord
+	bucketTaskBlobs  = []byte("task_blobs")  // id "/in" or id "/out" → bytes
+	bucketTaskCkpt   = []byte("task_ckpt")   // id → last checkpoint
+	bucketTaskState  = []byte("task_state")  // state 0 id → nil
+	bucketTaskModule = []byte("task_module") // module 0 id → nil
+	bucketTaskTag    = []byte("task_tag")    // tag 0 id → nil
+	bucketTaskIdem   = []byte("task_idem")   // idempotency key → id
+	bucketTaskExpiry = []byte("task_expiry") // uint64 ms of ExpiresAt, id → nil
+	taskBuckets      = [][]byte{bucketTasks, bucketTaskBlobs, bucketTaskCkpt, bucketTaskState,
+		bucketTaskModule, bucketTaskTag, bucketTaskIdem, bucketTaskExpiry}
+)
+
+// taskRecord is a record as stored: with its input and output moved to the
+// blob bucket when they are large.
+type taskRecord struct {
+	tasks.Record
+	InBlob  bool `json:"in_blob,omitempty"`
+	OutBlob bool `json:"out_blob,omitempty"`
+}
+
+// CommitTasks implements tasks.Store: one transaction, synced before it
+// returns.
+func (db *DB) CommitTasks(ws []tasks.Write) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for i := range ws {
+			if err := applyTaskWrite(tx, &ws[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: commit tasks: %w", err)
+	}
+	return nil
+}
+
+func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
+	r := w.Rec
+	if w.Delete {
+		return deleteTask(tx, r)
+	}
+	if err := putTaskRecord(tx, r, w.Prev == nil); err != nil {
+		return err
+	}
+	if err := moveTaskIndexes(tx, w.Prev, r); err != nil {
+		return err
+	}
+	if w.Checkpoint != nil {
+		if err := tx.Bucket(bucketTaskCkpt).Put([]byte(r.ID), w.Checkpoint); err != nil {
+			return err
+		}
+	}
+	for _, op := range w.KV {
+		if err := applyKVOp(tx, op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putTaskRecord stores r, moving a large input (on creation) and a large
+// output to blobs.
+func putTaskRecord(tx *bolt.Tx, r *tasks.Record, isNew bool) error {
+	tr := taskRecord{Record: *r}
+	blobs := tx.Bucket(bucketTaskBlobs)
+	if len(r.Input) > InlineTaskBytes {
+		tr.Input, tr.InBlob = nil, true
+		if isNew {
+			if err := blobs.Put([]byte(r.ID+"/in"), r.Input); err != nil {
+				return err
+			}
+		}
+	}
+	if len(r.Output) > InlineTaskBytes {
+		tr.Output, tr.OutBlob = nil, true
+		if err := blobs.Put([]byte(r.ID+"/out"), r.Output); err != nil {
+			return err
+		}
+	}
+	enc, err := json.Marshal(tr)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketTasks).Put([]byte(r.ID), enc)
+}
+
+// moveTaskIndexes updates the indexes from prev (nil: a new record) to r.
+func moveTaskIndexes(tx *bolt.Tx, prev, r *tasks.Record) error {
+	id := []byte(r.ID)
+	if prev == nil {
+		if err := tx.Bucket(bucketTaskModule).Put(indexKey(r.Module, r.ID), nil); err != nil {
+			return err
+		}
+		for _, t := range r.Tags {
+			if err := tx.Bucket(bucketTaskTag).Put(indexKey(t, r.ID), nil); err != nil {
+				return err
+			}
+		}
+		if r.IdempotencyKey != "" {
+			if err := tx.Bucket(bucketTaskIdem).Put([]byte(r.IdempotencyKey), id); err != nil {
+				return err
+			}
+		}
+	}
+	states := tx.Bucket(bucketTaskState)
+	if prev == nil || prev.State != r.State {
+		if prev != nil {
+			if err := states.Delete(indexKey(string(prev.State), r.ID)); err != nil {
+				return err
+			}
+		}
+		if err := states.Put(indexKey(string(r.State), r.ID), nil); err != nil {
+			return err
+		}
+	}
+	expiry := tx.Bucket(bucketTaskExpiry)
+	if prev != nil && !prev.ExpiresAt.IsZero() && !prev.ExpiresAt.Equal(r.ExpiresAt) {
+		if err := expiry.Delete(expiryKey(prev.ExpiresAt, r.ID)); err != nil {
+			return err
+		}
+	}
+	if !r.ExpiresAt.IsZero() && (prev == nil || !prev.ExpiresAt.Equal(r.ExpiresAt)) {
+		return expiry.Put(expiryKey(r.ExpiresAt, r.ID), nil)
+	}
+	return nil
+}
+
+// deleteTask removes r's record, blobs, checkpoint and index entries.
+func deleteTask(tx *bolt.Tx, r *tasks.Record) error {
+	id := []byte(r.ID)
+	dels := []struct {
+		b []byte
+		k []byte
+	}{
+		{bucketTasks, id},
+		{bucketTaskBlobs, []byte(r.ID + "/in")},
+		{bucketTaskBlobs, []byte(r.ID + "/out")},
+		{bucketTaskCkpt, id},
+		{bucketTaskState, indexKey(string(r.State), r.ID)},
+		{bucketTaskModule, indexKey(r.Module, r.ID)},
+	}
+	for _, t := range r.Tags {
+		dels = append(dels, struct{ b, k []byte }{bucketTaskTag, indexKey(t, r.ID)})
+	}
+	if !r.ExpiresAt.IsZero() {
+		dels = append(dels, struct{ b, k []byte }{bucketTaskExpiry, expiryKey(r.ExpiresAt, r.ID)})
+	}
+	for _, d := range dels {
+		if err := tx.Bucket(d.b).Delete(d.k); err != nil {
+			return err
+		}
+	}
+	if r.IdempotencyKey != "" {
+		idem := tx.Bucket(bucketTaskIdem)
+		if bytes.Equal(idem.Get([]byte(r.IdempotencyKey)), id) {
+			return idem.Delete([]byte(r.IdempotencyKey))
+		}
+	}
+	return nil
+}
+
+// applyKVOp applies one kv write of a task attempt. The namespace cap was
+// checked when the guest made the write.
+func applyKVOp(tx *bolt.Tx, op tasks.KVOp) error {
+	b, err := tx.Bucket(bucketKV).CreateBucketIfNotExists([]byte(op.Namespace))
+	if err != nil {
+		return err
+	}
+	total := kvTotal(tx, op.Namespace)
+	if old := b.Get([]byte(op.Key)); old != nil {
+		total -= int64(len(op.Key) + len(old))
+	}
+	if op.Delete {
+		if err := b.Delete([]byte(op.Key)); err != nil {
+			return err
+		}
+	} else {
+		if err := b.Put([]byte(op.Key), op.Value); err != nil {
+			return err
+		}
+		total += int64(len(op.Key) + len(op.Value))
+	}
+	return setKVTotal(tx, op.Namespace, total)
+}
+
+// KVSize returns the key and value bytes of namespace ns.
+func (db *DB) KVSize(ns string) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		n = kvTotal(tx, ns)
+		return nil
+	})
+	return n, err
+}
+
+func indexKey(value, id string) []byte {
+	k := make([]byte, 0, len(value)+1+len(id))
+	k = append(k, value...)
+	k = append(k, 0)
+	return append(k, id...)
+}
+
+func expiryKey(at time.Time, id string) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), uint64(max(at.UnixMilli(), 0)))
+	return append(k, id...)
+}
+
+// createBuckets creates the named buckets if they are missing.
+func createBuckets(tx *bolt.Tx, names [][]byte) error {
+	for _, name := range names {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("store: create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}

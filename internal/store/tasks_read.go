@@ -1,0 +1,162 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nexustask/nexus/internal/tasks"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Task implements tasks.Store.
+func (db *DB) Task(id string) (tasks.Record, bool, error) {
+	var r tasks.Record
+	found := false
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		r, found, err = loadTask(tx, []byte(id), true)
+		return err
+	})
+	return r, found, err
+}
+
+// loadTask decodes the record of id, with its blobs if full.
+func loadTask(tx *bolt.Tx, id []byte, full bool) (tasks.Record, bool, error) {
+	raw := tx.Bucket(bucketTasks).Get(id)
+	if raw == nil {
+		return tasks.Record{}, false, nil
+	}
+	var tr taskRecord
+	if err := json.Unmarshal(raw, &tr); err != nil {
+		return tasks.Record{}, false, fmt.Errorf("store: corrupt task record %s: %w", id, err)
+	}
+	r := tr.Record
+	if !full {
+		r.Input, r.Output = nil, nil
+		return r, true, nil
+	}
+	blobs := tx.Bucket(bucketTaskBlobs)
+	if tr.InBlob {
+		r.Input = bytes.Clone(blobs.Get([]byte(r.ID + "/in")))
+	}
+	if tr.OutBlob {
+		r.Output = bytes.Clone(blobs.Get([]byte(r.ID + "/out")))
+	}
+	return r, true, nil
+}
+
+// Checkpoint implements tasks.Store.
+func (db *DB) Checkpoint(id string) ([]byte, error) {
+	var cp []byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		cp = bytes.Clone(tx.Bucket(bucketTaskCkpt).Get([]byte(id)))
+		return nil
+	})
+	return cp, err
+}
+
+// ActiveTasks implements tasks.Store.
+func (db *DB) ActiveTasks(fn func(tasks.Record) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTaskState).Cursor()
+		for _, st := range []tasks.State{tasks.Scheduled, tasks.Queued, tasks.Running} {
+			prefix := indexKey(string(st), "")
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				r, found, err := loadTask(tx, k[len(prefix):], true)
+				if err != nil {
+					return err
+				}
+				if !found {
+					return fmt.Errorf("store: state index names missing task %s", k[len(prefix):])
+				}
+				if err := fn(r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// IdempotencyKeys implements tasks.Store.
+func (db *DB) IdempotencyKeys(fn func(key, id string) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTaskIdem).ForEach(func(k, v []byte) error {
+			return fn(string(k), string(v))
+		})
+	})
+}
+
+// ListTasks implements tasks.Store. It walks the most selective index the
+// filter names (state, then module, then tag; else the records by id)
+// backwards from the cursor, so a page costs its own size plus the
+// records the other filters skip.
+func (db *DB) ListTasks(f tasks.Filter, limit int) ([]tasks.Record, error) {
+	var out []tasks.Record
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		bucket, prefix := bucketTasks, []byte(nil)
+		switch {
+		case f.State != "":
+			bucket, prefix = bucketTaskState, indexKey(string(f.State), "")
+		case f.Module != "":
+			bucket, prefix = bucketTaskModule, indexKey(f.Module, "")
+		case f.Tag != "":
+			bucket, prefix = bucketTaskTag, indexKey(f.Tag, "")
+		}
+		c := tx.Bucket(bucket).Cursor()
+		target := append(bytes.Clone(prefix), f.Cursor...)
+		if f.Cursor == "" {
+			target = append(target, 0xff)
+		}
+		k, _ := c.Seek(target)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
+			r, found, err := loadTask(tx, k[len(prefix):], false)
+			if err != nil {
+				return err
+			}
+			if found && matches(r, f) {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func matches(r tasks.Record, f tasks.Filter) bool {
+	return (f.State == "" || r.State == f.State) &&
+		(f.Module == "" || r.Module == f.Module) &&
+		(f.Tag == "" || slices.Contains(r.Tags, f.Tag))
+}
+
+// ExpiredTasks implements tasks.Store.
+func (db *DB) ExpiredTasks(now time.Time, limit int) ([]tasks.Record, error) {
+	var out []tasks.Record
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketTaskExpiry).Cursor()
+		cut := uint64(max(now.UnixMilli(), 0))
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			if len(k) < 8 || binary.BigEndian.Uint64(k[:8]) >= cut {
+				break
+			}
+			r, found, err := loadTask(tx, k[8:], false)
+			if err != nil {
+				return err
+			}
+			if found {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
