@@ -40,12 +40,19 @@ var (
 	ErrConflict = errors.New("conflict")
 )
 
+// Schedule errors, raised by internal/schedule.
+var (
+	// ErrScheduleNotFound means no schedule has that name.
+	ErrScheduleNotFound = errors.New("schedule not found")
+)
+
 // Codes of the contract. Internal is the code of an error no row matches.
 const (
 	InvalidRequest   = "invalid_request"
 	InvalidModule    = "invalid_module"
 	ModuleNotFound   = "module_not_found"
 	TaskNotFound     = "task_not_found"
+	ScheduleNotFound = "schedule_not_found"
 	NotFound         = "not_found"
 	MethodNotAllowed = "method_not_allowed"
 	Conflict         = "conflict"
@@ -86,6 +93,7 @@ func as[T error]() func(error) bool {
 var table = []row{
 	{is(ErrInvalidRequest), http.StatusBadRequest, InvalidRequest},
 	{is(modules.ErrInvalidName), http.StatusBadRequest, InvalidRequest},
+	{is(modules.ErrInvalidOption), http.StatusBadRequest, InvalidRequest},
 	{as[*host.LimitError](), http.StatusBadRequest, InvalidRequest},
 	{is(host.ErrGrant), http.StatusBadRequest, InvalidRequest},
 	{is(cache.ErrNotCacheable), http.StatusBadRequest, InvalidRequest},
@@ -94,6 +102,7 @@ var table = []row{
 	{is(modules.ErrNotFound), http.StatusNotFound, ModuleNotFound},
 	{is(ErrTaskNotFound), http.StatusNotFound, TaskNotFound},
 	{is(ErrConflict), http.StatusConflict, Conflict},
+	{is(ErrScheduleNotFound), http.StatusNotFound, ScheduleNotFound},
 	{is(host.ErrClosed), http.StatusNotFound, ModuleNotFound},
 	{is(ErrNoRoute), http.StatusNotFound, NotFound},
 	{is(ErrNoMethod), http.StatusMethodNotAllowed, MethodNotAllowed},

@@ -73,7 +73,7 @@ func Open(dir string, timeout time.Duration) (*DB, error) {
 // init creates the buckets and checks or writes the schema version.
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketBlobs, bucketRefs, bucketModules, bucketArtifacts, bucketKV, bucketKVSize} {
+		for _, name := range [][]byte{bucketMeta, bucketBlobs, bucketRefs, bucketModules, bucketArtifacts, bucketKV, bucketKVSize, bucketSchedules, bucketScheduleRuns} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("store: create bucket %s: %w", name, err)
 			}

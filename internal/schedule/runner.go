@@ -1,0 +1,279 @@
+package schedule
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// runner is one schedule's goroutine. It alone changes the schedule, so
+// its state needs no lock: operations from the Manager run inside it as
+// requests.
+type runner struct {
+	m  *Manager
+	s  Schedule // as stored
+	tt timetable
+	// catchUpBefore is set for a schedule loaded at start: its due times
+	// before it passed while the server was down.
+	catchUpBefore time.Time
+
+	reqs chan request
+	done chan struct{} // closed when run returns
+
+	retry   time.Duration // current backoff after an error; 0 after a success
+	retryAt time.Time     // no work before this
+	poll    time.Duration // current wait between checks of a buffered due time's predecessors
+}
+
+// request is an operation run in the runner's goroutine: it returns the
+// schedule, whether the runner stops, and an error.
+type request struct {
+	op    func(*runner) (Schedule, bool, error)
+	reply chan reply
+}
+
+type reply struct {
+	s   Schedule
+	err error
+}
+
+// call runs op in r's goroutine and returns its result.
+func (r *runner) call(ctx context.Context, op func(*runner) (Schedule, bool, error)) (Schedule, error) {
+	req := request{op: op, reply: make(chan reply, 1)}
+	select {
+	case r.reqs <- req:
+	case <-r.done:
+		return Schedule{}, ErrClosed
+	case <-ctx.Done():
+		return Schedule{}, ErrClosed
+	}
+	rep := <-req.reply
+	return rep.s, rep.err
+}
+
+// run is the goroutine: do what is due, sleep on a timer until the next
+// thing is, or until a request arrives.
+func (r *runner) run(ctx context.Context) {
+	defer close(r.done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wake := r.step(ctx)
+		var tc <-chan time.Time
+		if !wake.IsZero() {
+			timer.Reset(time.Until(wake))
+			tc = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tc:
+		case req := <-r.reqs:
+			s, stop, err := req.op(r)
+			req.reply <- reply{s, err}
+			if stop {
+				return
+			}
+		}
+	}
+}
+
+// step does everything that is due and returns when to wake next (zero:
+// only for a request).
+func (r *runner) step(ctx context.Context) time.Time {
+	if ctx.Err() != nil {
+		return time.Time{}
+	}
+	if !r.retryAt.IsZero() && time.Now().Before(r.retryAt) {
+		return r.retryAt
+	}
+	if r.s.Firing != nil && !r.complete(ctx) {
+		return r.backoff()
+	}
+	if !r.catchUpBefore.IsZero() {
+		if !r.catchUp() {
+			return r.backoff()
+		}
+		r.catchUpBefore = time.Time{}
+	}
+	if r.s.Paused {
+		return time.Time{}
+	}
+	if r.s.Buffered != nil {
+		if r.refreshActive(ctx); len(r.s.Active) == 0 {
+			r.poll = 0
+			if !r.fire(ctx, *r.s.Buffered, true) {
+				return r.backoff()
+			}
+		}
+	}
+	for due := r.s.NextDue; !due.IsZero() && !due.After(time.Now()); due = r.s.NextDue {
+		if !r.handleDue(ctx, due) {
+			return r.backoff()
+		}
+	}
+	r.retry = 0
+	if r.s.Buffered != nil {
+		// Poll the earlier runs' state, from 5 ms up to every second.
+		r.poll = min(max(2*r.poll, 5*time.Millisecond), time.Second)
+		return r.wakeAt(time.Now().Add(r.poll))
+	}
+	return r.wakeAt(time.Time{})
+}
+
+// wakeAt returns the earlier of t and the next due time.
+func (r *runner) wakeAt(t time.Time) time.Time {
+	if t.IsZero() || (!r.s.NextDue.IsZero() && r.s.NextDue.Before(t)) {
+		return r.s.NextDue
+	}
+	return t
+}
+
+// backoff schedules a retry after an error.
+func (r *runner) backoff() time.Time {
+	r.retry = min(max(2*r.retry, r.m.cfg.RetryBackoff), 30*time.Second)
+	r.retryAt = time.Now().Add(r.retry)
+	return r.retryAt
+}
+
+// handleDue applies the overlap policy to due and fires, skips or buffers
+// it. It reports false after an error.
+func (r *runner) handleDue(ctx context.Context, due time.Time) bool {
+	if r.s.Overlap != OverlapAllow && len(r.s.Active) > 0 {
+		r.refreshActive(ctx)
+	}
+	if r.s.Buffered != nil && len(r.s.Active) == 0 {
+		// The buffered due time goes first; due then overlaps it.
+		if !r.fire(ctx, *r.s.Buffered, true) {
+			return false
+		}
+	}
+	if r.s.Overlap == OverlapAllow || len(r.s.Active) == 0 {
+		return r.fire(ctx, due, false)
+	}
+	n := r.next()
+	n.NextDue = r.tt.next(due)
+	if r.s.Overlap == OverlapBufferOne && n.Buffered == nil {
+		n.Buffered = &due
+		return r.commit(n)
+	}
+	return r.commit(n, Run{Due: due, Outcome: OutcomeSkipped})
+}
+
+// fire decides durably to fire due, then submits it.
+func (r *runner) fire(ctx context.Context, due time.Time, buffered bool) bool {
+	n := r.next()
+	n.Firing = &due
+	if buffered {
+		n.Buffered = nil
+	} else {
+		n.NextDue = r.tt.next(due)
+	}
+	return r.commit(n) && r.complete(ctx)
+}
+
+// complete submits the due time being fired and records the run. Called
+// again after a crash or an error, it submits with the same idempotency
+// key, so the task system returns the task of the first submission.
+func (r *runner) complete(ctx context.Context) bool {
+	due := *r.s.Firing
+	fired := time.Now().UTC()
+	id, err := r.m.sub.Submit(ctx, r.s.Task, IdempotencyKey(r.s.Name, due), due)
+	run := Run{Due: due, FiredAt: &fired, TaskID: id, Outcome: OutcomeSubmitted}
+	n := r.next()
+	n.Firing = nil
+	switch {
+	case err != nil && (ctx.Err() != nil || (r.m.cfg.Retryable != nil && r.m.cfg.Retryable(err))):
+		r.m.log.Warn("schedule: submission failed; will retry", "schedule", r.s.Name, "due", due, "err", err)
+		return false
+	case err != nil:
+		r.m.log.Warn("schedule: submission refused", "schedule", r.s.Name, "due", due, "err", err)
+		run.Outcome, run.Error = OutcomeFailed, err.Error()
+	case r.s.Overlap != OverlapAllow:
+		n.Active = append(n.Active, id)
+	}
+	return r.commit(n, run)
+}
+
+// refreshActive drops the runs that have finished from Active. Only the
+// in-memory state changes; the next commit stores it (after a crash the
+// finished runs are simply checked again).
+func (r *runner) refreshActive(ctx context.Context) {
+	active := r.s.Active[:0:0]
+	for _, id := range r.s.Active {
+		done, err := r.m.sub.Done(ctx, id)
+		if err != nil {
+			r.m.log.Warn("schedule: task state unknown; taken as finished", "schedule", r.s.Name, "task", id, "err", err)
+			done = true
+		}
+		if !done {
+			active = append(active, id)
+		}
+	}
+	r.s.Active = active
+}
+
+// next returns a copy of the schedule to change and commit.
+func (r *runner) next() Schedule {
+	n := r.s
+	n.Active = slices.Clone(r.s.Active)
+	return n
+}
+
+// commit stores n with runs and makes it the current state. It reports
+// false (and keeps the old state) if the store failed.
+func (r *runner) commit(n Schedule, runs ...Run) bool {
+	return r.save(n, runs...) == nil
+}
+
+// save is commit returning the store's error.
+func (r *runner) save(n Schedule, runs ...Run) error {
+	if err := r.m.saver.save(Save{Schedule: n, Runs: runs}); err != nil {
+		r.m.log.Error("schedule: saving state failed; will retry", "schedule", r.s.Name, "err", err)
+		return err
+	}
+	r.s = n
+	return nil
+}
+
+// pause is the request of Manager.Pause.
+func (r *runner) pause() (Schedule, bool, error) {
+	if r.s.Paused {
+		return r.s, false, nil
+	}
+	n := r.next()
+	n.Paused = true
+	var runs []Run
+	if n.Buffered != nil {
+		runs = append(runs, Run{Due: *n.Buffered, Outcome: OutcomeSkipped})
+		n.Buffered = nil
+	}
+	if err := r.save(n, runs...); err != nil {
+		return r.s, false, err
+	}
+	r.m.log.Info("schedule paused", "schedule", r.s.Name)
+	return r.s, false, nil
+}
+
+// resume is the request of Manager.Resume.
+func (r *runner) resume() (Schedule, bool, error) {
+	if !r.s.Paused {
+		return r.s, false, nil
+	}
+	n := r.next()
+	n.Paused = false
+	n.NextDue = r.tt.next(time.Now())
+	if err := r.save(n); err != nil {
+		return r.s, false, err
+	}
+	r.m.log.Info("schedule resumed", "schedule", r.s.Name, "next_due", n.NextDue)
+	return r.s, false, nil
+}
+
+// delete is the request of Manager.Delete.
+func (r *runner) delete() (Schedule, bool, error) {
+	if err := r.m.st.DeleteSchedule(r.s.Name); err != nil {
+		return r.s, false, err
+	}
+	return r.s, true, nil
+}
