@@ -37,6 +37,9 @@ type Config struct {
 	// KVNamespaceBytes caps each module's kv keys and values together; 0
 	// means DefaultKVNamespaceBytes.
 	KVNamespaceBytes int64
+	// WarmIdle caps the idle warm instances kept per module and name (see
+	// IsolationWarm); 0 means DefaultWarmIdle.
+	WarmIdle int
 }
 
 // DefaultConfig returns a Config with the documented defaults.

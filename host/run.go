@@ -9,7 +9,6 @@ import (
 
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
@@ -44,6 +43,8 @@ type Request struct {
 	// KV, if set, replaces the runtime's KV for this task (a durable
 	// task's writes are held back and committed with its outcome).
 	KV KV
+	// Isolation is IsolationFresh (the zero value) or IsolationWarm.
+	Isolation Isolation
 }
 
 // Result is what a task produced. Run returns it on failure too, with the
@@ -81,6 +82,9 @@ type task struct {
 	// onCheckpoint and onProgress are Request.OnCheckpoint and OnProgress.
 	onCheckpoint func([]byte) error
 	onProgress   func(done, total int64)
+	// snapshotting is set while Snapshot runs the initialisation: the
+	// nexus_v1 imports then refuse to run.
+	snapshotting bool
 }
 
 type taskKey struct{}
@@ -131,14 +135,11 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	if m.pure && !req.Grants.Deterministic() {
 		return nil, fmt.Errorf("%w: a pure module may not be granted a real clock or random source", ErrGrant)
 	}
-	cfg, cleanup, err := req.Grants.apply(r.moduleConfig(m, t), req.Namespace, r.cfg.ScratchDir)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrGrant, err)
-	}
-	defer cleanup()
-
 	start := time.Now()
-	err = r.instantiateAndRun(ctx, m, t, cfg)
+	err := r.start(ctx, m, t, req, lim)
+	if errors.Is(err, ErrGrant) {
+		return nil, err
+	}
 	t.finishLogs()
 	res := &Result{
 		Output:     t.out.Bytes(),
@@ -155,22 +156,10 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	return res, t.classify(ctx, err)
 }
 
-// moduleConfig is the deterministic base configuration of a task's instance.
-func (r *Runtime) moduleConfig(m *Module, t *task) wazero.ModuleConfig {
-	cfg := wazero.NewModuleConfig().WithName("").WithStderr(&t.logs).WithStartFunctions()
-	if m.profile == abi.ProfileWASICommand {
-		cfg = cfg.WithStdin(bytes.NewReader(t.input)).WithStdout(&t.out)
-	}
-	return cfg
-}
-
-func (r *Runtime) instantiateAndRun(ctx context.Context, m *Module, t *task, cfg wazero.ModuleConfig) error {
-	mod, err := r.rt.InstantiateModule(ctx, m.compiled, cfg)
-	if err != nil {
-		return err
-	}
-	defer mod.Close(ctx)
-	t.meter.global = mod.ExportedGlobal(fuel.ExportFuelGlobal)
+// call runs the task in mod, a fresh or warm instance: _start for a
+// wasi-command, otherwise nexus_run, after _initialize when initialise is
+// set.
+func (r *Runtime) call(ctx context.Context, m *Module, t *task, mod api.Module, initialise bool) error {
 	// Instrumented code keeps the fuel in a local and stores it to the
 	// global before every call and return, so after the run the global is
 	// current as of the guest's last call. A run stopped inside a slice
@@ -180,12 +169,14 @@ func (r *Runtime) instantiateAndRun(ctx context.Context, m *Module, t *task, cfg
 		t.meter.used = max(t.meter.used, t.meter.usedWith(int64(t.meter.global.Get())))
 	}()
 	if m.profile == abi.ProfileWASICommand {
-		_, err = mod.ExportedFunction(abi.ExportStart).Call(ctx)
+		_, err := mod.ExportedFunction(abi.ExportStart).Call(ctx)
 		return err
 	}
-	if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
-		if _, err := init.Call(ctx); err != nil {
-			return err
+	if initialise {
+		if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
+			if _, err := init.Call(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	res, err := mod.ExportedFunction(abi.ExportRun).Call(ctx)

@@ -100,6 +100,7 @@ type Module struct {
 	exports  []string
 	imports  []Import
 	shape    *shape
+	fast     fastPath // snapshot, base configurations, warm instances
 
 	mu     sync.RWMutex // held for reading by each Run, for writing by Close
 	closed bool
@@ -128,6 +129,7 @@ func (m *Module) Close(ctx context.Context) error {
 		return nil
 	}
 	m.closed = true
+	m.fast.close(ctx)
 	return m.compiled.Close(ctx)
 }
 

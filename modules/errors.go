@@ -12,4 +12,7 @@ var (
 	ErrTooLarge = errors.New("modules: module too large")
 	// ErrInvalid wraps every reason the bytes are not an acceptable module.
 	ErrInvalid = errors.New("modules: invalid module")
+	// ErrInvalidOption means an upload option (such as the isolation mode)
+	// has no valid value.
+	ErrInvalidOption = errors.New("modules: invalid option")
 )

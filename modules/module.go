@@ -20,6 +20,16 @@ type Version struct {
 	Exports   []string      `json:"exports"`
 	Imports   []host.Import `json:"imports"`
 	CreatedAt time.Time     `json:"created_at"`
+	// Isolation is how the version's tasks share instances: "fresh" (the
+	// default: a fresh instance per task) or "warm" (instances reused
+	// across tasks of the module; see host.IsolationWarm). It is set at
+	// upload and kept with the version.
+	Isolation host.Isolation `json:"isolation"`
+	// Snapshot says how the version's fresh instances start: "snapshot"
+	// (from its state after _initialize, see host.Runtime.Snapshot) or why
+	// they instantiate and initialise from scratch. It is not stored: the
+	// registry fills it in from the compiled code, "" before that.
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // Module summarises a name in listings.

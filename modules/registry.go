@@ -20,6 +20,11 @@ const DefaultMaxBytes = 32 << 20
 type Config struct {
 	// MaxBytes caps the size of an uploaded module; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// Snapshots pre-initialises nexus-v1 modules that export _initialize
+	// when they are uploaded or loaded (see host.Runtime.Snapshot), so that
+	// their fresh instances skip the initialisation. It costs a second
+	// compilation of each such module.
+	Snapshots bool
 }
 
 // DefaultConfig returns the documented defaults.
@@ -69,6 +74,9 @@ func (r *Registry) Load(ctx context.Context) error {
 	}
 	index := map[string][]Version{}
 	for _, v := range all {
+		if v.Isolation == "" {
+			v.Isolation = host.IsolationFresh // stored before isolation was recorded
+		}
 		index[v.Name] = append(index[v.Name], v)
 	}
 	r.mu.Lock()
@@ -87,6 +95,16 @@ func (r *Registry) Load(ctx context.Context) error {
 // Errors wrap ErrInvalidName, ErrTooLarge or ErrInvalid, or come from the
 // Store.
 func (r *Registry) Put(ctx context.Context, name string, wasm []byte) (Version, bool, error) {
+	return r.PutWith(ctx, name, wasm, PutOptions{})
+}
+
+// PutWith is Put with options for a new version. Bytes the name already
+// holds return the existing version as it was stored, options unchanged.
+func (r *Registry) PutWith(ctx context.Context, name string, wasm []byte, opts PutOptions) (Version, bool, error) {
+	iso, err := host.ParseIsolation(string(opts.Isolation))
+	if err != nil {
+		return Version{}, false, fmt.Errorf("%w: %v", ErrInvalidOption, err)
+	}
 	if !ValidName(name) {
 		return Version{}, false, fmt.Errorf("%w: %q must match [a-z0-9][a-z0-9._-]{0,63}", ErrInvalidName, name)
 	}
@@ -100,13 +118,14 @@ func (r *Registry) Put(ctx context.Context, name string, wasm []byte) (Version, 
 	}
 	if mod, artifact, ok := r.knownDigest(digest); ok {
 		// The same bytes under another name: validated and compiled already.
-		return r.add(ctx, name, digest, wasm, artifact, mod, false)
+		return r.add(ctx, name, digest, wasm, artifact, mod, false, iso)
 	}
 	artifact, err := r.rt.Prepare(ctx, wasm)
 	if err == nil {
 		var mod *host.Module
 		if mod, err = r.rt.Compile(ctx, wasm, artifact); err == nil {
-			return r.add(ctx, name, digest, wasm, artifact, mod, true)
+			r.snapshot(ctx, mod, artifact, name)
+			return r.add(ctx, name, digest, wasm, artifact, mod, true, iso)
 		}
 	}
 	if errors.Is(err, host.ErrInvalidModule) {
@@ -117,7 +136,7 @@ func (r *Registry) Put(ctx context.Context, name string, wasm []byte) (Version, 
 
 // add stores a validated module and its artifact and indexes it. With
 // owned set, mod was compiled for this call and is closed if not kept.
-func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact []byte, mod *host.Module, owned bool) (Version, bool, error) {
+func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact []byte, mod *host.Module, owned bool, iso host.Isolation) (Version, bool, error) {
 	v, created, err := r.store.AddVersion(Version{
 		Name:      name,
 		Digest:    digest,
@@ -127,7 +146,9 @@ func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact 
 		Exports:   mod.Exports(),
 		Imports:   mod.Imports(),
 		CreatedAt: r.now().UTC(),
+		Isolation: iso,
 	}, wasm)
+	v.Snapshot = mod.SnapshotStatus()
 	if err == nil {
 		err = r.store.PutArtifact(digest, host.ArtifactKey(digest), artifact)
 	}
@@ -197,7 +218,7 @@ func (r *Registry) List() []Module {
 	defer r.mu.RUnlock()
 	out := make([]Module, 0, len(r.versions))
 	for name, vs := range r.versions {
-		out = append(out, Module{Name: name, Latest: vs[len(vs)-1], Versions: len(vs)})
+		out = append(out, Module{Name: name, Latest: r.withStatusLocked(vs[len(vs)-1]), Versions: len(vs)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -218,7 +239,11 @@ func (r *Registry) Versions(name string) ([]Version, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: module %q", ErrNotFound, name)
 	}
-	return append([]Version(nil), vs...), nil
+	out := make([]Version, len(vs))
+	for i, v := range vs {
+		out[i] = r.withStatusLocked(v)
+	}
+	return out, nil
 }
 
 // Delete removes name and all its versions. Compiled code no other module
@@ -312,6 +337,7 @@ func (r *Registry) module(ctx context.Context, v Version) (*host.Module, error) 
 	if m, err = r.rt.Compile(ctx, wasm, artifact); err != nil {
 		return nil, fmt.Errorf("modules: compile stored %s v%d: %w", v.Name, v.Version, err)
 	}
+	r.snapshot(ctx, m, artifact, v.Name)
 	r.mu.Lock()
 	r.compiled[v.Digest] = m
 	r.mu.Unlock()

@@ -1,0 +1,474 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Section ids the snapshot rewriter reads or replaces.
+const (
+	secImport    = 2
+	secMemory    = 5
+	secGlobal    = 6
+	secExport    = 7
+	secStart     = 8
+	secData      = 11
+	secDataCount = 12
+)
+
+// snapshotGlobalPrefix names the exports the probe module adds so that the
+// host can read every mutable global after initialisation.
+const snapshotGlobalPrefix = "__nexus_snapshot_global_"
+
+// wasmSection is one section of a module binary.
+type wasmSection struct {
+	id   byte
+	body []byte
+}
+
+// splitWasm cuts a module into its sections. It checks only the framing:
+// the module was validated and instrumented before.
+func splitWasm(wasm []byte) ([]wasmSection, error) {
+	if len(wasm) < 8 || string(wasm[:4]) != string(wasmMagic) {
+		return nil, errors.New("not a WebAssembly module")
+	}
+	r := reader{b: wasm, off: 8}
+	var out []wasmSection
+	for r.off < len(r.b) {
+		id, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		size, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		body, err := r.bytes(size)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, wasmSection{id, body})
+	}
+	return out, nil
+}
+
+// joinWasm encodes sections back into a module binary.
+func joinWasm(secs []wasmSection) []byte {
+	n := 8
+	for _, s := range secs {
+		n += 6 + len(s.body)
+	}
+	out := append(make([]byte, 0, n), wasmMagic...)
+	out = append(out, 1, 0, 0, 0)
+	for _, s := range secs {
+		out = append(out, s.id)
+		out = appendULEB(out, uint64(len(s.body)))
+		out = append(out, s.body...)
+	}
+	return out
+}
+
+// globalDef is one global defined by a module.
+type globalDef struct {
+	valType byte
+	mutable bool
+	init    []byte // the constant expression, end included
+}
+
+// decodeGlobals decodes a global section.
+func decodeGlobals(body []byte) ([]globalDef, error) {
+	r := reader{b: body}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]globalDef, 0, n)
+	for i := uint32(0); i < n; i++ {
+		t, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		mut, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		start := r.off
+		if err := skipConstExpr(&r); err != nil {
+			return nil, fmt.Errorf("global %d: %w", i, err)
+		}
+		out = append(out, globalDef{valType: t, mutable: mut == 1, init: body[start:r.off]})
+	}
+	return out, nil
+}
+
+// skipConstExpr reads a constant expression up to and including its end.
+func skipConstExpr(r *reader) error {
+	for {
+		op, err := r.byte()
+		if err != nil {
+			return err
+		}
+		switch op {
+		case 0x0b: // end
+			return nil
+		case 0x41, 0x42, 0x23, 0xd2: // i32.const, i64.const, global.get, ref.func
+			err = r.skipLEB()
+		case 0x43:
+			_, err = r.bytes(4)
+		case 0x44:
+			_, err = r.bytes(8)
+		case 0xd0: // ref.null t
+			_, err = r.byte()
+		case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e: // extended constant arithmetic
+		default:
+			return fmt.Errorf("constant expression opcode 0x%02x is not supported by snapshots", op)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// skipLEB skips one LEB128 number.
+func (r *reader) skipLEB() error {
+	for i := 0; i < 10; i++ {
+		c, err := r.byte()
+		if err != nil {
+			return err
+		}
+		if c&0x80 == 0 {
+			return nil
+		}
+	}
+	return errors.New("LEB128 value too long")
+}
+
+// importedGlobalsOrMemory reports whether the module imports anything but
+// functions; snapshots support only modules that define their own globals
+// and memory (which every accepted module does: the ABI imports functions
+// only).
+func importedNonFuncs(secs []wasmSection) (bool, error) {
+	for _, s := range secs {
+		if s.id != secImport {
+			continue
+		}
+		r := reader{b: s.body}
+		n, err := r.u32()
+		if err != nil {
+			return false, err
+		}
+		for i := uint32(0); i < n; i++ {
+			if _, err := r.name(); err != nil {
+				return false, err
+			}
+			if _, err := r.name(); err != nil {
+				return false, err
+			}
+			kind, err := r.byte()
+			if err != nil {
+				return false, err
+			}
+			if kind != 0 {
+				return true, nil
+			}
+			if _, err := r.u32(); err != nil {
+				return false, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// probeModule returns artifact with every mutable global also exported as
+// snapshotGlobalPrefix+index, so that the host can read them after
+// initialisation, and the indices of those globals.
+func probeModule(artifact []byte) ([]byte, []uint32, error) {
+	secs, err := splitWasm(artifact)
+	if err != nil {
+		return nil, nil, err
+	}
+	if imp, err := importedNonFuncs(secs); err != nil || imp {
+		return nil, nil, errors.Join(err, errors.New("the module imports a global, table or memory"))
+	}
+	var mutable []uint32
+	exportAt := -1
+	for i, s := range secs {
+		switch s.id {
+		case secGlobal:
+			defs, err := decodeGlobals(s.body)
+			if err != nil {
+				return nil, nil, err
+			}
+			for j, g := range defs {
+				if g.mutable {
+					mutable = append(mutable, uint32(j))
+				}
+			}
+		case secExport:
+			exportAt = i
+		case secStart:
+			return nil, nil, errors.New("the module has a start function, which would run again")
+		}
+	}
+	if exportAt < 0 {
+		return nil, nil, errors.New("the module exports nothing")
+	}
+	r := reader{b: secs[exportAt].body}
+	n, err := r.u32()
+	if err != nil {
+		return nil, nil, err
+	}
+	body := appendULEB(nil, uint64(n)+uint64(len(mutable)))
+	body = append(body, secs[exportAt].body[r.off:]...)
+	for _, g := range mutable {
+		name := snapshotGlobalPrefix + strconv.Itoa(int(g))
+		body = appendULEB(body, uint64(len(name)))
+		body = append(body, name...)
+		body = append(body, 0x03)
+		body = appendULEB(body, uint64(g))
+	}
+	secs[exportAt].body = body
+	return joinWasm(secs), mutable, nil
+}
+
+// bakeModule returns artifact rewritten to start where a snapshot was
+// taken, as Wizer does: its memory's minimum becomes the snapshot's size,
+// its data segments the snapshot's non-zero bytes and each mutable global's
+// initial value its value in the snapshot. globals maps a global index to
+// its raw value as wazero reads it.
+func bakeModule(artifact, memory []byte, globals map[uint32]uint64) ([]byte, error) {
+	secs, err := splitWasm(artifact)
+	if err != nil {
+		return nil, err
+	}
+	pages := uint64(len(memory)) >> 16
+	segs := dataSegments(memory)
+	sawMemory, sawData := false, false
+	out := secs[:0:0]
+	for _, s := range secs {
+		switch s.id {
+		case secMemory:
+			if s.body, err = bakeMemory(s.body, pages); err != nil {
+				return nil, err
+			}
+			sawMemory = true
+		case secGlobal:
+			if s.body, err = bakeGlobals(s.body, globals); err != nil {
+				return nil, err
+			}
+		case secDataCount:
+			s.body = appendULEB(nil, uint64(len(segs)))
+		case secData:
+			if err := checkActiveData(s.body); err != nil {
+				return nil, err
+			}
+			s.body = encodeData(memory, segs)
+			sawData = true
+		}
+		out = append(out, s)
+	}
+	if !sawMemory {
+		return nil, errors.New("the module defines no memory")
+	}
+	if !sawData && len(segs) > 0 {
+		out = insertData(out, encodeData(memory, segs))
+	}
+	return joinWasm(out), nil
+}
+
+// bakeMemory sets the minimum of the one defined memory to pages.
+func bakeMemory(body []byte, pages uint64) ([]byte, error) {
+	r := reader{b: body}
+	n, err := r.u32()
+	if err != nil || n != 1 {
+		return nil, errors.Join(err, errors.New("the module must define exactly one memory"))
+	}
+	flag, err := r.byte()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.u32(); err != nil {
+		return nil, err
+	}
+	out := appendULEB([]byte{1, flag}, pages)
+	if flag&1 != 0 {
+		max, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		if uint64(max) < pages {
+			return nil, errors.New("memory grew past its declared maximum")
+		}
+		out = appendULEB(out, uint64(max))
+	}
+	if flag&^1 != 0 {
+		return nil, fmt.Errorf("memory flags 0x%02x (shared or 64-bit) are not supported by snapshots", flag)
+	}
+	return out, nil
+}
+
+// bakeGlobals replaces the initialiser of each global in values.
+func bakeGlobals(body []byte, values map[uint32]uint64) ([]byte, error) {
+	defs, err := decodeGlobals(body)
+	if err != nil {
+		return nil, err
+	}
+	out := appendULEB(nil, uint64(len(defs)))
+	for i, g := range defs {
+		mut := byte(0)
+		if g.mutable {
+			mut = 1
+		}
+		out = append(out, g.valType, mut)
+		v, ok := values[uint32(i)]
+		if !ok {
+			out = append(out, g.init...)
+			continue
+		}
+		switch g.valType {
+		case 0x7f:
+			out = appendSLEB(append(out, 0x41), int64(int32(uint32(v))))
+		case 0x7e:
+			out = appendSLEB(append(out, 0x42), int64(v))
+		case 0x7d:
+			b := math.Float32bits(math.Float32frombits(uint32(v)))
+			out = append(out, 0x43, byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
+		case 0x7c:
+			out = append(out, 0x44)
+			for k := 0; k < 8; k++ {
+				out = append(out, byte(v>>(8*k)))
+			}
+		default:
+			return nil, fmt.Errorf("mutable global %d of type 0x%02x cannot be captured", i, g.valType)
+		}
+		out = append(out, 0x0b)
+	}
+	return out, nil
+}
+
+// checkActiveData refuses a data section with passive segments: code could
+// still memory.init them after the snapshot, and baking renumbers segments.
+func checkActiveData(body []byte) error {
+	r := reader{b: body}
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		flags, err := r.u32()
+		if err != nil {
+			return err
+		}
+		switch flags {
+		case 0:
+		case 2:
+			if err := r.skipLEB(); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("data segment %d is passive", i)
+		}
+		if err := skipConstExpr(&r); err != nil {
+			return err
+		}
+		size, err := r.u32()
+		if err != nil {
+			return err
+		}
+		if _, err := r.bytes(size); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dataGap is the longest run of zero bytes kept inside one data segment;
+// longer runs split segments. A segment costs a few bytes of header, so
+// short gaps are cheaper to keep than to split at.
+const dataGap = 64
+
+// dataSegments returns the [start, end) ranges of memory's non-zero bytes,
+// joined across gaps of at most dataGap zeros.
+func dataSegments(memory []byte) [][2]int {
+	var segs [][2]int
+	i := 0
+	for i < len(memory) {
+		for i < len(memory) && memory[i] == 0 {
+			i++
+		}
+		if i == len(memory) {
+			break
+		}
+		start, end := i, i
+		for i < len(memory) {
+			if memory[i] != 0 {
+				i++
+				end = i
+				continue
+			}
+			z := i
+			for i < len(memory) && memory[i] == 0 && i-z <= dataGap {
+				i++
+			}
+			if i == len(memory) || memory[i] == 0 {
+				break
+			}
+		}
+		segs = append(segs, [2]int{start, end})
+	}
+	return segs
+}
+
+// encodeData encodes the ranges of memory as active data segments.
+func encodeData(memory []byte, segs [][2]int) []byte {
+	size := 8
+	for _, s := range segs {
+		size += 16 + s[1] - s[0]
+	}
+	out := appendULEB(make([]byte, 0, size), uint64(len(segs)))
+	for _, s := range segs {
+		out = append(out, 0, 0x41)
+		out = appendSLEB(out, int64(int32(uint32(s[0]))))
+		out = append(out, 0x0b)
+		out = appendULEB(out, uint64(s[1]-s[0]))
+		out = append(out, memory[s[0]:s[1]]...)
+	}
+	return out
+}
+
+// insertData places a data section after the code section (or last).
+func insertData(secs []wasmSection, body []byte) []wasmSection {
+	at := len(secs)
+	for i, s := range secs {
+		if s.id == 10 {
+			at = i + 1
+		}
+	}
+	out := append(secs[:at:at], wasmSection{secData, body})
+	return append(out, secs[at:]...)
+}
+
+func appendULEB(b []byte, v uint64) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			b = append(b, c|0x80)
+			continue
+		}
+		return append(b, c)
+	}
+}
+
+func appendSLEB(b []byte, v int64) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}

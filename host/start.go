@@ -1,0 +1,72 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/nexustask/nexus/abi"
+	"github.com/nexustask/nexus/host/fuel"
+	"github.com/tetratelabs/wazero"
+)
+
+// start runs t in the instance its request calls for: a warm one (warm
+// isolation), a fresh one from the module's snapshot, or a fresh one
+// instantiated and initialised from scratch. Only tasks without grants use
+// the first two; see Snapshot and IsolationWarm for when each applies.
+func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, lim Limits) error {
+	if req.Grants.none() && m.profile == abi.ProfileNexusV1 {
+		if req.Isolation == IsolationWarm {
+			return r.runWarm(ctx, m, t, req.Namespace, lim)
+		}
+		if s := m.fast.snap.Load(); s.fits(req.Namespace, lim) {
+			t.meter.given, t.meter.used = s.given, s.used
+			src := newDetSources(s.wallReads, s.nanoReads, s.randBytes)
+			return r.runFresh(ctx, m, t, s.compiled, src.configure(m.fast.base(req.Namespace).WithStderr(&t.logs)), false)
+		}
+	}
+	cfg, cleanup, err := r.taskConfig(m, t, req)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	return r.runFresh(ctx, m, t, m.compiled, cfg, true)
+}
+
+// taskConfig is the configuration of a fresh instance for t: the
+// deterministic clocks and random source, stdin and stdout for a
+// wasi-command, stderr, then the request's grants. The cleanup it returns is
+// never nil.
+func (r *Runtime) taskConfig(m *Module, t *task, req Request) (wazero.ModuleConfig, func(), error) {
+	cfg := m.fast.base(req.Namespace).WithStderr(&t.logs)
+	if m.profile == abi.ProfileWASICommand {
+		cfg = cfg.WithStdin(bytes.NewReader(t.input)).WithStdout(&t.out)
+	}
+	cfg = newDetSources(0, 0, 0).configure(cfg)
+	if req.Grants.none() {
+		return cfg, func() {}, nil
+	}
+	cfg, cleanup, err := req.Grants.apply(cfg, req.Namespace, r.cfg.ScratchDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrGrant, err)
+	}
+	return cfg, cleanup, nil
+}
+
+// runFresh instantiates compiled for t, runs the task and closes the
+// instance.
+func (r *Runtime) runFresh(ctx context.Context, m *Module, t *task, compiled wazero.CompiledModule, cfg wazero.ModuleConfig, initialise bool) error {
+	mod, err := r.rt.InstantiateModule(ctx, compiled, cfg)
+	if err != nil {
+		return err
+	}
+	defer mod.Close(ctx)
+	t.meter.global = mod.ExportedGlobal(fuel.ExportFuelGlobal)
+	return r.call(ctx, m, t, mod, initialise)
+}
+
+// none reports whether g grants nothing: the task runs in the
+// deterministic sandbox with argv = [module name] and no environment.
+func (g Grants) none() bool {
+	return !g.Clock && !g.Random && !g.Scratch && len(g.Env) == 0 && len(g.Args) == 0
+}
