@@ -160,3 +160,14 @@ func Code(err error) string {
 	_, c := Lookup(err)
 	return c
 }
+
+// StatusOf returns the HTTP status of a code of the table (as recorded in
+// a task's record), or 500 for a code it does not know.
+func StatusOf(code string) int {
+	for _, r := range table {
+		if r.code == code {
+			return r.status
+		}
+	}
+	return http.StatusInternalServerError
+}
