@@ -10,6 +10,7 @@ import (
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/tasks"
+	"github.com/nexustask/nexus/modules"
 )
 
 // Response headers of an invocation.
@@ -57,9 +58,26 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 		return err
 	}
 	h.Set(HeaderModuleVer, strconv.Itoa(v.Version))
+	if p.cacheTTL > 0 {
+		return s.invokeCached(c, id, p, input, v, mod)
+	}
+	s.bypassCache(h)
+	res, err := s.execute(c, id, p, input, v, mod)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
+}
+
+// execute runs one task of mod through the executor, sets the response
+// headers of the run and records its metrics. A failure is a *taskFailure.
+func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module) (*host.Result, error) {
+	h := c.Response().Header()
+	name := v.Name
+	ctx := c.Request().Context()
 	var res *host.Result
 	preemptions := 0
-	err = s.exec.Do(ctx, executor.Job{
+	err := s.exec.Do(ctx, executor.Job{
 		ID:       id,
 		Priority: p.priority,
 		Category: p.category,
@@ -96,7 +114,7 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 		if res != nil {
 			f.logs, f.ran, f.fuel = res.Logs, true, res.FuelUsed
 		}
-		return f
+		return nil, f
 	}
-	return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
+	return res, nil
 }

@@ -21,6 +21,8 @@ type invokeParams struct {
 	limits   host.Limits
 	config   map[string]string
 	grants   host.Grants
+	cacheTTL time.Duration // 0: the result is not cached (see parseCache)
+	tags     []string      // stored with a cached result
 }
 
 // DefaultPriority is a task's priority when the request names none.
@@ -47,6 +49,7 @@ const maxConfigBytes = 64 << 10
 //     scratch directory; env=KEY=VALUE and arg=VALUE, repeated.
 //   - config: repeated key=value pairs, the task's configuration; headers
 //     X-Nexus-Config-<key> set it too.
+//   - cache_ttl and tag: see parseCache.
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
 	p := invokeParams{priority: DefaultPriority, category: executor.DefaultCategory}
 	q := c.QueryParams()
@@ -88,6 +91,9 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 		return p, err
 	}
 	if err := parseGrants(q, &p.grants); err != nil {
+		return p, err
+	}
+	if err := parseCache(q, &p); err != nil {
 		return p, err
 	}
 	if v := q.Get("timeout"); v != "" {

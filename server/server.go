@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
@@ -26,6 +27,9 @@ type Config struct {
 	MaxInputBytes int64
 	// Logger receives one structured line per request; nil means slog.Default().
 	Logger *slog.Logger
+	// Cache, if set, holds results of invocations with cache_ttl; nil runs
+	// them without caching. The caller closes it after the server drains.
+	Cache *cache.Cache
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -38,6 +42,7 @@ type Server struct {
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	ready   atomic.Bool
+	cache   *cache.Cache // nil: no result cache
 }
 
 // New returns a Server over the registry and runtime, running every task
@@ -54,6 +59,10 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger}
+	if cfg.Cache != nil {
+		s.cache = cfg.Cache
+		s.wireCache(cfg.Cache)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -69,6 +78,8 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.GET("/v1/modules/:name", s.getModule, ready)
 	e.DELETE("/v1/modules/:name", s.deleteModule, ready)
 	e.POST("/v1/modules/:name/invoke", s.invoke, ready)
+	e.DELETE("/v1/cache", s.invalidateCache, ready)
+	e.GET("/v1/cache/stats", s.cacheStats, ready)
 	s.e = e
 	return s
 }

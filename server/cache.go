@@ -1,0 +1,187 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/cache"
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/modules"
+)
+
+// Result-cache response headers and the values of HeaderCache.
+const (
+	// HeaderCache says how the result cache answered an invocation: hit
+	// (served without running: a stored result, or the result of an
+	// identical invocation that was running), miss (the task ran; its
+	// result is stored if it succeeded) or bypass (no cache_ttl).
+	HeaderCache = "X-Nexus-Cache"
+	// HeaderCacheKey is the key of a cacheable invocation's result, for
+	// DELETE /v1/cache?key=.
+	HeaderCacheKey = "X-Nexus-Cache-Key"
+
+	CacheHit    = "hit"
+	CacheMiss   = "miss"
+	CacheBypass = "bypass"
+)
+
+// parseCache reads the caching parameters of an invoke:
+//
+//   - cache_ttl: cache a successful result for this long: a Go duration
+//     (30s, 5m, 1h) or a bare number of milliseconds, at most 720h. Only a
+//     pure module's results are cached, and not with grant=clock or
+//     grant=random; asking for it otherwise is a 400.
+//   - tag: repeated, up to 16; stored with the result for DELETE
+//     /v1/cache?tag=.
+func parseCache(q url.Values, p *invokeParams) error {
+	if v := q.Get("cache_ttl"); v != "" {
+		d, err := cache.ParseTTL(v)
+		if err != nil {
+			return fmt.Errorf("%w: cache_ttl: %v", errBadRequest, err)
+		}
+		p.cacheTTL = d
+	}
+	p.tags = q["tag"]
+	if len(p.tags) > 0 && p.cacheTTL == 0 {
+		return fmt.Errorf("%w: tag needs cache_ttl: tags label cached results", errBadRequest)
+	}
+	if len(p.tags) > cache.MaxTags {
+		return fmt.Errorf("%w: %d tags, at most %d", errBadRequest, len(p.tags), cache.MaxTags)
+	}
+	for _, t := range p.tags {
+		if !cache.ValidTag(t) {
+			return fmt.Errorf("%w: tag %q must be 1 to 128 letters, digits and . _ : / - starting with a letter or digit", errBadRequest, t)
+		}
+	}
+	return nil
+}
+
+// bypassCache marks an invocation that did not ask for caching.
+func (s *Server) bypassCache(h http.Header) {
+	h.Set(HeaderCache, CacheBypass)
+	if s.cache != nil {
+		s.cache.Bypass()
+	}
+}
+
+// invokeCached answers an invocation with cache_ttl: from the cache, by
+// waiting for an identical invocation in flight, or by running the task
+// and storing its result if it succeeds.
+func (s *Server) invokeCached(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module) error {
+	if err := cache.CheckCacheable(v.Name, v.Version, v.Pure, !p.grants.Deterministic()); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	if s.cache == nil { // the server runs without a cache
+		s.bypassCache(h)
+		res, err := s.execute(c, id, p, input, v, mod)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
+	}
+	key := cacheSpec(v, p, input).Key()
+	h.Set(HeaderCacheKey, key.String())
+	req := cache.Request{Key: key, Module: v.Name, Tags: p.tags, TTL: p.cacheTTL}
+	res, outcome, err := s.cache.Do(c.Request().Context(), req, func(ctx context.Context) (cache.Result, error) {
+		r, err := s.execute(c, id, p, input, v, mod)
+		if err != nil {
+			return cache.Result{}, err
+		}
+		return cache.Result{Output: r.Output, FuelUsed: r.FuelUsed}, nil
+	})
+	if err != nil {
+		h.Set(HeaderCache, CacheMiss)
+		var f *taskFailure
+		if errors.As(err, &f) && f.taskID != id { // another invocation's run failed
+			shared := *f
+			shared.taskID = id
+			return &shared
+		}
+		return err
+	}
+	if outcome == cache.Miss {
+		h.Set(HeaderCache, CacheMiss)
+	} else {
+		h.Set(HeaderCache, CacheHit)
+		h.Set(HeaderFuelUsed, strconv.FormatInt(res.FuelUsed, 10))
+	}
+	return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
+}
+
+// cacheSpec is everything the result of a task of v can depend on.
+func cacheSpec(v modules.Version, p invokeParams, input []byte) *cache.Spec {
+	return &cache.Spec{
+		Module: v.Name, Digest: v.Digest, Profile: string(v.Profile),
+		Input: input, Config: p.config,
+		Env: p.grants.Env, Args: p.grants.Args,
+		Scratch: p.grants.Scratch, ScratchBytes: p.grants.ScratchBytes,
+		Fuel: p.limits.Fuel, MemoryBytes: p.limits.MemoryBytes,
+	}
+}
+
+// invalidateCache is DELETE /v1/cache?module=&tag=&key=: it removes the
+// cached results of a module (all versions), those with a tag, and the one
+// under a key, and answers {"invalidated": n}.
+func (s *Server) invalidateCache(c echo.Context) error {
+	q := c.QueryParams()
+	sel := cache.Selector{Module: q.Get("module"), Tag: q.Get("tag")}
+	if sel.Module != "" && !modules.ValidName(sel.Module) {
+		return fmt.Errorf("%w: module %q must match [a-z0-9][a-z0-9._-]{0,63}", errBadRequest, sel.Module)
+	}
+	if sel.Tag != "" && !cache.ValidTag(sel.Tag) {
+		return fmt.Errorf("%w: tag %q is not a valid tag", errBadRequest, sel.Tag)
+	}
+	if k := q.Get("key"); k != "" {
+		key, err := cache.ParseKey(k)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		sel.Key = key
+	}
+	if sel == (cache.Selector{}) {
+		return fmt.Errorf("%w: DELETE /v1/cache needs module=, tag= or key=", errBadRequest)
+	}
+	n := 0
+	if s.cache != nil {
+		n = s.cache.Invalidate(sel)
+	}
+	return c.JSON(http.StatusOK, map[string]int{"invalidated": n})
+}
+
+// cacheStats is GET /v1/cache/stats: the cache's figures (all zero, with
+// max_bytes 0, when the server runs without a cache).
+func (s *Server) cacheStats(c echo.Context) error {
+	var st cache.Stats
+	if s.cache != nil {
+		st = s.cache.Stats()
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+// wireCache invalidates a module's results when it gets a new version or
+// is deleted, and exposes the cache's figures on /metrics.
+func (s *Server) wireCache(c *cache.Cache) {
+	s.reg.OnChange(func(e modules.Event) {
+		n := c.InvalidateModule(e.Name)
+		s.log.Debug("cache invalidated", "module", e.Name, "event", string(e.Kind), "entries", n)
+	})
+	err := s.metrics.RegisterCache(func() metrics.CacheStats {
+		st := c.Stats()
+		return metrics.CacheStats{
+			Hits: st.Hits, Misses: st.Misses, Coalesced: st.Coalesced, Bypasses: st.Bypasses,
+			Stored: st.Stored, Rejected: st.Rejected, Drops: st.Dropped, Evictions: st.Evictions,
+			Expirations: st.Expirations, Invalidations: st.Invalidations,
+			Entries: st.Entries, Bytes: st.Bytes, MaxBytes: st.MaxBytes, HitRatio: st.HitRatio,
+		}
+	})
+	if err != nil {
+		s.log.Warn("cache metrics not registered", "err", err)
+	}
+}
