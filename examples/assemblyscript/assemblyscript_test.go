@@ -1,0 +1,28 @@
+// Package assemblyscript_test runs the committed AssemblyScript example
+// tasks through the real host, with a real store behind the kv imports. It
+// needs only Go and the committed .wasm files; build.sh rebuilds them from
+// source.
+package assemblyscript_test
+
+import (
+	"testing"
+
+	"github.com/nexustask/nexus/examples/internal/exampletest"
+)
+
+func TestExamples(t *testing.T) {
+	exampletest.Run(t, exampletest.Lang{
+		Name:       "assemblyscript",
+		Dir:        ".",
+		Pure:       true,
+		Lenient:    true,
+		Checkpoint: exampletest.CheckpointNDoneHash,
+		Messages: exampletest.Messages{
+			BadStep:     "config step: not a decimal number",
+			BadStored:   "kv count: not a decimal number",
+			NoStore:     "kv count: nexus: denied",
+			StepsPrefix: "input: ",
+			InputPrefix: "input: ",
+		},
+	})
+}

@@ -1,0 +1,70 @@
+package exampletest
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/nexustask/nexus/abi"
+	"github.com/nexustask/nexus/host"
+)
+
+// Lang describes one language's examples: where they are and what of
+// their behaviour the specification leaves to each language.
+type Lang struct {
+	// Name is the language, as in examples/<Name>.
+	Name string
+	// Dir holds the examples: Dir/<example>/<example>.wasm.
+	Dir string
+	// Pure reports whether wordcount and sha256 export nexus_pure.
+	Pure bool
+	// Initialize reports whether the modules export _initialize (a WASI
+	// reactor's constructors); every module is checked to have no _start.
+	Initialize bool
+	// Lenient reports whether numbers in the input, configuration and
+	// kv may carry surrounding ASCII whitespace.
+	Lenient bool
+	// Checkpoint decodes longjob's checkpoint for a run of n steps.
+	Checkpoint CheckpointFormat
+	// Messages are the task error messages the examples report.
+	Messages Messages
+}
+
+// Messages are the task error messages a language's examples report for
+// bad input. An empty message is not checked.
+type Messages struct {
+	// BadStep is counter's message for the configuration step=x.
+	BadStep string
+	// BadStored is counter's message when kv "count" holds "many".
+	BadStored string
+	// NoStore is counter's message on a host without a kv store.
+	NoStore string
+	// StepsPrefix starts longjob's message for an input that is not a
+	// number.
+	StepsPrefix string
+	// InputPrefix starts sha256's message for a malformed input.
+	InputPrefix string
+}
+
+// Run runs every example check against the language's committed modules,
+// one subtest per example.
+func Run(t *testing.T, l Lang) {
+	t.Run("wordcount", func(t *testing.T) { Wordcount(t, l) })
+	t.Run("counter", func(t *testing.T) { Counter(t, l) })
+	t.Run("longjob", func(t *testing.T) { Longjob(t, l) })
+	t.Run("sha256", func(t *testing.T) { SHA256(t, l) })
+}
+
+// compile compiles the language's example name on e and checks its
+// exports.
+func (l Lang) compile(t *testing.T, e *Env, name string) *host.Module {
+	t.Helper()
+	m := Compile(t, e.RT, Path(l.Dir, name))
+	exports := m.Exports()
+	if slices.Contains(exports, abi.ExportStart) {
+		t.Errorf("%s: exports %q", name, abi.ExportStart)
+	}
+	if l.Initialize && !slices.Contains(exports, abi.ExportInitialize) {
+		t.Errorf("%s: exports %q, missing %q", name, exports, abi.ExportInitialize)
+	}
+	return m
+}
