@@ -13,6 +13,7 @@ import (
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -27,6 +28,8 @@ type Config struct {
 	MaxInputBytes int64
 	// Logger receives one structured line per request; nil means slog.Default().
 	Logger *slog.Logger
+	// Tasks, if set, serves /v1/tasks; nil answers those with 503.
+	Tasks *tasks.Service
 	// Cache, if set, holds results of invocations with cache_ttl; nil runs
 	// them without caching. The caller closes it after the server drains.
 	Cache *cache.Cache
@@ -78,6 +81,12 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.GET("/v1/modules/:name", s.getModule, ready)
 	e.DELETE("/v1/modules/:name", s.deleteModule, ready)
 	e.POST("/v1/modules/:name/invoke", s.invoke, ready)
+	e.POST("/v1/tasks", s.submitTask, ready)
+	e.GET("/v1/tasks", s.listTasks, ready)
+	e.GET("/v1/tasks/:id", s.getTask, ready)
+	e.GET("/v1/tasks/:id/result", s.taskResult, ready)
+	e.POST("/v1/tasks/:id/cancel", s.cancelTask, ready)
+	e.POST("/v1/tasks/:id/retry", s.retryTask, ready)
 	e.DELETE("/v1/cache", s.invalidateCache, ready)
 	e.GET("/v1/cache/stats", s.cacheStats, ready)
 	s.e = e

@@ -1,0 +1,239 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/tasks"
+)
+
+// Limits of the task endpoints.
+const (
+	// MaxResultWait caps the wait parameter of GET /v1/tasks/{id}/result.
+	MaxResultWait = 5 * time.Minute
+	// MaxSubmitBatch bounds the tasks of one POST /v1/tasks with a list.
+	MaxSubmitBatch = 1000
+)
+
+// HeaderTaskState carries a task's state on GET /v1/tasks/{id}/result.
+const HeaderTaskState = "X-Nexus-Task-State"
+
+// TaskView is a task record as the API shows it: without its input, its
+// output replaced by its size (GET /v1/tasks/{id}/result has the output).
+type TaskView struct {
+	tasks.Record
+	Input       []byte `json:"input,omitempty"`  // always empty
+	Output      []byte `json:"output,omitempty"` // always empty
+	OutputBytes int    `json:"output_bytes"`
+	Created     *bool  `json:"created,omitempty"` // on submission only
+}
+
+func viewOf(r tasks.Record) TaskView {
+	return TaskView{Record: r, OutputBytes: len(r.Output)}
+}
+
+// SubmitResult is one answer of a batched POST /v1/tasks.
+type SubmitResult struct {
+	ID      string       `json:"id,omitempty"`
+	State   tasks.State  `json:"state,omitempty"`
+	Created bool         `json:"created"`
+	Error   *ErrorDetail `json:"error,omitempty"`
+}
+
+// TaskList is the body of GET /v1/tasks.
+type TaskList struct {
+	Tasks      []TaskView `json:"tasks"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+func (s *Server) taskService() (*tasks.Service, error) {
+	if s.cfg.Tasks == nil {
+		return nil, fmt.Errorf("%w: the task service is not running", errUnavailable)
+	}
+	return s.cfg.Tasks, nil
+}
+
+// submitTask is POST /v1/tasks. A JSON object submits one task: 202 with
+// its record once it is durable, or 200 with the existing task for a known
+// idempotency key. A JSON list submits each in turn (committed together by
+// the group commit) and answers 202 with one SubmitResult per element.
+func (s *Server) submitTask(c echo.Context) error {
+	svc, err := s.taskService()
+	if err != nil {
+		return err
+	}
+	body, err := readBody(c, s.cfg.MaxInputBytes*4/3+64<<10)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) > 0 && b[0] == '[' {
+		return s.submitBatch(c, svc, b)
+	}
+	spec, err := tasks.DecodeSpec(body)
+	if err != nil {
+		return err
+	}
+	rec, created, err := svc.Submit(ctx, spec)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(HeaderTaskID, rec.ID)
+	v := viewOf(rec)
+	v.Created = &created
+	if !created {
+		return c.JSON(http.StatusOK, v)
+	}
+	return c.JSON(http.StatusAccepted, v)
+}
+
+func (s *Server) submitBatch(c echo.Context, svc *tasks.Service, body []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(body, &raws); err != nil {
+		return fmt.Errorf("%w: task list: %v", errBadRequest, err)
+	}
+	if len(raws) > MaxSubmitBatch {
+		return fmt.Errorf("%w: more than %d tasks in one request", errBadRequest, MaxSubmitBatch)
+	}
+	out := make([]SubmitResult, len(raws))
+	done := make(chan struct{}, len(raws))
+	ctx := c.Request().Context()
+	for i, raw := range raws {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			spec, err := tasks.DecodeSpec(raw)
+			var rec tasks.Record
+			if err == nil {
+				rec, out[i].Created, err = svc.Submit(ctx, spec)
+			}
+			if err != nil {
+				_, code := codeOf(err)
+				out[i].Error = &ErrorDetail{Code: code, Message: err.Error()}
+				return
+			}
+			out[i].ID, out[i].State = rec.ID, rec.State
+		}()
+	}
+	for range raws {
+		<-done
+	}
+	return c.JSON(http.StatusAccepted, out)
+}
+
+// getTask is GET /v1/tasks/{id}.
+func (s *Server) getTask(c echo.Context) error {
+	svc, err := s.taskService()
+	if err != nil {
+		return err
+	}
+	rec, err := svc.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewOf(rec))
+}
+
+// taskResult is GET /v1/tasks/{id}/result?wait=30s. It waits up to wait
+// (0 by default, at most MaxResultWait) for the task to finish. A
+// succeeded task answers 200 with its output as the body; a failed, dead
+// or canceled one the error shape with its error code and status; one
+// still unfinished 202 with its record.
+func (s *Server) taskResult(c echo.Context) error {
+	svc, err := s.taskService()
+	if err != nil {
+		return err
+	}
+	wait := time.Duration(0)
+	if v := c.QueryParam("wait"); v != "" {
+		if wait, err = parseDuration(v); err != nil || wait < 0 {
+			return fmt.Errorf("%w: wait %q must be a duration like 30s", errBadRequest, v)
+		}
+		wait = min(wait, MaxResultWait)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), wait)
+	defer cancel()
+	rec, err := svc.Wait(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(HeaderTaskID, rec.ID)
+	h.Set(HeaderTaskState, string(rec.State))
+	h.Set(HeaderFuelUsed, strconv.FormatInt(rec.FuelUsed, 10))
+	switch {
+	case !rec.State.Terminal():
+		return c.JSON(http.StatusAccepted, viewOf(rec))
+	case rec.State == tasks.Succeeded:
+		return c.Blob(http.StatusOK, "application/octet-stream", rec.Output)
+	}
+	code := rec.ErrorCode
+	if code == "" {
+		code = errcode.Canceled
+	}
+	fuel := rec.FuelUsed
+	return c.JSON(errcode.StatusOf(code), ErrorBody{Error: ErrorDetail{
+		Code: code, Message: rec.ErrorMessage, TaskID: rec.ID, FuelUsed: &fuel, Logs: rec.Logs,
+	}})
+}
+
+// cancelTask is POST /v1/tasks/{id}/cancel: 200 with the canceled record,
+// or 202 with the running record whose attempt is being stopped.
+func (s *Server) cancelTask(c echo.Context) error {
+	svc, err := s.taskService()
+	if err != nil {
+		return err
+	}
+	rec, err := svc.Cancel(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if rec.State != tasks.Canceled {
+		return c.JSON(http.StatusAccepted, viewOf(rec))
+	}
+	return c.JSON(http.StatusOK, viewOf(rec))
+}
+
+// retryTask is POST /v1/tasks/{id}/retry: 202 with the requeued record.
+func (s *Server) retryTask(c echo.Context) error {
+	svc, err := s.taskService()
+	if err != nil {
+		return err
+	}
+	rec, err := svc.Retry(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, viewOf(rec))
+}
+
+// listTasks is GET /v1/tasks?state=&module=&tag=&limit=&cursor=.
+func (s *Server) listTasks(c echo.Context) error {
+	svc, err := s.taskService()
+	if err != nil {
+		return err
+	}
+	q := c.QueryParams()
+	f := tasks.Filter{State: tasks.State(q.Get("state")), Module: q.Get("module"), Tag: q.Get("tag"), Cursor: q.Get("cursor")}
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > tasks.MaxListLimit {
+			return fmt.Errorf("%w: limit %q must be from 1 to %d", errBadRequest, v, tasks.MaxListLimit)
+		}
+	}
+	recs, next, err := svc.List(c.Request().Context(), f, limit)
+	if err != nil {
+		return err
+	}
+	out := TaskList{Tasks: make([]TaskView, len(recs)), NextCursor: next}
+	for i, r := range recs {
+		out.Tasks[i] = viewOf(r)
+	}
+	return c.JSON(http.StatusOK, out)
+}

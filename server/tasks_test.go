@@ -1,0 +1,197 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/internal/store"
+	"github.com/nexustask/nexus/internal/tasks"
+	"github.com/nexustask/nexus/modules"
+	"github.com/nexustask/nexus/server"
+)
+
+// startTasks starts a server with the task service over a fresh data
+// directory and uploads the tasks test guest as module "tt".
+func startTasks(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hcfg := host.DefaultConfig()
+	hcfg.CacheDir, hcfg.KV = filepath.Join(dir, "compiled"), db
+	rt, err := host.New(context.Background(), hcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := modules.New(db, rt, modules.DefaultConfig())
+	exec := newExecutor(t, executor.DefaultConfig())
+	log := slog.New(slog.DiscardHandler)
+	svc, err := tasks.New(db, db, &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec},
+		tasks.Config{Logger: log, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{Logger: log, Tasks: svc})
+	srv.SetReady(true)
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		svc.Close(context.Background())
+		exec.Close(context.Background())
+		rt.Close(context.Background())
+		db.Close()
+	})
+	wasm, err := os.ReadFile("../internal/tasks/testdata/tasktest.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(hs.URL+"/v1/modules/tt", "application/wasm", bytes.NewReader(wasm))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	return hs.URL
+}
+
+func doReq(t *testing.T, method, url, body string) (int, http.Header, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+func decode[T any](t *testing.T, b []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("decoding %s: %v", b, err)
+	}
+	return v
+}
+
+func TestTasksHTTP(t *testing.T) {
+	url := startTasks(t)
+	st, _, b := doReq(t, "POST", url+"/v1/tasks", `{"module":"tt","input":"chttp","idempotency_key":"h1","tags":["web"]}`)
+	if st != http.StatusAccepted {
+		t.Fatalf("submit: %d %s", st, b)
+	}
+	v := decode[server.TaskView](t, b)
+	if v.ID == "" || (v.State != tasks.Queued && v.State != tasks.Running) || v.Created == nil || !*v.Created {
+		t.Fatalf("submit answer: %s", b)
+	}
+	st, h, b := doReq(t, "GET", url+"/v1/tasks/"+v.ID+"/result?wait=10s", "")
+	if st != http.StatusOK || string(b) != "1" || h.Get(server.HeaderTaskState) != "succeeded" {
+		t.Fatalf("result: %d %q %v", st, b, h)
+	}
+	st, _, b = doReq(t, "POST", url+"/v1/tasks", `{"module":"tt","input":"chttp","idempotency_key":"h1"}`)
+	if again := decode[server.TaskView](t, b); st != http.StatusOK || again.ID != v.ID || *again.Created {
+		t.Fatalf("idempotent resubmit: %d %s", st, b)
+	}
+	st, _, b = doReq(t, "GET", url+"/v1/tasks/"+v.ID, "")
+	if rec := decode[server.TaskView](t, b); st != 200 || rec.State != tasks.Succeeded || rec.OutputBytes != 1 || rec.Attempts != 1 {
+		t.Fatalf("get: %d %s", st, b)
+	}
+	st, _, b = doReq(t, "GET", url+"/v1/tasks?tag=web&state=succeeded&limit=5", "")
+	if l := decode[server.TaskList](t, b); st != 200 || len(l.Tasks) != 1 || l.Tasks[0].ID != v.ID {
+		t.Fatalf("list: %d %s", st, b)
+	}
+}
+
+func TestTasksHTTPErrors(t *testing.T) {
+	url := startTasks(t)
+	cases := []struct {
+		method, path, body string
+		status             int
+		code               string
+	}{
+		{"POST", "/v1/tasks", `{"module":"tt","bogus":1}`, 400, "invalid_request"},
+		{"POST", "/v1/tasks", `{"module":"tt","priority":12}`, 400, "invalid_request"},
+		{"POST", "/v1/tasks", `{"module":"tt","run_at":"2030-01-01T00:00:00Z","delay_ms":5}`, 400, "invalid_request"},
+		{"POST", "/v1/tasks", `{"module":"nosuch"}`, 404, "module_not_found"},
+		{"GET", "/v1/tasks/0123", "", 404, "task_not_found"},
+		{"GET", "/v1/tasks/0123/result", "", 404, "task_not_found"},
+		{"POST", "/v1/tasks/0123/cancel", "", 404, "task_not_found"},
+		{"GET", "/v1/tasks?state=sleeping", "", 400, "invalid_request"},
+		{"GET", "/v1/tasks?limit=0", "", 400, "invalid_request"},
+		{"GET", "/v1/tasks/x/result?wait=soon", "", 400, "invalid_request"},
+	}
+	for _, c := range cases {
+		st, _, b := doReq(t, c.method, url+c.path, c.body)
+		if e := decode[server.ErrorBody](t, b); st != c.status || e.Error.Code != c.code {
+			t.Errorf("%s %s %s: %d %s, want %d %s", c.method, c.path, c.body, st, b, c.status, c.code)
+		}
+	}
+	// A dead task's result is its error; retry requeues it; a succeeded
+	// task cannot be retried or canceled.
+	_, _, b := doReq(t, "POST", url+"/v1/tasks", `{"module":"tt","input":"t","max_retries":0}`)
+	id := decode[server.TaskView](t, b).ID
+	st, _, b := doReq(t, "GET", url+"/v1/tasks/"+id+"/result?wait=10s", "")
+	if e := decode[server.ErrorBody](t, b); st != 422 || e.Error.Code != "trap" || e.Error.TaskID != id {
+		t.Fatalf("dead result: %d %s", st, b)
+	}
+	if st, _, b := doReq(t, "POST", url+"/v1/tasks/"+id+"/retry", ""); st != 202 {
+		t.Fatalf("retry: %d %s", st, b)
+	}
+	_, _, b = doReq(t, "POST", url+"/v1/tasks", `{"module":"tt","input":"cok"}`)
+	ok := decode[server.TaskView](t, b).ID
+	doReq(t, "GET", url+"/v1/tasks/"+ok+"/result?wait=10s", "")
+	for _, p := range []string{"/retry", "/cancel"} {
+		st, _, b := doReq(t, "POST", url+"/v1/tasks/"+ok+p, "")
+		if e := decode[server.ErrorBody](t, b); st != 409 || e.Error.Code != "conflict" {
+			t.Errorf("%s of succeeded task: %d %s", p, st, b)
+		}
+	}
+}
+
+func TestTasksHTTPBatchAndLongPoll(t *testing.T) {
+	url := startTasks(t)
+	var parts []string
+	for i := range 20 {
+		parts = append(parts, fmt.Sprintf(`{"module":"tt","input":"cb%d","delay_ms":100}`, i%5))
+	}
+	parts = append(parts, `{"module":"nosuch"}`)
+	st, _, b := doReq(t, "POST", url+"/v1/tasks", "["+strings.Join(parts, ",")+"]")
+	res := decode[[]server.SubmitResult](t, b)
+	if st != 202 || len(res) != 21 || res[20].Error == nil || res[20].Error.Code != "module_not_found" {
+		t.Fatalf("batch: %d %s", st, b)
+	}
+	// Not due yet: a short wait answers 202 with the record.
+	start := time.Now()
+	st, _, b = doReq(t, "GET", url+"/v1/tasks/"+res[0].ID+"/result?wait=20ms", "")
+	if st != 202 || decode[server.TaskView](t, b).State != tasks.Scheduled || time.Since(start) < 20*time.Millisecond {
+		t.Fatalf("early result: %d %s", st, b)
+	}
+	for _, r := range res[:20] {
+		if !r.Created || r.State != tasks.Scheduled {
+			t.Fatalf("batch element: %+v", r)
+		}
+		if st, _, b := doReq(t, "GET", url+"/v1/tasks/"+r.ID+"/result?wait=10s", ""); st != 200 {
+			t.Fatalf("result of %s: %d %s", r.ID, st, b)
+		}
+	}
+}
