@@ -9,10 +9,12 @@ import (
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/schedule"
+	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -27,9 +29,14 @@ type Config struct {
 	MaxInputBytes int64
 	// Logger receives one structured line per request; nil means slog.Default().
 	Logger *slog.Logger
+	// Tasks, if set, serves /v1/tasks; nil answers those with 503.
+	Tasks *tasks.Service
 	// Schedules, if set, serves /v1/schedules; nil answers 503 there. The
 	// caller closes it.
 	Schedules *schedule.Manager
+	// Cache, if set, holds results of invocations with cache_ttl; nil runs
+	// them without caching. The caller closes it after the server drains.
+	Cache *cache.Cache
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -42,6 +49,7 @@ type Server struct {
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	ready   atomic.Bool
+	cache   *cache.Cache // nil: no result cache
 }
 
 // New returns a Server over the registry and runtime, running every task
@@ -58,6 +66,10 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger}
+	if cfg.Cache != nil {
+		s.cache = cfg.Cache
+		s.wireCache(cfg.Cache)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -73,12 +85,20 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.GET("/v1/modules/:name", s.getModule, ready)
 	e.DELETE("/v1/modules/:name", s.deleteModule, ready)
 	e.POST("/v1/modules/:name/invoke", s.invoke, ready)
+	e.POST("/v1/tasks", s.submitTask, ready)
+	e.GET("/v1/tasks", s.listTasks, ready)
+	e.GET("/v1/tasks/:id", s.getTask, ready)
+	e.GET("/v1/tasks/:id/result", s.taskResult, ready)
+	e.POST("/v1/tasks/:id/cancel", s.cancelTask, ready)
+	e.POST("/v1/tasks/:id/retry", s.retryTask, ready)
 	e.POST("/v1/schedules", s.createSchedule, ready)
 	e.GET("/v1/schedules", s.listSchedules, ready)
 	e.GET("/v1/schedules/:name", s.getSchedule, ready)
 	e.DELETE("/v1/schedules/:name", s.deleteSchedule, ready)
 	e.POST("/v1/schedules/:name/pause", s.pauseSchedule, ready)
 	e.POST("/v1/schedules/:name/resume", s.resumeSchedule, ready)
+	e.DELETE("/v1/cache", s.invalidateCache, ready)
+	e.GET("/v1/cache/stats", s.cacheStats, ready)
 	s.e = e
 	return s
 }
