@@ -16,6 +16,8 @@ func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 func newInvokeCmd() *cobra.Command {
 	var (
 		server, input, data, memory, timeout, fuel string
+		cacheTTL                                   string
+		tags                                       []string
 		version                                    int
 		verbose                                    bool
 		config, grants, env, args                  []string
@@ -67,6 +69,12 @@ message and the task's logs to stderr and exits with status 2.`,
 			for _, a := range args {
 				q.Add("arg", a)
 			}
+			if cacheTTL != "" {
+				q.Set("cache_ttl", cacheTTL)
+			}
+			for _, t := range tags {
+				q.Add("tag", t)
+			}
 			if version > 0 {
 				q.Set("version", strconv.Itoa(version))
 			}
@@ -76,7 +84,7 @@ message and the task's logs to stderr and exits with status 2.`,
 				return err
 			}
 			if verbose {
-				for _, h := range []string{"X-Nexus-Task-Id", "X-Nexus-Module-Version", "X-Nexus-Duration-Ms", "X-Nexus-Fuel-Used", "X-Nexus-Progress", "X-Nexus-Cache"} {
+				for _, h := range []string{"X-Nexus-Task-Id", "X-Nexus-Module-Version", "X-Nexus-Duration-Ms", "X-Nexus-Fuel-Used", "X-Nexus-Progress", "X-Nexus-Cache", "X-Nexus-Cache-Key"} {
 					if v := resp.Header.Get(h); v != "" {
 						fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", h, v)
 					}
@@ -94,6 +102,8 @@ message and the task's logs to stderr and exits with status 2.`,
 	f.StringVar(&timeout, "timeout", "", "deadline, e.g. 5s")
 	f.StringVar(&fuel, "fuel", "", "fuel budget, e.g. 1e9")
 	f.IntVar(&version, "version", 0, "module version (default: latest)")
+	f.StringVar(&cacheTTL, "cache-ttl", "", "cache a pure module's result for this long, e.g. 5m (or milliseconds)")
+	f.StringArrayVar(&tags, "tag", nil, "tag the cached result, for invalidation by tag (repeatable; needs --cache-ttl)")
 	f.StringArrayVarP(&config, "config", "c", nil, "task configuration KEY=VALUE (repeatable)")
 	f.StringArrayVar(&grants, "grant", nil, "grant a capability: clock, random or scratch (repeatable)")
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE for a wasi-command task (repeatable)")

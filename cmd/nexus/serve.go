@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
@@ -34,6 +35,7 @@ type serveOptions struct {
 	maxInputBytes   int64
 	shutdownTimeout time.Duration
 	noCache         bool
+	cacheBytes      int64       // result cache bound; 0 turns it off
 	limits          host.Limits // per-task defaults
 	maxFuel         int64
 	sliceFuel       int64
@@ -75,6 +77,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.Int64Var(&o.maxInputBytes, "max-input-bytes", server.DefaultMaxInputBytes, "largest invoke input accepted")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	f.BoolVar(&o.noCache, "no-compile-cache", false, "do not keep compiled code on disk")
+	f.Int64Var(&o.cacheBytes, "cache-bytes", cache.DefaultMaxBytes, "bound on the result cache's bytes (0 turns the result cache off)")
 	d := host.DefaultLimits()
 	f.Int64Var(&o.limits.Fuel, "fuel", d.Fuel, "default fuel budget of a task (about one unit per Wasm instruction)")
 	f.Int64Var(&o.maxFuel, "max-fuel", host.DefaultConfig().Max.Fuel, "largest fuel budget a request may ask for")
@@ -149,10 +152,18 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	rc, err := newResultCache(o.cacheBytes)
+	if err != nil {
+		return err
+	}
+	if rc != nil {
+		defer rc.Close()
+	}
 	srv := server.New(reg, rt, exec, m, server.Config{
 		MaxModuleBytes: o.maxModuleBytes,
 		MaxInputBytes:  o.maxInputBytes,
 		Logger:         log,
+		Cache:          rc,
 	})
 
 	ln, err := net.Listen("tcp", o.addr)
@@ -235,4 +246,16 @@ func (o serveOptions) executorConfig() (executor.Config, error) {
 		c.Weights[cat] = weight
 	}
 	return c, c.Validate()
+}
+
+// newResultCache returns a result cache bounded to maxBytes, or nil when
+// maxBytes is 0 (the cache is off).
+func newResultCache(maxBytes int64) (*cache.Cache, error) {
+	if maxBytes < 0 {
+		return nil, fmt.Errorf("--cache-bytes %d must not be negative", maxBytes)
+	}
+	if maxBytes == 0 {
+		return nil, nil
+	}
+	return cache.New(cache.Config{MaxBytes: maxBytes})
 }
