@@ -4,6 +4,7 @@
 //	nexus module push NAME FILE          upload a module
 //	nexus module ls | get NAME | rm NAME list, show, delete modules
 //	nexus invoke NAME --input FILE|-     run a task and print its output
+//	nexus schedule add|ls|get|pause|resume|rm  cron and interval schedules
 //
 // It is the only package that reads flags and the environment.
 package main
@@ -29,7 +30,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newModuleCmd(), newInvokeCmd(), newConformanceCmd())
+	root.AddCommand(newServeCmd(), newModuleCmd(), newInvokeCmd(), newConformanceCmd(), newScheduleCmd())
 	return root
 }
 

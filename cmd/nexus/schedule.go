@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// scheduleSpec mirrors the body of POST /v1/schedules.
+type scheduleSpec struct {
+	Name     string          `json:"name"`
+	Cron     string          `json:"cron,omitempty"`
+	Timezone string          `json:"timezone,omitempty"`
+	Every    string          `json:"every,omitempty"`
+	Task     json.RawMessage `json:"task"`
+	Overlap  string          `json:"overlap,omitempty"`
+	CatchUp  string          `json:"catch_up,omitempty"`
+	Paused   bool            `json:"paused,omitempty"`
+}
+
+// scheduleJSON mirrors the server's schedule JSON.
+type scheduleJSON struct {
+	scheduleSpec
+	NextDue time.Time     `json:"next_due"`
+	Running int           `json:"running"`
+	Runs    []scheduleRun `json:"runs,omitempty"`
+}
+
+// scheduleRun mirrors one run of a schedule.
+type scheduleRun struct {
+	Due     time.Time  `json:"due"`
+	FiredAt *time.Time `json:"fired_at"`
+	TaskID  string     `json:"task_id"`
+	Outcome string     `json:"outcome"`
+	Error   string     `json:"error"`
+}
+
+// when describes a schedule's timing.
+func (s scheduleJSON) when() string {
+	switch {
+	case s.Every != "":
+		return "every " + s.Every
+	case s.Timezone != "":
+		return s.Cron + " (" + s.Timezone + ")"
+	}
+	return s.Cron
+}
+
+func (s scheduleJSON) state() string {
+	if s.Paused {
+		return "paused"
+	}
+	return "active"
+}
+
+func newScheduleCmd() *cobra.Command {
+	var server string
+	var asJSON bool
+	cmd := &cobra.Command{Use: "schedule", Short: "Create, list, show, pause, resume and delete cron and interval schedules"}
+	addServerFlag(cmd, &server)
+	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
+	client := func() (*client, error) { return newClient(server) }
+
+	// printSchedule prints the server's answer about one schedule.
+	printSchedule := func(cmd *cobra.Command, verb string, data []byte) error {
+		if asJSON {
+			return printRaw(cmd.OutOrStdout(), data)
+		}
+		var s scheduleJSON
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		next := "next due " + s.NextDue.Local().Format(time.DateTime)
+		if s.Paused {
+			next = "paused"
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %s, %s\n", verb, s.Name, s.when(), next)
+		return nil
+	}
+
+	cmd.AddCommand(newScheduleAddCmd(client, printSchedule))
+
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List schedules",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return getRaw(c, cmd.OutOrStdout(), "/v1/schedules")
+			}
+			var list struct {
+				Schedules []scheduleJSON `json:"schedules"`
+			}
+			if err := c.getJSON("/v1/schedules", &list); err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "NAME\tSCHEDULE\tOVERLAP\tCATCH-UP\tSTATE\tNEXT DUE")
+			for _, s := range list.Schedules {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.when(), s.Overlap, s.CatchUp, s.state(),
+					s.NextDue.Local().Format(time.DateTime))
+			}
+			return w.Flush()
+		},
+	}
+
+	var runs int
+	get := &cobra.Command{
+		Use:   "get NAME",
+		Short: "Show a schedule and its last runs",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := client()
+			if err != nil {
+				return err
+			}
+			path := fmt.Sprintf("/v1/schedules/%s?runs=%d", url.PathEscape(args[0]), runs)
+			if asJSON {
+				return getRaw(c, cmd.OutOrStdout(), path)
+			}
+			var s scheduleJSON
+			if err := c.getJSON(path, &s); err != nil {
+				return err
+			}
+			return printScheduleRuns(cmd.OutOrStdout(), s)
+		},
+	}
+	get.Flags().IntVar(&runs, "runs", 20, "how many of the last runs to show")
+
+	post := func(use, short, verb, action string) *cobra.Command {
+		return &cobra.Command{
+			Use:   use + " NAME",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				c, err := client()
+				if err != nil {
+					return err
+				}
+				_, data, err := c.do(http.MethodPost, "/v1/schedules/"+url.PathEscape(args[0])+"/"+action, nil, "", nil)
+				if err != nil {
+					return err
+				}
+				return printSchedule(cmd, verb, data)
+			},
+		}
+	}
+	pause := post("pause", "Stop a schedule firing until resumed", "paused", "pause")
+	resume := post("resume", "Let a paused schedule fire again, from its next due time", "resumed", "resume")
+
+	rm := &cobra.Command{
+		Use:   "rm NAME",
+		Short: "Delete a schedule (tasks it submitted are kept)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := client()
+			if err != nil {
+				return err
+			}
+			if _, _, err := c.do(http.MethodDelete, "/v1/schedules/"+url.PathEscape(args[0]), nil, "", nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(ls, get, pause, resume, rm)
+	return cmd
+}
+
+// printScheduleRuns prints a schedule and its runs, newest first.
+func printScheduleRuns(out io.Writer, s scheduleJSON) error {
+	fmt.Fprintf(out, "%s: %s, overlap %s, catch-up %s, %s", s.Name, s.when(), s.Overlap, s.CatchUp, s.state())
+	if !s.Paused {
+		fmt.Fprintf(out, ", next due %s", s.NextDue.Local().Format(time.DateTime))
+	}
+	fmt.Fprintf(out, "\ntask: %s\n", s.Task)
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "DUE\tFIRED\tLAG\tTASK\tOUTCOME")
+	for _, r := range s.Runs {
+		fired, lag := "-", "-"
+		if r.FiredAt != nil {
+			fired, lag = r.FiredAt.Local().Format("15:04:05.000"), r.FiredAt.Sub(r.Due).Round(time.Microsecond).String()
+		}
+		outcome := r.Outcome
+		if r.Error != "" {
+			outcome += ": " + r.Error
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Due.Local().Format("2006-01-02 15:04:05.000"), fired, lag, r.TaskID, outcome)
+	}
+	return w.Flush()
+}
+
+// newScheduleAddCmd is nexus schedule add.
+func newScheduleAddCmd(client func() (*client, error), printSchedule func(*cobra.Command, string, []byte) error) *cobra.Command {
+	var s scheduleSpec
+	var task, module, data string
+	cmd := &cobra.Command{
+		Use:   "add NAME (--cron EXPR | --every DURATION) (--module MODULE [--data INPUT] | --task JSON)",
+		Short: "Create a schedule that submits a task at each due time",
+		Long: `Create a schedule. --cron takes 5 fields (minute hour day-of-month month
+day-of-week), 6 with leading seconds, or a descriptor such as @daily, read in
+--timezone (or a CRON_TZ=<zone> prefix; default UTC). --every takes a Go
+duration (at least 1s); its due times are multiples of it since the Unix
+epoch. Each due time submits the task once, with the idempotency key
+schedule/<name>/<due unix>.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := client()
+			if err != nil {
+				return err
+			}
+			s.Name = args[0]
+			switch {
+			case task != "" && module != "":
+				return fmt.Errorf("give --task or --module, not both")
+			case task != "":
+				s.Task = json.RawMessage(task)
+			case module != "":
+				t := map[string]string{"module": module}
+				if cmd.Flags().Changed("data") {
+					t["input"] = data
+				}
+				if s.Task, err = json.Marshal(t); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("give the task: --module MODULE [--data INPUT] or --task JSON")
+			}
+			body, err := json.Marshal(s)
+			if err != nil {
+				return err
+			}
+			_, resp, err := c.do(http.MethodPost, "/v1/schedules", nil, "application/json", bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			return printSchedule(cmd, "created", resp)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&s.Cron, "cron", "", "cron expression (5 or 6 fields, or @hourly, @daily, ...)")
+	f.StringVar(&s.Timezone, "timezone", "", "IANA time zone the cron expression is read in (default UTC)")
+	f.StringVar(&s.Every, "every", "", "interval, a Go duration such as 30s or 1h")
+	f.StringVar(&module, "module", "", "module the task runs")
+	f.StringVar(&data, "data", "", "the task's input (with --module)")
+	f.StringVar(&task, "task", "", `the task template as JSON, a POST /v1/tasks body: {"module":"m","input":"..."}`)
+	f.StringVar(&s.Overlap, "overlap", "", "while the previous run is unfinished: skip (default), buffer_one or allow")
+	f.StringVar(&s.CatchUp, "catch-up", "", "due times missed while the server was down: none, one (default) or all")
+	f.BoolVar(&s.Paused, "paused", false, "create the schedule paused")
+	return cmd
+}
