@@ -4,6 +4,7 @@
 //	nexus module push NAME FILE          upload a module
 //	nexus module ls | get NAME | rm NAME list, show, delete modules
 //	nexus invoke NAME --input FILE|-     run a task and print its output
+//	nexus task submit|get|wait|cancel|retry|ls   durable tasks
 //	nexus schedule add|ls|get|pause|resume|rm  cron and interval schedules
 //
 // It is the only package that reads flags and the environment.
@@ -31,6 +32,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newModuleCmd(), newInvokeCmd(), newConformanceCmd(), newScheduleCmd())
+	root.AddCommand(newTaskCmd())
 	return root
 }
 

@@ -49,6 +49,8 @@ type serveOptions struct {
 	syncRateWait  time.Duration
 	rates         []string // CATEGORY=PER_SECOND[:BURST]
 	weights       []string // CATEGORY=WEIGHT
+
+	tasks taskOptions // durable tasks (task_serve.go)
 }
 
 func newServeCmd() *cobra.Command {
@@ -94,6 +96,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.DurationVar(&o.syncRateWait, "sync-rate-wait", ed.SyncRateWait, "how long an invoke waits for its category's rate limit before 429 rate_limited")
 	f.StringArrayVar(&o.rates, "rate", nil, "rate limit CATEGORY=PER_SECOND[:BURST] (repeatable)")
 	f.StringArrayVar(&o.weights, "weight", nil, "fair-share weight CATEGORY=N (repeatable)")
+	addTaskFlags(f, &o.tasks)
 	return cmd
 }
 
@@ -159,7 +162,12 @@ func serve(ctx context.Context, o serveOptions) error {
 	if rc != nil {
 		defer rc.Close()
 	}
+	svc, err := newTaskService(o.tasks, db, reg, rt, exec, m, o.limits.Timeout, log)
+	if err != nil {
+		return err
+	}
 	srv := server.New(reg, rt, exec, m, server.Config{
+		Tasks:          svc,
 		MaxModuleBytes: o.maxModuleBytes,
 		MaxInputBytes:  o.maxInputBytes,
 		Logger:         log,
@@ -180,6 +188,10 @@ func serve(ctx context.Context, o serveOptions) error {
 		hs.Close()
 		return err
 	}
+	if err := svc.Start(ctx); err != nil {
+		hs.Close()
+		return err
+	}
 	srv.SetReady(true)
 	log.Info("ready", "modules", reg.Len(), "load_time", time.Since(start))
 
@@ -195,6 +207,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("shutdown did not drain in time; closing", "err", err)
 		hs.Close()
+	}
+	if err := svc.Close(sctx); err != nil {
+		log.Warn("tasks did not drain in time; running attempts interrupted, requeued on next start", "err", err)
 	}
 	if err := exec.Close(sctx); err != nil {
 		log.Warn("executor did not drain in time; tasks canceled", "err", err)

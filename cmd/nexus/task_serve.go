@@ -1,0 +1,47 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/internal/store"
+	"github.com/nexustask/nexus/internal/tasks"
+	"github.com/nexustask/nexus/modules"
+	"github.com/spf13/pflag"
+)
+
+// taskOptions are the durable-task flags of nexus serve.
+type taskOptions struct {
+	retention   time.Duration
+	maxRetries  int
+	maxInFlight int
+	backoff     time.Duration
+	backoffMax  time.Duration
+}
+
+func addTaskFlags(f *pflag.FlagSet, o *taskOptions) {
+	f.DurationVar(&o.retention, "retention", tasks.DefaultRetention, "how long finished tasks and their idempotency keys are kept")
+	f.IntVar(&o.maxRetries, "task-max-retries", tasks.DefaultMaxRetries, "max_retries of a task that names none")
+	f.IntVar(&o.maxInFlight, "task-inflight", tasks.DefaultMaxInFlight, "task attempts handed to the executor at once (keep below --queue-capacity)")
+	f.DurationVar(&o.backoff, "retry-backoff", tasks.DefaultBackoffBase, "delay before a task's first retry, doubled per retry")
+	f.DurationVar(&o.backoffMax, "retry-backoff-max", tasks.DefaultBackoffMax, "longest delay between retries")
+}
+
+// newTaskService wires the durable task service: records in db, attempts
+// through the same runner as synchronous invokes.
+func newTaskService(o taskOptions, db *store.DB, reg *modules.Registry, rt *host.Runtime,
+	exec *executor.Executor, m *metrics.Metrics, timeout time.Duration, log *slog.Logger) (*tasks.Service, error) {
+	runner := &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}
+	return tasks.New(db, db, runner, tasks.Config{
+		Retention:         o.retention,
+		DefaultMaxRetries: o.maxRetries,
+		MaxInFlight:       o.maxInFlight,
+		BackoffBase:       o.backoff,
+		BackoffMax:        o.backoffMax,
+		Timeout:           timeout,
+		Logger:            log,
+	})
+}
