@@ -63,12 +63,12 @@ func TestParseKeyAndTTL(t *testing.T) {
 }
 
 func TestCheckCacheable(t *testing.T) {
-	if err := CheckCacheable("m", 1, true, false); err != nil {
+	if err := CheckCacheable("m", 1, true, false, false); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ pure, nondet bool }{{false, false}, {true, true}, {false, true}} {
-		if err := CheckCacheable("m", 1, c.pure, c.nondet); !errors.Is(err, ErrNotCacheable) {
-			t.Errorf("pure %v, nondeterministic %v: %v", c.pure, c.nondet, err)
+	for _, c := range []struct{ pure, warm, nondet bool }{{false, false, false}, {true, true, false}, {true, false, true}, {false, true, true}} {
+		if err := CheckCacheable("m", 1, c.pure, c.warm, c.nondet); !errors.Is(err, ErrNotCacheable) {
+			t.Errorf("pure %v, warm %v, nondeterministic %v: %v", c.pure, c.warm, c.nondet, err)
 		}
 	}
 }

@@ -72,13 +72,19 @@ func ParseTTL(s string) (time.Duration, error) {
 }
 
 // CheckCacheable returns nil if a run of version of module may be cached:
-// the module declares itself pure (it exports nexus_pure) and the request
+// the module declares itself pure (it exports nexus_pure), its tasks do
+// not share instances (warm false: a warm instance keeps memory and globals
+// from earlier tasks, so its result may depend on them), and the request
 // grants no real clock and no random source (nondeterministic false).
 // Otherwise it returns an error wrapping ErrNotCacheable that says why.
-func CheckCacheable(module string, version int, pure, nondeterministic bool) error {
+func CheckCacheable(module string, version int, pure, warm, nondeterministic bool) error {
 	if !pure {
 		return fmt.Errorf("%w: module %q version %d is not declared pure (a pure module exports a function "+
 			"named nexus_pure and writes no kv), so its result may depend on more than its input", ErrNotCacheable, module, version)
+	}
+	if warm {
+		return fmt.Errorf("%w: module %q version %d runs with isolation=warm: its instances keep state from earlier "+
+			"tasks, so its result may depend on them; upload it with isolation=fresh to cache it", ErrNotCacheable, module, version)
 	}
 	if nondeterministic {
 		return fmt.Errorf("%w: a task granted a real clock or a random source is not a function of its input; "+

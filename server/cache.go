@@ -35,8 +35,8 @@ const (
 //
 //   - cache_ttl: cache a successful result for this long: a Go duration
 //     (30s, 5m, 1h) or a bare number of milliseconds, at most 720h. Only a
-//     pure module's results are cached, and not with grant=clock or
-//     grant=random; asking for it otherwise is a 400.
+//     pure module's results are cached, not with isolation=warm, and not
+//     with grant=clock or grant=random; asking for it otherwise is a 400.
 //   - tag: repeated, up to 16; stored with the result for DELETE
 //     /v1/cache?tag=.
 func parseCache(q url.Values, p *invokeParams) error {
@@ -74,7 +74,8 @@ func (s *Server) bypassCache(h http.Header) {
 // waiting for an identical invocation in flight, or by running the task
 // and storing its result if it succeeds.
 func (s *Server) invokeCached(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module) error {
-	if err := cache.CheckCacheable(v.Name, v.Version, v.Pure, !p.grants.Deterministic()); err != nil {
+	warm := v.Isolation == host.IsolationWarm
+	if err := cache.CheckCacheable(v.Name, v.Version, v.Pure, warm, !p.grants.Deterministic()); err != nil {
 		return err
 	}
 	h := c.Response().Header()

@@ -11,7 +11,7 @@ import (
 
 func TestLookupCache(t *testing.T) {
 	for _, err := range []error{
-		cache.CheckCacheable("echo", 1, false, false),
+		cache.CheckCacheable("echo", 1, false, false, false),
 		fmt.Errorf("%w: ttl 0s", cache.ErrInvalid),
 	} {
 		if status, code := errcode.Lookup(err); status != http.StatusBadRequest || code != errcode.InvalidRequest {
