@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"slices"
 )
 
@@ -42,24 +41,40 @@ type Spec struct {
 
 // Key returns the key of s. It is safe to call concurrently.
 func (s *Spec) Key() Key {
-	h := sha256.New()
-	w := keyWriter{h: h}
-	w.str(keyVersion)
-	w.str(s.Module)
-	w.str(s.Digest)
-	w.str(s.Profile)
-	w.bytes(s.Input)
-	w.strings(sortedPairs(s.Config))
-	w.strings(s.Env)
-	w.strings(s.Args)
+	var stack [512]byte
+	b := appendString(stack[:0], keyVersion)
+	b = appendString(b, s.Module)
+	b = appendString(b, s.Digest)
+	b = appendString(b, s.Profile)
+	b = appendStrings(b, sortedPairs(s.Config))
+	b = appendStrings(b, s.Env)
+	b = appendStrings(b, s.Args)
 	scratch := int64(0)
 	if s.Scratch {
 		scratch = 1
 	}
-	w.ints(scratch, s.ScratchBytes, s.Fuel, s.MemoryBytes)
+	for _, n := range [...]int64{scratch, s.ScratchBytes, s.Fuel, s.MemoryBytes} {
+		b = binary.AppendVarint(b, n)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Input)))
 	var sum [sha256.Size]byte
-	return Key(hex.EncodeToString(h.Sum(sum[:0])))
+	if len(s.Input) <= streamInputBytes {
+		// Small inputs are hashed in one call, without a hasher to allocate.
+		sum = sha256.Sum256(append(b, s.Input...))
+	} else {
+		h := sha256.New()
+		h.Write(b)
+		h.Write(s.Input)
+		h.Sum(sum[:0])
+	}
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return Key(out[:])
 }
+
+// streamInputBytes is the largest input Key copies next to the other
+// fields; a larger one is streamed to the hasher instead.
+const streamInputBytes = 4 << 10
 
 // ParseKey checks that s is a Key as Key.String writes it.
 func ParseKey(s string) (Key, error) {
@@ -77,40 +92,20 @@ func ParseKey(s string) (Key, error) {
 // String returns the key's hexadecimal form.
 func (k Key) String() string { return string(k) }
 
-// keyWriter writes length-prefixed fields, so that no two different Specs
-// encode to the same bytes.
-type keyWriter struct {
-	h   hash.Hash
-	buf [binary.MaxVarintLen64]byte
+// appendString appends s with a length prefix, so that no two different
+// Specs encode to the same bytes.
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
-func (w *keyWriter) len(n int) {
-	w.h.Write(binary.AppendUvarint(w.buf[:0], uint64(n)))
-}
-
-func (w *keyWriter) bytes(b []byte) {
-	w.len(len(b))
-	w.h.Write(b)
-}
-
-func (w *keyWriter) str(s string) {
-	w.len(len(s))
-	if len(s) > 0 {
-		w.h.Write([]byte(s))
-	}
-}
-
-func (w *keyWriter) strings(ss []string) {
-	w.len(len(ss))
+// appendStrings appends the count of ss, then each with a length prefix.
+func appendStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
 	for _, s := range ss {
-		w.str(s)
+		b = appendString(b, s)
 	}
-}
-
-func (w *keyWriter) ints(ns ...int64) {
-	for _, n := range ns {
-		w.h.Write(binary.AppendVarint(w.buf[:0], n))
-	}
+	return b
 }
 
 // sortedPairs returns m as key, value, key, value … in key order.
