@@ -3,8 +3,8 @@
 // 127.0.0.1.
 //
 // It starts a NexusTask server wired as `nexus serve` wires it (state in a
-// temporary directory), uploads the WAT and Go echo examples through the
-// API, starts the baseline server, then drives each target in turn with
+// temporary directory), uploads the WAT and Go echo examples and a pure
+// echo module through the API, starts the baseline server, then drives each target in turn with
 // -conns keep-alive connections: -warmup unmeasured, then -duration
 // measured. Every response body is checked against the request body. It
 // prints requests per second, latency percentiles, errors and the
@@ -12,7 +12,7 @@
 //
 // Run it from the bench directory:
 //
-//	go run ./cmd/loadgen [-conns 32] [-duration 10s] [-warmup 2s] [-targets echo-baseline,nexus-wat-echo,nexus-go-echo]
+//	go run ./cmd/loadgen [-conns 32] [-duration 10s] [-warmup 2s] [-targets echo-baseline,nexus-wat-echo,nexus-go-echo,nexus-cache-hit]
 //
 // With -serve D it only starts the servers, prints their invoke URLs and
 // serves for D, so that an external tool such as wrk can load them.
@@ -40,6 +40,7 @@ type config struct {
 	bodySize int
 	watWasm  string
 	goWasm   string
+	pureWasm string
 	serve    time.Duration
 }
 
@@ -73,6 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.bodySize, "body", 64, "request body size in bytes")
 	fs.StringVar(&cfg.watWasm, "wat-wasm", "../examples/wat/echo.wasm", "WAT echo module, uploaded as "+moduleWAT)
 	fs.StringVar(&cfg.goWasm, "go-wasm", "../examples/go/echo/echo.wasm", "Go echo module, uploaded as "+moduleGo)
+	fs.StringVar(&cfg.pureWasm, "pure-wasm", "../server/testdata/pure_echo.wasm", "pure echo module, uploaded as "+modulePure)
 	fs.DurationVar(&cfg.serve, "serve", 0, "if set, only start the servers and serve for this long")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

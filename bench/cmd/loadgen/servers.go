@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
@@ -29,17 +30,21 @@ const (
 	targetBaseline = "echo-baseline"
 	targetWAT      = "nexus-wat-echo"
 	targetGo       = "nexus-go-echo"
+	// targetCacheHit invokes a pure echo module with cache_ttl: after the
+	// first request, every answer is a result cache hit.
+	targetCacheHit = "nexus-cache-hit"
 )
 
-var targetNames = []string{targetBaseline, targetWAT, targetGo}
+var targetNames = []string{targetBaseline, targetWAT, targetGo, targetCacheHit}
 
 // knownTarget reports whether name is a target loadgen can drive.
 func knownTarget(name string) bool { return slices.Contains(targetNames, name) }
 
 // Module names the examples are uploaded as.
 const (
-	moduleWAT = "echo"
-	moduleGo  = "goecho"
+	moduleWAT  = "echo"
+	moduleGo   = "goecho"
+	modulePure = "pecho"
 )
 
 // servers are the two servers under load, each on its own 127.0.0.1 port.
@@ -61,7 +66,7 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 	if s.nexusURL, err = s.startNexus(ctx); err != nil {
 		return nil, err
 	}
-	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}} {
+	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}, {modulePure, cfg.pureWasm}} {
 		if err := upload(ctx, s.nexusURL, m.name, m.path); err != nil {
 			return nil, err
 		}
@@ -79,6 +84,8 @@ func (s *servers) url(target string) string {
 		return s.nexusURL + "/v1/modules/" + moduleWAT + "/invoke"
 	case targetGo:
 		return s.nexusURL + "/v1/modules/" + moduleGo + "/invoke"
+	case targetCacheHit:
+		return s.nexusURL + "/v1/modules/" + modulePure + "/invoke?cache_ttl=1h"
 	}
 	return s.baselineURL + "/echo"
 }
@@ -95,7 +102,7 @@ func (s *servers) close() error {
 
 // startNexus wires a NexusTask server as `nexus serve` does: a bbolt store
 // and a compilation cache in a temporary data directory, a host runtime, a
-// registry, metrics and the HTTP API. Request logs are formatted at info
+// registry, metrics, the result cache (default size) and the HTTP API. Request logs are formatted at info
 // level, as by default, but discarded. It returns the server's base URL.
 func (s *servers) startNexus(ctx context.Context) (string, error) {
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
@@ -124,8 +131,14 @@ func (s *servers) startNexus(ctx context.Context) (string, error) {
 		return "", err
 	}
 	s.closers = append(s.closers, func() error { return exec.Close(context.Background()) })
+	rc, err := cache.New(cache.DefaultConfig())
+	if err != nil {
+		return "", err
+	}
+	s.closers = append(s.closers, func() error { rc.Close(); return nil })
 	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Cache:  rc,
 	})
 	srv.SetReady(true)
 	return s.serve(srv.Handler())
@@ -166,7 +179,7 @@ func (s *servers) serve(h http.Handler) (string, error) {
 func upload(ctx context.Context, baseURL, name, path string) error {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("read module (run from the bench directory or set -wat-wasm/-go-wasm): %w", err)
+		return fmt.Errorf("read module (run from the bench directory or set -wat-wasm/-go-wasm/-pure-wasm): %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/modules/"+name, bytes.NewReader(wasm))
 	if err != nil {
