@@ -1,14 +1,12 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
-	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
 )
@@ -75,22 +73,18 @@ func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte
 	h := c.Response().Header()
 	name := v.Name
 	ctx := c.Request().Context()
-	var res *host.Result
 	preemptions := 0
-	err := s.exec.Do(ctx, executor.Job{
+	// The same run path as a durable task's attempt, with an in-memory
+	// record: the response.
+	res, err := s.runner.Execute(ctx, mod, tasks.Attempt{
 		ID:       id,
+		Module:   v.Name,
+		Version:  v.Version,
 		Priority: p.priority,
 		Category: p.category,
-		NUMANode: executor.AnyNode,
 		Sync:     true,
-		Run: func(ctx context.Context, y executor.Yielder) error {
-			s.metrics.InFlight(1)
-			defer s.metrics.InFlight(-1)
-			var err error
-			res, err = s.rt.Run(ctx, mod, host.Request{
-				Input: input, Limits: p.limits, Namespace: v.Name, Config: p.config, Grants: p.grants, Yielder: y,
-			})
-			return err
+		Request: host.Request{
+			Input: input, Limits: p.limits, Namespace: v.Name, Config: p.config, Grants: p.grants,
 		},
 		OnPreempt: func() { preemptions++ },
 	})

@@ -49,7 +49,8 @@ type Server struct {
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	ready   atomic.Bool
-	cache   *cache.Cache // nil: no result cache
+	runner  *tasks.Runner // the run path of invokes, shared with durable tasks
+	cache   *cache.Cache  // nil: no result cache
 }
 
 // New returns a Server over the registry and runtime, running every task
@@ -66,6 +67,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger}
+	s.runner = &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}
 	if cfg.Cache != nil {
 		s.cache = cfg.Cache
 		s.wireCache(cfg.Cache)

@@ -37,8 +37,7 @@ type Attempt struct {
 	OnPreempt func()
 }
 
-// Run runs a on the calling goroutine once it holds a worker token and
-// returns what the host returned (res may be nil if the task never ran).
+// Run resolves a's module version and runs a through Execute.
 func (r *Runner) Run(ctx context.Context, a Attempt) (*host.Result, error) {
 	v, mod, err := r.Registry.Resolve(ctx, a.Module, a.Version)
 	if err != nil {
@@ -47,12 +46,19 @@ func (r *Runner) Run(ctx context.Context, a Attempt) (*host.Result, error) {
 	if a.OnResolved != nil {
 		a.OnResolved(v)
 	}
-	req := a.Request
-	if req.Namespace == "" {
-		req.Namespace = v.Name
+	if a.Request.Namespace == "" {
+		a.Request.Namespace = v.Name
 	}
+	return r.Execute(ctx, mod, a)
+}
+
+// Execute runs a on mod, already resolved, on the calling goroutine once
+// it holds a worker token, and returns what the host returned (res is nil
+// if the task never ran: the executor refused or dropped it).
+func (r *Runner) Execute(ctx context.Context, mod *host.Module, a Attempt) (*host.Result, error) {
+	req := a.Request
 	var res *host.Result
-	err = r.Exec.Do(ctx, executor.Job{
+	err := r.Exec.Do(ctx, executor.Job{
 		ID:       a.ID,
 		Priority: a.Priority,
 		Category: a.Category,
