@@ -81,12 +81,3 @@ func TestWATMatchesWasm(t *testing.T) {
 	})
 	t.Logf("checked %d .wat/.wasm pairs", checked)
 }
-
-func readFileT(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
