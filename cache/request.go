@@ -57,18 +57,34 @@ func (r *Request) validate() error {
 // most MaxTTL.
 func ParseTTL(s string) (time.Duration, error) {
 	var d time.Duration
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n <= 0 || n > MaxTTL.Milliseconds() {
+	if allDigits(s) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n > MaxTTL.Milliseconds() {
 			return 0, fmt.Errorf("%w: ttl %q must be more than 0 and at most %s", ErrInvalid, s, MaxTTL)
 		}
 		d = time.Duration(n) * time.Millisecond
-	} else if d, err = time.ParseDuration(s); err != nil {
-		return 0, fmt.Errorf("%w: ttl %q must be a duration like 30s or 5m, or milliseconds", ErrInvalid, s)
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("%w: ttl %q must be a duration like 30s or 5m, or milliseconds", ErrInvalid, s)
+		}
 	}
 	if d <= 0 || d > MaxTTL {
 		return 0, fmt.Errorf("%w: ttl %q must be more than 0 and at most %s", ErrInvalid, s, MaxTTL)
 	}
 	return d, nil
+}
+
+// allDigits reports whether s is a non-empty run of ASCII digits, so that
+// ParseTTL tries strconv.ParseInt, which allocates an error on failure,
+// only where it can succeed.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // CheckCacheable returns nil if a run of version of module may be cached:
