@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -172,6 +173,8 @@ func (c *Cache) put(req *Request, res Result, f *flight) bool {
 		// applies without admission or eviction.
 		c.removeLocked(old, reasonExpired)
 	}
+	// The entry owns a copy of the output: the caller's may be reused.
+	res.Output = bytes.Clone(res.Output)
 	e := &entry{key: req.Key, module: req.Module, tags: append([]string(nil), req.Tags...), res: res,
 		expires: c.now().Add(req.TTL)}
 	e.cost = int64(len(res.Output)+len(e.key)+len(e.module)) + EntryOverhead

@@ -52,7 +52,8 @@ type flight struct {
 // inherit its cancellation: one of them runs the computation instead. A
 // waiting call whose ctx ends returns ctx's cause.
 //
-// Errors from run are returned as they are and never stored. Do returns an
+// A stored result is a copy of run's, so run's caller may reuse its output
+// buffer. Errors from run are returned as they are and never stored. Do returns an
 // error wrapping ErrInvalid, without calling run, for a malformed req, and
 // runs without storing after Close. The result must not be modified.
 func (c *Cache) Do(ctx context.Context, req Request, run func(context.Context) (Result, error)) (Result, Outcome, error) {
