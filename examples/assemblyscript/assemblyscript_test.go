@@ -11,18 +11,5 @@ import (
 )
 
 func TestExamples(t *testing.T) {
-	exampletest.Run(t, exampletest.Lang{
-		Name:       "assemblyscript",
-		Dir:        ".",
-		Pure:       true,
-		Lenient:    true,
-		Checkpoint: exampletest.CheckpointNDoneHash,
-		Messages: exampletest.Messages{
-			BadStep:     "config step: not a decimal number",
-			BadStored:   "kv count: not a decimal number",
-			NoStore:     "kv count: nexus: denied",
-			StepsPrefix: "input: ",
-			InputPrefix: "input: ",
-		},
-	})
+	exampletest.Run(t, exampletest.Standard("assemblyscript"))
 }

@@ -10,19 +10,7 @@ import (
 )
 
 func TestExamples(t *testing.T) {
-	exampletest.Run(t, exampletest.Lang{
-		Name:       "c",
-		Dir:        ".",
-		Pure:       true,
-		Initialize: true,
-		Lenient:    true,
-		Checkpoint: exampletest.CheckpointNDoneHash,
-		Messages: exampletest.Messages{
-			BadStep:     "config step: not a decimal number",
-			BadStored:   "kv count: not a decimal number",
-			NoStore:     "kv count: nexus: denied",
-			StepsPrefix: "input: ",
-			InputPrefix: "input: ",
-		},
-	})
+	l := exampletest.Standard("c")
+	l.Initialize = true // WASI reactors built with -mexec-model=reactor
+	exampletest.Run(t, l)
 }

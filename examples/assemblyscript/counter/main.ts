@@ -18,21 +18,15 @@ export function nexus_run(): i32 {
 /** The number parse read last (a task is single-threaded). */
 let parsed: i64 = 0;
 
-/** Reports whether c is ASCII whitespace as C's isspace defines it. */
-function isSpace(c: u8): bool {
-  return c == 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
 /**
  * Parses a decimal i64 with an optional sign, allowing surrounding ASCII
  * whitespace, into parsed. It returns false if text is not such a number
  * or does not fit.
  */
 function parse(text: Uint8Array): bool {
+  text = nexus.trim(text);
   let p = 0;
-  let end = text.length;
-  while (p < end && isSpace(text[p])) p++;
-  while (end > p && isSpace(text[end - 1])) end--;
+  const end = text.length;
   const neg = p < end && text[p] == 0x2d;
   if (p < end && (text[p] == 0x2d || text[p] == 0x2b)) p++;
   if (p == end) return false;

@@ -28,11 +28,6 @@ export function nexus_run(): i32 {
   return nexus.run(longjob);
 }
 
-/** Reports whether c is ASCII whitespace as C's isspace defines it. */
-function isSpace(c: u8): bool {
-  return c == 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
 /** Sentinel parseSteps returns for an input that is not a number. */
 const INVALID: u64 = u64.MAX_VALUE;
 
@@ -42,13 +37,10 @@ const INVALID: u64 = u64.MAX_VALUE;
  * u64.MAX_VALUE itself, which no one waits for).
  */
 function parseSteps(text: Uint8Array): u64 {
-  let p = 0;
-  let end = text.length;
-  while (p < end && isSpace(text[p])) p++;
-  while (end > p && isSpace(text[end - 1])) end--;
-  if (p == end) return DEFAULT_STEPS;
+  text = nexus.trim(text);
+  if (text.length == 0) return DEFAULT_STEPS;
   let v: u64 = 0;
-  for (; p < end; p++) {
+  for (let p = 0; p < text.length; p++) {
     const c = text[p];
     if (c < 0x30 || c > 0x39) return INVALID;
     const d = <u64>(c - 0x30);

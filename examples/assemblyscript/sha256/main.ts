@@ -17,26 +17,19 @@ export function nexus_run(): i32 {
 /** Declares the module pure to the host; never called. */
 export function nexus_pure(): void {}
 
-/** Reports whether c is ASCII whitespace as C's isspace defines it. */
-function isSpace(c: u8): bool {
-  return c == 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
 /** The repeat count parseRepeat read last (a task is single-threaded). */
 let repeat: u64 = 0;
 
 /**
- * Parses R, input[0, end), as a decimal u64 allowing surrounding
- * whitespace, into repeat. It returns false if it is not such a number.
+ * Parses text as a decimal u64 allowing surrounding whitespace, into
+ * repeat. It returns false if it is not such a number.
  */
-function parseRepeat(input: Uint8Array, end: i32): bool {
-  let p = 0;
-  while (p < end && isSpace(input[p])) p++;
-  while (end > p && isSpace(input[end - 1])) end--;
-  if (p == end) return false;
+function parseRepeat(text: Uint8Array): bool {
+  text = nexus.trim(text);
+  if (text.length == 0) return false;
   let v: u64 = 0;
-  for (; p < end; p++) {
-    const c = input[p];
+  for (let p = 0; p < text.length; p++) {
+    const c = text[p];
     if (c < 0x30 || c > 0x39) return false;
     const d = <u64>(c - 0x30);
     if (v > (u64.MAX_VALUE - d) / 10) return false;
@@ -49,7 +42,7 @@ function parseRepeat(input: Uint8Array, end: i32): bool {
 function digest(input: Uint8Array): i32 {
   const colon = input.indexOf(0x3a);
   if (colon < 0) return nexus.fail("input: want R:text");
-  if (!parseRepeat(input, colon)) return nexus.fail("input: R must be a decimal number");
+  if (!parseRepeat(input.subarray(0, colon))) return nexus.fail("input: R must be a decimal number");
   const text = input.dataStart + <usize>(colon + 1);
   const tlen = input.length - colon - 1;
 

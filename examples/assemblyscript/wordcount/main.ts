@@ -94,11 +94,6 @@ function before(input: Uint8Array, a: Word, b: Word): bool {
   return c != 0 ? c < 0 : a.len < b.len;
 }
 
-/** Reports whether c is ASCII whitespace as C's isspace defines it. */
-function isSpace(c: u8): bool {
-  return c == 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
 /** A growable byte buffer for the JSON output. */
 class Out {
   buf: Uint8Array = new Uint8Array(256);
@@ -150,12 +145,12 @@ function wordcount(input: Uint8Array): i32 {
   for (let i = 0; i < n; ) {
     const c = unchecked(input[i]);
     if (c == 0x0a) lines++;
-    if (isSpace(c)) {
+    if (nexus.isSpace(c)) {
       i++;
       continue;
     }
     const start = i;
-    while (i < n && !isSpace(unchecked(input[i]))) i++;
+    while (i < n && !nexus.isSpace(unchecked(input[i]))) i++;
     words++;
     table.add(start, i - start);
   }

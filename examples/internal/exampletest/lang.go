@@ -45,6 +45,28 @@ type Messages struct {
 	InputPrefix string
 }
 
+// Standard returns the Lang of a language whose examples follow the
+// specification to the letter, as examples/c/README.md describes it: in
+// Dir ".", wordcount and sha256 pure, numbers with surrounding whitespace
+// accepted, the 24-byte checkpoint, and the C SDK's messages. A language
+// that differs changes the fields it needs.
+func Standard(name string) Lang {
+	return Lang{
+		Name:       name,
+		Dir:        ".",
+		Pure:       true,
+		Lenient:    true,
+		Checkpoint: CheckpointNDoneHash,
+		Messages: Messages{
+			BadStep:     "config step: not a decimal number",
+			BadStored:   "kv count: not a decimal number",
+			NoStore:     "kv count: nexus: denied",
+			StepsPrefix: "input: ",
+			InputPrefix: "input: ",
+		},
+	}
+}
+
 // Run runs every example check against the language's committed modules,
 // one subtest per example.
 func Run(t *testing.T, l Lang) {
@@ -54,17 +76,23 @@ func Run(t *testing.T, l Lang) {
 	t.Run("sha256", func(t *testing.T) { SHA256(t, l) })
 }
 
+// pure are the examples declared pure where the language can.
+var pure = map[string]bool{"wordcount": true, "sha256": true}
+
 // compile compiles the language's example name on e and checks its
-// exports.
+// exports and whether it is declared pure.
 func (l Lang) compile(t *testing.T, e *Env, name string) *host.Module {
 	t.Helper()
 	m := Compile(t, e.RT, Path(l.Dir, name))
 	exports := m.Exports()
 	if slices.Contains(exports, abi.ExportStart) {
-		t.Errorf("%s: exports %q", name, abi.ExportStart)
+		t.Errorf("%s %s: exports %q", l.Name, name, abi.ExportStart)
+	}
+	if want := l.Pure && pure[name]; m.Pure() != want {
+		t.Errorf("%s %s: pure %v, want %v", l.Name, name, m.Pure(), want)
 	}
 	if l.Initialize && !slices.Contains(exports, abi.ExportInitialize) {
-		t.Errorf("%s: exports %q, missing %q", name, exports, abi.ExportInitialize)
+		t.Errorf("%s %s: exports %q, missing %q", l.Name, name, exports, abi.ExportInitialize)
 	}
 	return m
 }

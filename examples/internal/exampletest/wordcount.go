@@ -77,9 +77,6 @@ func manyWords() (input, want string) {
 func Wordcount(t *testing.T, l Lang) {
 	e := NewEnv(t)
 	m := l.compile(t, e, "wordcount")
-	if m.Pure() != l.Pure {
-		t.Errorf("wordcount: pure %v, want %v", m.Pure(), l.Pure)
-	}
 	for _, c := range WordcountCases() {
 		t.Run(c.Name, func(t *testing.T) {
 			res := e.Run(t, m, "wordcount", host.Request{Input: []byte(c.Input)})

@@ -28,3 +28,17 @@ export function toBytes<T>(data: T): Uint8Array {
 export function utf8(bytes: Uint8Array): string {
   return String.UTF8.decodeUnsafe(bytes.dataStart, bytes.length);
 }
+
+/** Reports whether byte c is ASCII whitespace (space, \t, \n, \v, \f, \r), as C's isspace. */
+export function isSpace(c: u8): bool {
+  return c == 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** Returns the part of bytes between leading and trailing ASCII whitespace (a view, not a copy). */
+export function trim(bytes: Uint8Array): Uint8Array {
+  let start = 0;
+  let end = bytes.length;
+  while (start < end && isSpace(unchecked(bytes[start]))) start++;
+  while (end > start && isSpace(unchecked(bytes[end - 1]))) end--;
+  return bytes.subarray(start, end);
+}

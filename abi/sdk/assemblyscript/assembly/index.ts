@@ -16,7 +16,7 @@
 // survives from one task to the next.
 
 export { ERR_NOT_FOUND, ERR_LIMIT, ERR_DENIED, ERR_INVALID, ERR_INTERNAL } from "./sys";
-export { toBytes, utf8 } from "./bytes";
+export { toBytes, utf8, isSpace, trim } from "./bytes";
 export { describe, setError, fail, failCode } from "./errors";
 export { Value } from "./value";
 export { inputLen, readInput, input, output } from "./io";
