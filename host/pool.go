@@ -8,55 +8,73 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
-// fastPath is a module's state for starting tasks quickly: its snapshot,
-// the base instance configuration of each name it runs under, and its warm
-// instances. Its methods are safe for concurrent use.
+// fastPath is a module's state for starting tasks quickly: its snapshot
+// code and, per name it runs under, the base instance configuration, the
+// isolation mode, the snapshot and the warm instances. Its methods are safe for
+// concurrent use.
 type fastPath struct {
-	snap     atomic.Pointer[snapshot]
-	snapNote atomic.Pointer[string] // why Snapshot fell back, or ""
+	codeMu sync.Mutex
+	code   *snapshotCode // compiled on the first Snapshot
 
-	mu    sync.Mutex
-	bases map[string]wazero.ModuleConfig // namespace → base config
-	warm  map[string]*warmPool           // namespace → idle warm instances
+	mu sync.RWMutex
+	ns map[string]*nsState
 }
 
-// base returns the configuration every task of namespace starts from: no
-// name, no start functions (the host calls them), argv = [namespace]. A
-// ModuleConfig is immutable (each With method returns a copy), so tasks
-// share it; wazero makes each instance's clocks and random source afresh.
-func (f *fastPath) base(namespace string) wazero.ModuleConfig {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	cfg, ok := f.bases[namespace]
-	if !ok {
-		if f.bases == nil {
-			f.bases = map[string]wazero.ModuleConfig{}
-		}
-		cfg = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithArgs(namespace)
-		f.bases[namespace] = cfg
-	}
-	return cfg
+// nsState is what a module keeps per name (kv namespace) it runs under.
+type nsState struct {
+	// base is the configuration every task starts from: no name, no start
+	// functions (the host calls them), argv = [namespace]. A ModuleConfig
+	// is immutable (each With method returns a copy), so tasks share it.
+	base      wazero.ModuleConfig
+	isolation atomic.Pointer[Isolation]
+	warm      warmPool
+	snap      atomic.Pointer[snapshot]
+	snapNote  atomic.Pointer[string] // why Snapshot fell back, or ""
 }
 
-// warmPool returns the warm instances of namespace.
-func (f *fastPath) warmPool(namespace string) *warmPool {
+// get returns the state of namespace, creating it on first use.
+func (f *fastPath) get(namespace string) *nsState {
+	f.mu.RLock()
+	s, ok := f.ns[namespace]
+	f.mu.RUnlock()
+	if ok {
+		return s
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p, ok := f.warm[namespace]
-	if !ok {
-		if f.warm == nil {
-			f.warm = map[string]*warmPool{}
+	if s, ok = f.ns[namespace]; !ok {
+		if f.ns == nil {
+			f.ns = map[string]*nsState{}
 		}
-		p = &warmPool{}
-		f.warm[namespace] = p
+		s = &nsState{base: wazero.NewModuleConfig().WithName("").WithStartFunctions().WithArgs(namespace)}
+		f.ns[namespace] = s
 	}
-	return p
+	return s
+}
+
+// SetIsolation sets the isolation of m's tasks of namespace whose Request
+// leaves Isolation empty. It is safe for concurrent use with Run; tasks
+// already running keep the mode they started with. Leaving warm mode does
+// not close idle warm instances before the module is closed.
+func (m *Module) SetIsolation(namespace string, iso Isolation) {
+	m.fast.get(namespace).isolation.Store(&iso)
+}
+
+// isolation returns the mode of a task of ns that asked for iso.
+func (s *nsState) mode(iso Isolation) Isolation {
+	if iso != "" {
+		return iso
+	}
+	if p := s.isolation.Load(); p != nil {
+		return *p
+	}
+	return IsolationFresh
 }
 
 // WarmIdle returns how many warm instances of m wait for a task of
 // namespace. It is meant for tests and metrics.
 func (m *Module) WarmIdle(namespace string) int {
-	p := m.fast.warmPool(namespace)
+	p := &m.fast.get(namespace).warm
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.idle)
@@ -65,15 +83,18 @@ func (m *Module) WarmIdle(namespace string) int {
 // close frees the warm instances and the snapshot module.
 func (f *fastPath) close(ctx context.Context) {
 	f.mu.Lock()
-	pools := f.warm
-	f.warm = nil
+	all := f.ns
+	f.ns = nil
 	f.mu.Unlock()
-	for _, p := range pools {
-		for _, w := range p.drain() {
+	for _, s := range all {
+		for _, w := range s.warm.drain() {
 			w.mod.Close(ctx)
 		}
 	}
-	if s := f.snap.Swap(nil); s != nil {
-		s.compiled.Close(ctx)
+	f.codeMu.Lock()
+	if f.code != nil {
+		f.code.close(ctx)
+		f.code = nil
 	}
+	f.codeMu.Unlock()
 }

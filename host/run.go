@@ -43,7 +43,8 @@ type Request struct {
 	// KV, if set, replaces the runtime's KV for this task (a durable
 	// task's writes are held back and committed with its outcome).
 	KV KV
-	// Isolation is IsolationFresh (the zero value) or IsolationWarm.
+	// Isolation, if set, overrides the mode Module.SetIsolation chose for
+	// the namespace (IsolationFresh by default).
 	Isolation Isolation
 }
 

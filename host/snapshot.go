@@ -19,12 +19,30 @@ import (
 // instance each. It is not a failure of the module.
 var ErrNoSnapshot = errors.New("host: no snapshot")
 
-// snapshot is a module's state right after _initialize, baked into a module
-// whose instances start in that state (see Snapshot).
+// snapshotCode is what a module's snapshots share, compiled once per
+// module: the probe (the artifact with every mutable global exported, run
+// to take snapshots) and the restore module (the probe without data
+// segments, instantiated for each task and filled from a snapshot).
+type snapshotCode struct {
+	probe, restore wazero.CompiledModule
+	globals        []string // export names of the mutable globals
+}
+
+func (c *snapshotCode) close(ctx context.Context) {
+	c.probe.Close(ctx)
+	c.restore.Close(ctx)
+}
+
+// snapshot is the state of a module's instance right after _initialize, for
+// tasks of one namespace (see Snapshot). It is immutable.
 type snapshot struct {
-	compiled  wazero.CompiledModule
-	namespace string // args[0] during initialisation
-	memBytes  int64  // linear memory size after initialisation
+	code *snapshotCode
+	// memory is linear memory after initialisation; segments are the
+	// [start, end) ranges of its non-zero bytes.
+	memory   []byte
+	segments [][2]int
+	image    *memImage // memory as a file to map; nil where unsupported
+	globals  []uint64  // values of code.globals, in order
 	// given and used are the meter's state after initialisation: the fuel
 	// handed out and the fuel used as of the last slice boundary.
 	given, used int64
@@ -33,12 +51,12 @@ type snapshot struct {
 	wallReads, nanoReads, randBytes int64
 }
 
-// fits reports whether a task of namespace with limits lim and no grants
-// behaves exactly as if it ran the initialisation itself: same argv, a
-// budget that hands out the same slices during the initialisation, and a
-// memory quota the initialised memory fits in.
-func (s *snapshot) fits(namespace string, lim Limits) bool {
-	return s != nil && namespace == s.namespace && lim.Fuel >= s.given && lim.MemoryBytes >= s.memBytes
+// fits reports whether a task with limits lim and no grants behaves
+// exactly as if it ran the initialisation itself: a budget that hands out
+// the same slices during the initialisation, and a memory quota the
+// initialised memory fits in.
+func (s *snapshot) fits(lim Limits) bool {
+	return s != nil && lim.Fuel >= s.given && lim.MemoryBytes >= int64(len(s.memory))
 }
 
 // errUnsafeInit is panicked by a nexus_v1 import called while a snapshot is
@@ -62,11 +80,13 @@ func snapshotGuard(name string, fn api.GoModuleFunc) api.GoModuleFunc {
 
 // Snapshot pre-initialises m for tasks of namespace, as Wizer does for
 // Spin and Fastly: it instantiates m's fuel-instrumented artifact (what
-// Prepare returned) once, runs its _initialize, captures linear memory and
-// every mutable global, and compiles a copy of the artifact whose data
-// segments and global initialisers are that state. From then on Run starts
-// each task of m that fits the snapshot from a fresh instance of that copy,
-// skipping the initialisation, and still never reuses an instance.
+// Prepare returned) once with argv = [namespace], runs its _initialize and
+// captures linear memory and every mutable global. From then on Run starts
+// each task of m and namespace that fits the snapshot in a fresh instance
+// of a copy of the module without data segments, whose memory and globals
+// it fills from the snapshot, skipping the initialisation; it still never
+// reuses an instance. The copy is compiled once per module; each namespace
+// costs one initialisation and a copy of the memory.
 //
 // A task started from the snapshot is indistinguishable from one that ran
 // the initialisation: output, logs, errors and fuel used are the same (the
@@ -78,8 +98,8 @@ func snapshotGuard(name string, fn api.GoModuleFunc) api.GoModuleFunc {
 //     kv, configuration, checkpoints, fuel budget, logs);
 //   - writes nothing to stdout or stderr;
 //   - uses WASI only for what the sandbox makes deterministic without
-//     grants: argv (the module's name), an empty environment, the
-//     deterministic clocks and random source, no files;
+//     grants: argv, an empty environment, the deterministic clocks and
+//     random source, no files;
 //   - does not exit, trap or run out of the initialisation budget;
 //   - leaves no state outside linear memory and globals (tables are not
 //     captured: the module must not have a start function, passive data
@@ -88,42 +108,33 @@ func snapshotGuard(name string, fn api.GoModuleFunc) api.GoModuleFunc {
 // Otherwise, and for wasi-command modules (whose Go or Rust runtime
 // start-up runs inside _start, with host calls on the native stack, and
 // cannot be captured midway), Snapshot returns an error wrapping
-// ErrNoSnapshot saying why, and tasks run as before. A task with grants,
-// another namespace, a fuel budget below what the initialisation was handed
-// or a memory quota below the initialised memory also runs as before.
+// ErrNoSnapshot saying why, and tasks run as before. A task with grants, a
+// fuel budget below what the initialisation was handed or a memory quota
+// below the initialised memory also runs as before.
 //
-// Snapshot is safe for concurrent use with Run. A second Snapshot replaces
-// the first.
+// Snapshot is safe for concurrent use with Run. A second Snapshot of the
+// same namespace replaces the first.
 func (r *Runtime) Snapshot(ctx context.Context, m *Module, artifact []byte, namespace string) error {
+	ns := m.fast.get(namespace)
 	s, err := r.takeSnapshot(ctx, m, artifact, namespace)
 	if err != nil {
-		m.fast.snapNote.Store(ptr(err.Error()))
+		ns.snapNote.Store(ptr(err.Error()))
 		return err
 	}
-	m.mu.RLock()
-	closed := m.closed
-	if !closed {
-		if old := m.fast.snap.Swap(s); old != nil {
-			defer old.compiled.Close(context.WithoutCancel(ctx))
-		}
-		m.fast.snapNote.Store(ptr(""))
-	}
-	m.mu.RUnlock()
-	if closed {
-		s.compiled.Close(ctx)
-		return ErrClosed
-	}
+	ns.snap.Store(s)
+	ns.snapNote.Store(ptr(""))
 	return nil
 }
 
-// SnapshotStatus describes how m's tasks start: "" if no snapshot was
-// attempted, "snapshot" if they start from one, otherwise why Snapshot
-// fell back to plain instantiation.
-func (m *Module) SnapshotStatus() string {
-	if m.fast.snap.Load() != nil {
+// SnapshotStatus describes how m's fresh instances for tasks of namespace
+// start: "" if no snapshot was attempted, "snapshot" if from one, otherwise
+// why Snapshot fell back to plain instantiation.
+func (m *Module) SnapshotStatus(namespace string) string {
+	ns := m.fast.get(namespace)
+	if ns.snap.Load() != nil {
 		return "snapshot"
 	}
-	if p := m.fast.snapNote.Load(); p != nil {
+	if p := ns.snapNote.Load(); p != nil {
 		return *p
 	}
 	return ""
@@ -141,33 +152,56 @@ func (r *Runtime) takeSnapshot(ctx context.Context, m *Module, artifact []byte, 
 	if !hasExport(m.exports, abi.ExportInitialize) {
 		return fail("the module exports no _initialize: there is nothing to pre-initialise")
 	}
-	probeWasm, mutable, err := probeModule(artifact)
+	code, err := r.snapshotCode(ctx, m, artifact)
 	if err != nil {
 		return fail("%v", err)
 	}
-	probe, err := r.rt.CompileModule(ctx, probeWasm)
-	if err != nil {
-		return fail("probe module: %v", err)
-	}
-	defer probe.Close(ctx)
-
-	s, memory, globals, err := r.initialise(ctx, probe, mutable, namespace)
+	s, err := r.initialise(ctx, code, namespace)
 	if err != nil {
 		return fail("%v", err)
-	}
-	baked, err := bakeModule(artifact, memory, globals)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if s.compiled, err = r.rt.CompileModule(ctx, baked); err != nil {
-		return fail("snapshot module: %v", err)
 	}
 	return s, nil
 }
 
-// initialise runs _initialize in an instance of probe as a task of
-// namespace with no grants and reads back memory and the mutable globals.
-func (r *Runtime) initialise(ctx context.Context, probe wazero.CompiledModule, mutable []uint32, namespace string) (*snapshot, []byte, map[uint32]uint64, error) {
+// snapshotCode returns m's probe and restore modules, compiling them on
+// first use.
+func (r *Runtime) snapshotCode(ctx context.Context, m *Module, artifact []byte) (*snapshotCode, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	m.fast.codeMu.Lock()
+	defer m.fast.codeMu.Unlock()
+	if m.fast.code != nil {
+		return m.fast.code, nil
+	}
+	probeWasm, mutable, err := probeModule(artifact)
+	if err != nil {
+		return nil, err
+	}
+	restoreWasm, err := stripData(probeWasm)
+	if err != nil {
+		return nil, err
+	}
+	c := &snapshotCode{}
+	if c.probe, err = r.rt.CompileModule(ctx, probeWasm); err != nil {
+		return nil, fmt.Errorf("probe module: %v", err)
+	}
+	if c.restore, err = r.rt.CompileModule(ctx, restoreWasm); err != nil {
+		c.probe.Close(ctx)
+		return nil, fmt.Errorf("restore module: %v", err)
+	}
+	for _, g := range mutable {
+		c.globals = append(c.globals, snapshotGlobalPrefix+strconv.Itoa(int(g)))
+	}
+	m.fast.code = c
+	return c, nil
+}
+
+// initialise runs _initialize in an instance of the probe as a task of
+// namespace with no grants and captures memory and the mutable globals.
+func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace string) (*snapshot, error) {
 	lim := r.cfg.Defaults
 	if r.cfg.Max.MemoryBytes > 0 {
 		lim.MemoryBytes = r.cfg.Max.MemoryBytes
@@ -187,49 +221,49 @@ func (r *Runtime) initialise(ctx context.Context, probe wazero.CompiledModule, m
 	src := newDetSources(0, 0, 0)
 	cfg := src.configure(wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithStderr(&t.logs).WithStdout(&t.out).WithArgs(namespace))
-	mod, err := r.rt.InstantiateModule(ctx, probe, cfg)
+	mod, err := r.rt.InstantiateModule(ctx, code.probe, cfg)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("instantiate: %v", err)
+		return nil, fmt.Errorf("instantiate: %v", err)
 	}
 	defer mod.Close(ctx)
 	t.meter.global = mod.ExportedGlobal(fuel.ExportFuelGlobal)
 	if _, err := mod.ExportedFunction(abi.ExportInitialize).Call(ctx); err != nil {
 		var unsafe *errUnsafeInit
 		if errors.As(err, &unsafe) {
-			return nil, nil, nil, unsafe
+			return nil, unsafe
 		}
-		return nil, nil, nil, fmt.Errorf("_initialize failed: %v", t.classify(ctx, err))
+		return nil, fmt.Errorf("_initialize failed: %v", t.classify(ctx, err))
 	}
 	switch {
 	case len(t.out.Bytes()) > 0 || t.out.Exceeded():
-		return nil, nil, nil, errors.New("initialisation wrote to stdout")
+		return nil, errors.New("initialisation wrote to stdout")
 	case len(t.logs.Bytes()) > 0:
-		return nil, nil, nil, errors.New("initialisation wrote to stderr")
+		return nil, errors.New("initialisation wrote to stderr")
 	}
 	mem := mod.Memory()
 	if mem == nil {
-		return nil, nil, nil, errors.New("the module has no memory")
+		return nil, errors.New("the module has no memory")
 	}
 	view, _ := mem.Read(0, mem.Size())
-	memory := append([]byte(nil), view...)
-	globals := make(map[uint32]uint64, len(mutable))
-	for _, g := range mutable {
-		eg := mod.ExportedGlobal(snapshotGlobalPrefix + strconv.Itoa(int(g)))
-		if eg == nil {
-			return nil, nil, nil, fmt.Errorf("global %d is not readable", g)
-		}
-		globals[g] = eg.Get()
-	}
 	s := &snapshot{
-		namespace: namespace,
-		memBytes:  int64(len(memory)),
+		code:      code,
+		memory:    append([]byte(nil), view...),
 		given:     t.meter.given,
 		used:      t.meter.used,
 		wallReads: src.wallReads.Load(),
 		nanoReads: src.nanoReads.Load(),
 		randBytes: src.rand.skip + src.rand.read,
 	}
-	return s, memory, globals, nil
+	s.segments = dataSegments(s.memory)
+	s.image, _ = newMemImage(s.memory) // without it, instances copy the memory
+	for _, name := range code.globals {
+		g := mod.ExportedGlobal(name)
+		if g == nil {
+			return nil, fmt.Errorf("global %s is not readable", name)
+		}
+		s.globals = append(s.globals, g.Get())
+	}
+	return s, nil
 }
 
 func hasExport(exports []string, name string) bool {

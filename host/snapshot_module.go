@@ -3,14 +3,12 @@ package host
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 )
 
 // Section ids the snapshot rewriter reads or replaces.
 const (
 	secImport    = 2
-	secMemory    = 5
 	secGlobal    = 6
 	secExport    = 7
 	secStart     = 8
@@ -233,119 +231,28 @@ func probeModule(artifact []byte) ([]byte, []uint32, error) {
 	return joinWasm(secs), mutable, nil
 }
 
-// bakeModule returns artifact rewritten to start where a snapshot was
-// taken, as Wizer does: its memory's minimum becomes the snapshot's size,
-// its data segments the snapshot's non-zero bytes and each mutable global's
-// initial value its value in the snapshot. globals maps a global index to
-// its raw value as wazero reads it.
-func bakeModule(artifact, memory []byte, globals map[uint32]uint64) ([]byte, error) {
-	secs, err := splitWasm(artifact)
+// stripData returns wasm without its data segments (and with a data count
+// of 0): the restore module, whose memory a snapshot fills instead. A
+// passive segment is refused: code could still memory.init it.
+func stripData(wasm []byte) ([]byte, error) {
+	secs, err := splitWasm(wasm)
 	if err != nil {
 		return nil, err
 	}
-	pages := uint64(len(memory)) >> 16
-	segs := dataSegments(memory)
-	sawMemory, sawData := false, false
 	out := secs[:0:0]
 	for _, s := range secs {
 		switch s.id {
-		case secMemory:
-			if s.body, err = bakeMemory(s.body, pages); err != nil {
-				return nil, err
-			}
-			sawMemory = true
-		case secGlobal:
-			if s.body, err = bakeGlobals(s.body, globals); err != nil {
-				return nil, err
-			}
-		case secDataCount:
-			s.body = appendULEB(nil, uint64(len(segs)))
 		case secData:
 			if err := checkActiveData(s.body); err != nil {
 				return nil, err
 			}
-			s.body = encodeData(memory, segs)
-			sawData = true
+			continue
+		case secDataCount:
+			s.body = []byte{0}
 		}
 		out = append(out, s)
 	}
-	if !sawMemory {
-		return nil, errors.New("the module defines no memory")
-	}
-	if !sawData && len(segs) > 0 {
-		out = insertData(out, encodeData(memory, segs))
-	}
 	return joinWasm(out), nil
-}
-
-// bakeMemory sets the minimum of the one defined memory to pages.
-func bakeMemory(body []byte, pages uint64) ([]byte, error) {
-	r := reader{b: body}
-	n, err := r.u32()
-	if err != nil || n != 1 {
-		return nil, errors.Join(err, errors.New("the module must define exactly one memory"))
-	}
-	flag, err := r.byte()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := r.u32(); err != nil {
-		return nil, err
-	}
-	out := appendULEB([]byte{1, flag}, pages)
-	if flag&1 != 0 {
-		max, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		if uint64(max) < pages {
-			return nil, errors.New("memory grew past its declared maximum")
-		}
-		out = appendULEB(out, uint64(max))
-	}
-	if flag&^1 != 0 {
-		return nil, fmt.Errorf("memory flags 0x%02x (shared or 64-bit) are not supported by snapshots", flag)
-	}
-	return out, nil
-}
-
-// bakeGlobals replaces the initialiser of each global in values.
-func bakeGlobals(body []byte, values map[uint32]uint64) ([]byte, error) {
-	defs, err := decodeGlobals(body)
-	if err != nil {
-		return nil, err
-	}
-	out := appendULEB(nil, uint64(len(defs)))
-	for i, g := range defs {
-		mut := byte(0)
-		if g.mutable {
-			mut = 1
-		}
-		out = append(out, g.valType, mut)
-		v, ok := values[uint32(i)]
-		if !ok {
-			out = append(out, g.init...)
-			continue
-		}
-		switch g.valType {
-		case 0x7f:
-			out = appendSLEB(append(out, 0x41), int64(int32(uint32(v))))
-		case 0x7e:
-			out = appendSLEB(append(out, 0x42), int64(v))
-		case 0x7d:
-			b := math.Float32bits(math.Float32frombits(uint32(v)))
-			out = append(out, 0x43, byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
-		case 0x7c:
-			out = append(out, 0x44)
-			for k := 0; k < 8; k++ {
-				out = append(out, byte(v>>(8*k)))
-			}
-		default:
-			return nil, fmt.Errorf("mutable global %d of type 0x%02x cannot be captured", i, g.valType)
-		}
-		out = append(out, 0x0b)
-	}
-	return out, nil
 }
 
 // checkActiveData refuses a data section with passive segments: code could
@@ -421,35 +328,6 @@ func dataSegments(memory []byte) [][2]int {
 	return segs
 }
 
-// encodeData encodes the ranges of memory as active data segments.
-func encodeData(memory []byte, segs [][2]int) []byte {
-	size := 8
-	for _, s := range segs {
-		size += 16 + s[1] - s[0]
-	}
-	out := appendULEB(make([]byte, 0, size), uint64(len(segs)))
-	for _, s := range segs {
-		out = append(out, 0, 0x41)
-		out = appendSLEB(out, int64(int32(uint32(s[0]))))
-		out = append(out, 0x0b)
-		out = appendULEB(out, uint64(s[1]-s[0]))
-		out = append(out, memory[s[0]:s[1]]...)
-	}
-	return out
-}
-
-// insertData places a data section after the code section (or last).
-func insertData(secs []wasmSection, body []byte) []wasmSection {
-	at := len(secs)
-	for i, s := range secs {
-		if s.id == 10 {
-			at = i + 1
-		}
-	}
-	out := append(secs[:at:at], wasmSection{secData, body})
-	return append(out, secs[at:]...)
-}
-
 func appendULEB(b []byte, v uint64) []byte {
 	for {
 		c := byte(v & 0x7f)
@@ -459,16 +337,5 @@ func appendULEB(b []byte, v uint64) []byte {
 			continue
 		}
 		return append(b, c)
-	}
-}
-
-func appendSLEB(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
 	}
 }

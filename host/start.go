@@ -15,17 +15,16 @@ import (
 // instantiated and initialised from scratch. Only tasks without grants use
 // the first two; see Snapshot and IsolationWarm for when each applies.
 func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, lim Limits) error {
+	ns := m.fast.get(req.Namespace)
 	if req.Grants.none() && m.profile == abi.ProfileNexusV1 {
-		if req.Isolation == IsolationWarm {
-			return r.runWarm(ctx, m, t, req.Namespace, lim)
+		if ns.mode(req.Isolation) == IsolationWarm {
+			return r.runWarm(ctx, m, ns, t, req.Namespace, lim)
 		}
-		if s := m.fast.snap.Load(); s.fits(req.Namespace, lim) {
-			t.meter.given, t.meter.used = s.given, s.used
-			src := newDetSources(s.wallReads, s.nanoReads, s.randBytes)
-			return r.runFresh(ctx, m, t, s.compiled, src.configure(m.fast.base(req.Namespace).WithStderr(&t.logs)), false)
+		if s := ns.snap.Load(); s.fits(lim) {
+			return r.runRestored(ctx, m, t, s, ns.base.WithStderr(&t.logs))
 		}
 	}
-	cfg, cleanup, err := r.taskConfig(m, t, req)
+	cfg, cleanup, err := r.taskConfig(m, ns, t, req)
 	if err != nil {
 		return err
 	}
@@ -37,8 +36,8 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 // deterministic clocks and random source, stdin and stdout for a
 // wasi-command, stderr, then the request's grants. The cleanup it returns is
 // never nil.
-func (r *Runtime) taskConfig(m *Module, t *task, req Request) (wazero.ModuleConfig, func(), error) {
-	cfg := m.fast.base(req.Namespace).WithStderr(&t.logs)
+func (r *Runtime) taskConfig(m *Module, ns *nsState, t *task, req Request) (wazero.ModuleConfig, func(), error) {
+	cfg := ns.base.WithStderr(&t.logs)
 	if m.profile == abi.ProfileWASICommand {
 		cfg = cfg.WithStdin(bytes.NewReader(t.input)).WithStdout(&t.out)
 	}
@@ -69,4 +68,15 @@ func (r *Runtime) runFresh(ctx context.Context, m *Module, t *task, compiled waz
 // deterministic sandbox with argv = [module name] and no environment.
 func (g Grants) none() bool {
 	return !g.Clock && !g.Random && !g.Scratch && len(g.Env) == 0 && len(g.Args) == 0
+}
+
+// runRestored runs t in a fresh instance of the restore module of s, filled
+// from the snapshot, and closes the instance.
+func (r *Runtime) runRestored(ctx context.Context, m *Module, t *task, s *snapshot, cfg wazero.ModuleConfig) error {
+	mod, err := r.restore(ctx, t, s, cfg, &t.mem)
+	if err != nil {
+		return err
+	}
+	defer mod.Close(ctx)
+	return r.call(ctx, m, t, mod, false)
 }

@@ -106,8 +106,8 @@ func (p *warmPool) drain() []*warmInstance {
 // runWarm runs t in an idle warm instance of m, or in a new one it then
 // keeps. The new instance's initialisation is part of the task that made
 // it, and charged to it.
-func (r *Runtime) runWarm(ctx context.Context, m *Module, t *task, namespace string, lim Limits) error {
-	pool := m.fast.warmPool(namespace)
+func (r *Runtime) runWarm(ctx context.Context, m *Module, ns *nsState, t *task, namespace string, lim Limits) error {
+	pool := &ns.warm
 	w := pool.get()
 	if w != nil && uint64(w.mod.Memory().Size()) > uint64(lim.MemoryBytes) {
 		w.mod.Close(ctx)
@@ -115,7 +115,7 @@ func (r *Runtime) runWarm(ctx context.Context, m *Module, t *task, namespace str
 	}
 	var err error
 	if w == nil {
-		if w, err = r.newWarm(ctx, m, t, namespace, lim); err != nil {
+		if w, err = r.newWarm(ctx, m, ns, t, namespace, lim); err != nil {
 			return err
 		}
 	} else {
@@ -141,18 +141,19 @@ func (r *Runtime) runWarm(ctx context.Context, m *Module, t *task, namespace str
 
 // newWarm instantiates m for warm use, from its snapshot if it has one
 // that fits, otherwise by running _initialize as part of t.
-func (r *Runtime) newWarm(ctx context.Context, m *Module, t *task, namespace string, lim Limits) (*warmInstance, error) {
+func (r *Runtime) newWarm(ctx context.Context, m *Module, ns *nsState, t *task, namespace string, lim Limits) (*warmInstance, error) {
 	w := &warmInstance{quota: &quota{limit: uint64(lim.MemoryBytes)}, io: &instanceIO{t: t}}
-	cfg := m.fast.base(namespace).WithStdout(ioOut{w.io}).WithStderr(ioErr{w.io})
-	compiled, initialise := m.compiled, true
-	src := newDetSources(0, 0, 0)
-	if s := m.fast.snap.Load(); s.fits(namespace, lim) {
-		compiled, initialise = s.compiled, false
-		src = newDetSources(s.wallReads, s.nanoReads, s.randBytes)
-		t.meter.given, t.meter.used = s.given, s.used
+	cfg := ns.base.WithStdout(ioOut{w.io}).WithStderr(ioErr{w.io})
+	var mod api.Module
+	var err error
+	initialise := true
+	if s := ns.snap.Load(); s.fits(lim) {
+		mod, err = r.restore(ctx, t, s, cfg, w.quota)
+		initialise = false
+	} else {
+		ictx := experimental.WithMemoryAllocator(context.WithoutCancel(ctx), w.quota)
+		mod, err = r.rt.InstantiateModule(ictx, m.compiled, newDetSources(0, 0, 0).configure(cfg))
 	}
-	ictx := experimental.WithMemoryAllocator(context.WithoutCancel(ctx), w.quota)
-	mod, err := r.rt.InstantiateModule(ictx, compiled, src.configure(cfg))
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,21 @@ func (r *Registry) snapshot(ctx context.Context, mod *host.Module, artifact []by
 // compiled code, if compiled. Called with r.mu held.
 func (r *Registry) withStatusLocked(v Version) Version {
 	if m, ok := r.compiled[v.Digest]; ok {
-		v.Snapshot = m.SnapshotStatus()
+		v.Snapshot = m.SnapshotStatus(v.Name)
 	}
 	return v
+}
+
+// configure sets, on the compiled code of digest, the isolation of every
+// version (of any name) that has that digest.
+func (r *Registry) configure(m *host.Module, digest string) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for name, vs := range r.versions {
+		for _, v := range vs {
+			if v.Digest == digest {
+				m.SetIsolation(name, v.Isolation)
+			}
+		}
+	}
 }

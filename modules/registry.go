@@ -148,7 +148,7 @@ func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact 
 		CreatedAt: r.now().UTC(),
 		Isolation: iso,
 	}, wasm)
-	v.Snapshot = mod.SnapshotStatus()
+	v.Snapshot = mod.SnapshotStatus(name)
 	if err == nil {
 		err = r.store.PutArtifact(digest, host.ArtifactKey(digest), artifact)
 	}
@@ -167,7 +167,9 @@ func (r *Registry) add(ctx context.Context, name, digest string, wasm, artifact 
 	} else if owned && existing != mod {
 		defer mod.Close(ctx)
 	}
+	kept := r.compiled[digest]
 	r.mu.Unlock()
+	r.configure(kept, digest)
 	if created {
 		r.notify(Event{Kind: EventPut, Name: name, Version: v.Version})
 	}
@@ -338,6 +340,7 @@ func (r *Registry) module(ctx context.Context, v Version) (*host.Module, error) 
 		return nil, fmt.Errorf("modules: compile stored %s v%d: %w", v.Name, v.Version, err)
 	}
 	r.snapshot(ctx, m, artifact, v.Name)
+	r.configure(m, v.Digest)
 	r.mu.Lock()
 	r.compiled[v.Digest] = m
 	r.mu.Unlock()

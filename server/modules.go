@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -25,14 +26,18 @@ func (s *Server) putModule(c echo.Context) error {
 	if len(wasm) == 0 {
 		return fmt.Errorf("%w: empty body; send the module's bytes as application/wasm", modules.ErrInvalid)
 	}
-	v, created, err := s.reg.Put(c.Request().Context(), name, wasm)
+	// isolation=warm lets the version's tasks reuse instances (see
+	// host.IsolationWarm); fresh, the default, gives each a new one.
+	opts := modules.PutOptions{Isolation: host.Isolation(c.QueryParam("isolation"))}
+	v, created, err := s.reg.PutWith(c.Request().Context(), name, wasm, opts)
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		s.log.Info("module stored", "name", v.Name, "version", v.Version, "digest", v.Digest, "size", v.Size, "profile", v.Profile)
+		s.log.Info("module stored", "name", v.Name, "version", v.Version, "digest", v.Digest, "size", v.Size, "profile", v.Profile,
+			"isolation", v.Isolation, "snapshot", v.Snapshot)
 	}
 	return c.JSON(status, v)
 }

@@ -1,0 +1,155 @@
+package host_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nexustask/nexus/conformance"
+	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/store"
+)
+
+// modeTarget is conformance.InProcess with a choice of start path: with
+// snapshots set, Load pre-initialises every module it can, so nexus-v1
+// reactors start each task from their snapshot. It records every run's
+// outcome and fuel so that two modes can be compared run by run.
+type modeTarget struct {
+	rt        *host.Runtime
+	db        *store.DB
+	snapshots bool
+
+	mu       sync.Mutex
+	mods     map[string]*host.Module
+	byHash   map[[32]byte]compiled
+	snapped  int
+	outcomes map[string]string // name + input → outcome and fuel
+}
+
+func newModeTarget(t *testing.T, snapshots bool) *modeTarget {
+	db, err := store.Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg := host.DefaultConfig()
+	cfg.KV = db
+	return &modeTarget{rt: newRuntime(t, cfg), db: db, snapshots: snapshots,
+		mods: map[string]*host.Module{}, byHash: map[[32]byte]compiled{}, outcomes: map[string]string{}}
+}
+
+func (p *modeTarget) Name() string { return fmt.Sprintf("in-process (snapshots %v)", p.snapshots) }
+
+// compiled is a module compiled once per distinct bytes, with its artifact.
+type compiled struct {
+	m   *host.Module
+	art []byte
+}
+
+func (p *modeTarget) Load(ctx context.Context, name string, wasm []byte) error {
+	sum := sha256.Sum256(wasm)
+	p.mu.Lock()
+	c, ok := p.byHash[sum]
+	p.mu.Unlock()
+	if !ok {
+		art, err := p.rt.Prepare(ctx, wasm)
+		if err != nil {
+			return err
+		}
+		m, err := p.rt.Compile(ctx, wasm, art)
+		if err != nil {
+			return err
+		}
+		c = compiled{m, art}
+		p.mu.Lock()
+		p.byHash[sum] = c
+		p.mu.Unlock()
+	}
+	m, art := c.m, c.art
+	if p.snapshots {
+		err := p.rt.Snapshot(ctx, m, art, name)
+		if err != nil && !errors.Is(err, host.ErrNoSnapshot) {
+			return err
+		}
+		if err == nil {
+			p.mu.Lock()
+			p.snapped++
+			p.mu.Unlock()
+		}
+	}
+	p.mu.Lock()
+	p.mods[name] = m
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *modeTarget) Run(ctx context.Context, name string, input []byte, c *conformance.Case) (conformance.Outcome, error) {
+	p.mu.Lock()
+	m := p.mods[name]
+	p.mu.Unlock()
+	if m == nil {
+		return conformance.Outcome{}, errors.New("module not loaded: " + name)
+	}
+	res, err := p.rt.Run(ctx, m, host.Request{
+		Input:     input,
+		Namespace: name,
+		Config:    c.Config,
+		Limits: host.Limits{
+			Fuel:        c.Limits.Fuel,
+			MemoryBytes: c.Limits.MemoryBytes,
+			Timeout:     time.Duration(c.Limits.TimeoutMS) * time.Millisecond,
+		},
+	})
+	o := conformance.Outcome{HasLogs: true, HasProgress: true}
+	fuel := int64(-1)
+	if res != nil {
+		o.Output, o.Logs, o.Progress, fuel = res.Output, string(res.Logs), res.Progress, res.FuelUsed
+	}
+	if err != nil {
+		o.Code, o.Message = errcode.Code(err), err.Error()
+	}
+	if o.Code != errcode.Timeout { // a deadline's fuel depends on the machine
+		p.mu.Lock()
+		p.outcomes[name+"\x00"+string(input)] = fmt.Sprintf("code=%s fuel=%d out=%q logs=%q progress=%v",
+			o.Code, fuel, o.Output, o.Logs, o.Progress)
+		p.mu.Unlock()
+	}
+	return o, nil
+}
+
+func (p *modeTarget) Close() error { return nil }
+
+// TestConformanceSnapshotEquivalence runs the whole conformance suite with
+// plain instantiation and again with every module snapshotted at load, and
+// checks that both pass and that every run has the same outcome, output,
+// logs, progress and fuel in both modes.
+func TestConformanceSnapshotEquivalence(t *testing.T) {
+	if _, err := os.Stat("../conformance/guests/go/guest.wasm"); err != nil {
+		t.Fatal(err)
+	}
+	guests, err := conformance.Guests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, snap := newModeTarget(t, false), newModeTarget(t, true)
+	t.Run("plain", func(t *testing.T) { conformance.Run(t, plain, guests) })
+	t.Run("snapshot", func(t *testing.T) { conformance.Run(t, snap, guests) })
+	if snap.snapped == 0 {
+		t.Fatal("no module was snapshotted: the snapshot mode ran nothing new")
+	}
+	t.Logf("%d modules snapshotted, %d runs compared", snap.snapped, len(plain.outcomes))
+	if len(plain.outcomes) != len(snap.outcomes) {
+		t.Fatalf("%d runs plain, %d from snapshots", len(plain.outcomes), len(snap.outcomes))
+	}
+	for k, want := range plain.outcomes {
+		if got := snap.outcomes[k]; got != want {
+			t.Errorf("%q:\n plain    %.300s\n snapshot %.300s", k[:min(len(k), 60)], want, got)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package host
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nexustask/nexus/host/fuel"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// restore instantiates the restore module of s with cfg and fills it from
+// the snapshot: memory (through the allocator, which hands wazero a buffer
+// that already holds the snapshot), size and mutable globals, and the
+// task's meter and deterministic sources. q is the quota the memory obeys.
+func (r *Runtime) restore(ctx context.Context, t *task, s *snapshot, cfg wazero.ModuleConfig, q *quota) (api.Module, error) {
+	t.meter.given, t.meter.used = s.given, s.used
+	cfg = newDetSources(s.wallReads, s.nanoReads, s.randBytes).configure(cfg)
+	ictx := experimental.WithMemoryAllocator(ctx, &imageAllocator{q: q, s: s})
+	mod, err := r.rt.InstantiateModule(ictx, s.code.restore, cfg)
+	if err != nil {
+		return nil, err
+	}
+	mem := mod.Memory()
+	if want, have := uint32(len(s.memory)>>16), mem.Size()>>16; want > have {
+		if _, ok := mem.Grow(want - have); !ok {
+			mod.Close(ctx)
+			return nil, fmt.Errorf("%w: the snapshot's %d bytes of memory do not fit", ErrMemoryLimit, len(s.memory))
+		}
+	}
+	for i, name := range s.code.globals {
+		g, ok := mod.ExportedGlobal(name).(api.MutableGlobal)
+		if !ok {
+			mod.Close(ctx)
+			return nil, &TrapError{Message: "restore module lacks global " + name}
+		}
+		g.Set(s.globals[i])
+	}
+	t.meter.global = mod.ExportedGlobal(fuel.ExportFuelGlobal)
+	return mod, nil
+}
+
+// imageAllocator gives a restored instance its linear memory: a buffer
+// holding the snapshot's memory from the start, so that neither wazero nor
+// the host copies it after instantiation. Growth obeys the quota q.
+type imageAllocator struct {
+	q *quota
+	s *snapshot
+}
+
+// Allocate implements experimental.MemoryAllocator.
+func (a *imageAllocator) Allocate(_, _ uint64) experimental.LinearMemory {
+	return &imageMemory{q: a.q, s: a.s}
+}
+
+type imageMemory struct {
+	q      *quota
+	s      *snapshot
+	buf    []byte
+	region []byte // the mapped memory image, if any: buf's backing array
+}
+
+// Reallocate implements experimental.LinearMemory. The first call maps the
+// snapshot's memory image into a region as large as the quota, or, where
+// there is no image, makes a buffer as large as the snapshot's memory and
+// copies its non-zero ranges; later calls grow within the region, or grow
+// the buffer like quotaMemory.
+func (m *imageMemory) Reallocate(size uint64) []byte {
+	if size > m.q.limit {
+		m.q.refused.Store(true)
+		return nil
+	}
+	if m.region != nil {
+		if size <= uint64(len(m.region)) {
+			m.buf = m.region[:size]
+			return m.buf
+		}
+		return nil // the region is the quota
+	}
+	if m.buf == nil && m.s.image != nil {
+		if region, err := m.s.image.mapRegion(m.q.limit); err == nil {
+			m.region = region
+			m.buf = region[:size]
+			return m.buf
+		}
+	}
+	if m.buf == nil {
+		n := max(size, uint64(len(m.s.memory)))
+		m.buf = make([]byte, n)
+		for _, seg := range m.s.segments {
+			copy(m.buf[seg[0]:seg[1]], m.s.memory[seg[0]:seg[1]])
+		}
+		m.buf = m.buf[:size]
+		return m.buf
+	}
+	if size <= uint64(cap(m.buf)) {
+		m.buf = m.buf[:size]
+		return m.buf
+	}
+	c := min(max(size, 2*uint64(cap(m.buf))), m.q.limit)
+	b := make([]byte, size, c)
+	copy(b, m.buf)
+	m.buf = b
+	return b
+}
+
+// Free implements experimental.LinearMemory.
+func (m *imageMemory) Free() {
+	if m.region != nil {
+		unmapRegion(m.region)
+		m.region = nil
+	}
+	m.buf = nil
+}
