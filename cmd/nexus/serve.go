@@ -32,6 +32,7 @@ type serveOptions struct {
 	logFormat       string
 	logLevel        string
 	maxModuleBytes  int64
+	noSnapshots     bool
 	maxInputBytes   int64
 	shutdownTimeout time.Duration
 	noCache         bool
@@ -76,6 +77,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringVar(&o.logFormat, "log-format", envOr("NEXUS_LOG_FORMAT", "text"), "log format: text or json (env NEXUS_LOG_FORMAT)")
 	f.StringVar(&o.logLevel, "log-level", envOr("NEXUS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env NEXUS_LOG_LEVEL)")
 	f.Int64Var(&o.maxModuleBytes, "max-module-bytes", modules.DefaultMaxBytes, "largest module accepted for upload")
+	f.BoolVar(&o.noSnapshots, "no-snapshots", false, "do not pre-initialise nexus-v1 modules at upload (each fresh instance runs _initialize)")
 	f.Int64Var(&o.maxInputBytes, "max-input-bytes", server.DefaultMaxInputBytes, "largest invoke input accepted")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	f.BoolVar(&o.noCache, "no-compile-cache", false, "do not keep compiled code on disk")
@@ -142,7 +144,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer rt.Close(context.Background())
-	reg := modules.New(db, rt, modules.Config{MaxBytes: o.maxModuleBytes})
+	reg := modules.New(db, rt, modules.Config{MaxBytes: o.maxModuleBytes, Snapshots: !o.noSnapshots})
 	m := metrics.New(reg.Len)
 	ecfg, err := o.executorConfig()
 	if err != nil {
