@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +42,14 @@ type config struct {
 	watWasm  string
 	goWasm   string
 	pureWasm string
-	serve    time.Duration
+	// reactorWasm is the Go-compiled nexus-v1 echo; extismWasm the Extism
+	// echo plugin.
+	reactorWasm string
+	extismWasm  string
+	serve       time.Duration
+	// cpuProfile, if set, receives a CPU profile of the whole process
+	// (generator and servers) over the driven targets.
+	cpuProfile string
 }
 
 func main() {
@@ -75,7 +83,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.watWasm, "wat-wasm", "../examples/wat/echo.wasm", "WAT echo module, uploaded as "+moduleWAT)
 	fs.StringVar(&cfg.goWasm, "go-wasm", "../examples/go/echo/echo.wasm", "Go echo module, uploaded as "+moduleGo)
 	fs.StringVar(&cfg.pureWasm, "pure-wasm", "../server/testdata/pure_echo.wasm", "pure echo module, uploaded as "+modulePure)
+	fs.StringVar(&cfg.reactorWasm, "reactor-wasm", "../examples/go/echoreactor/echoreactor.wasm",
+		"Go-compiled nexus-v1 echo, uploaded as "+moduleReactor+" (and warm as "+moduleReactorWarm+")")
+	fs.StringVar(&cfg.extismWasm, "extism-wasm", "extism/echo.wasm", "Extism echo plugin of the "+targetExtism+" target")
 	fs.DurationVar(&cfg.serve, "serve", 0, "if set, only start the servers and serve for this long")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (all targets) to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -123,6 +135,13 @@ func run(ctx context.Context, cfg config, w, progress io.Writer) error {
 	fmt.Fprintf(w, "%s\n", describeMachine())
 	fmt.Fprintf(w, "conns=%d warmup=%s duration=%s body=%dB; load generator and servers share this process and its CPUs\n\n",
 		cfg.conns, cfg.warmup, cfg.duration, len(body))
+	if cfg.cpuProfile != "" {
+		stop, err := startProfile(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	var results []result
 	for _, name := range cfg.targets {
 		fmt.Fprintf(progress, "driving %s for %s ...\n", name, cfg.warmup+cfg.duration)
@@ -163,4 +182,21 @@ func makeBody(n int) []byte {
 		b[i] = pattern[i%len(pattern)]
 	}
 	return b
+}
+
+// startProfile starts a CPU profile into path; stop ends it and closes the
+// file.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -34,6 +34,7 @@ func writeReport(w io.Writer, results []result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	writeRatios(w, results)
 	for _, r := range results {
 		if r.firstErr != nil {
 			fmt.Fprintf(w, "%s: first error: %v\n", r.name, r.firstErr)
@@ -78,4 +79,35 @@ func cpuModel() string {
 		}
 	}
 	return ""
+}
+
+// ratioPairs are the comparisons the fast-path benchmark reports: each
+// target's throughput relative to its reference, measured in the same run.
+var ratioPairs = []struct{ target, reference, goal string }{
+	{targetWAT, targetBaseline, "≥ 0.75"},
+	{targetReactorSnapshot, targetReactorPlain, "≥ 10"},
+	{targetReactorWarm, targetBaseline, "≥ 0.5"},
+	{targetWAT, targetExtism, "≥ 3"},
+	{targetCacheHit, targetBaseline, "≥ 0.9"},
+}
+
+// writeRatios writes one line per pair of ratioPairs whose two targets ran.
+func writeRatios(w io.Writer, results []result) {
+	rates := map[string]float64{}
+	for _, r := range results {
+		rates[r.name] = r.rate()
+	}
+	first := true
+	for _, p := range ratioPairs {
+		t, ok1 := rates[p.target]
+		ref, ok2 := rates[p.reference]
+		if !ok1 || !ok2 || ref == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nratios (target / reference, same run):")
+			first = false
+		}
+		fmt.Fprintf(w, "  %-26s / %-24s = %7.3f   (target %s)\n", p.target, p.reference, t/ref, p.goal)
+	}
 }

@@ -33,25 +33,46 @@ const (
 	// targetCacheHit invokes a pure echo module with cache_ttl: after the
 	// first request, every answer is a result cache hit.
 	targetCacheHit = "nexus-cache-hit"
+	// targetReactorPlain invokes the Go-compiled nexus-v1 echo
+	// (examples/go/echoreactor) on a server without snapshots: every task
+	// instantiates the module and runs its _initialize (the Go runtime's
+	// start-up). It is the reference of the snapshot target.
+	targetReactorPlain = "nexus-goreactor-plain"
+	// targetReactorSnapshot invokes the same module, fresh isolation, on a
+	// server that snapshotted it at upload.
+	targetReactorSnapshot = "nexus-goreactor-snapshot"
+	// targetReactorWarm invokes the same module uploaded with
+	// isolation=warm: instances are reused across tasks.
+	targetReactorWarm = "nexus-goreactor-warm"
+	// targetExtism is a plain Echo server calling an equivalent echo plugin
+	// through the Extism Go SDK with pooled instances: the reference of the
+	// WAT echo.
+	targetExtism = "extism-echo"
 )
 
-var targetNames = []string{targetBaseline, targetWAT, targetGo, targetCacheHit}
+var targetNames = []string{targetBaseline, targetWAT, targetGo, targetCacheHit,
+	targetReactorPlain, targetReactorSnapshot, targetReactorWarm, targetExtism}
 
 // knownTarget reports whether name is a target loadgen can drive.
 func knownTarget(name string) bool { return slices.Contains(targetNames, name) }
 
 // Module names the examples are uploaded as.
 const (
-	moduleWAT  = "echo"
-	moduleGo   = "goecho"
-	modulePure = "pecho"
+	moduleWAT         = "echo"
+	moduleGo          = "goecho"
+	modulePure        = "pecho"
+	moduleReactor     = "goreactor"
+	moduleReactorWarm = "goreactor-warm"
 )
 
 // servers are the two servers under load, each on its own 127.0.0.1 port.
 type servers struct {
 	nexusURL    string
 	baselineURL string
-	closers     []func() error
+	// nexusPlainURL is a second NexusTask server, without snapshots.
+	nexusPlainURL string
+	extismURL     string
+	closers       []func() error
 }
 
 // startServers starts NexusTask with both example modules uploaded, and the
@@ -63,13 +84,28 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 			s.close()
 		}
 	}()
-	if s.nexusURL, err = s.startNexus(ctx); err != nil {
+	if s.nexusURL, err = s.startNexus(ctx, true); err != nil {
 		return nil, err
 	}
-	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}, {modulePure, cfg.pureWasm}} {
+	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}, {modulePure, cfg.pureWasm},
+		{moduleReactor, cfg.reactorWasm}, {moduleReactorWarm + "?isolation=warm", cfg.reactorWasm}} {
 		if err := upload(ctx, s.nexusURL, m.name, m.path); err != nil {
 			return nil, err
 		}
+	}
+	if s.nexusPlainURL, err = s.startNexus(ctx, false); err != nil {
+		return nil, err
+	}
+	if err := upload(ctx, s.nexusPlainURL, moduleReactor, cfg.reactorWasm); err != nil {
+		return nil, err
+	}
+	ext, closeExt, err := newExtismServer(ctx, cfg.extismWasm, 2*cfg.conns)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, closeExt)
+	if s.extismURL, err = s.serve(ext.handler()); err != nil {
+		return nil, err
 	}
 	if s.baselineURL, err = s.serve(newBaseline()); err != nil {
 		return nil, err
@@ -86,6 +122,14 @@ func (s *servers) url(target string) string {
 		return s.nexusURL + "/v1/modules/" + moduleGo + "/invoke"
 	case targetCacheHit:
 		return s.nexusURL + "/v1/modules/" + modulePure + "/invoke?cache_ttl=1h"
+	case targetReactorPlain:
+		return s.nexusPlainURL + "/v1/modules/" + moduleReactor + "/invoke"
+	case targetReactorSnapshot:
+		return s.nexusURL + "/v1/modules/" + moduleReactor + "/invoke"
+	case targetReactorWarm:
+		return s.nexusURL + "/v1/modules/" + moduleReactorWarm + "/invoke"
+	case targetExtism:
+		return s.extismURL + "/echo"
 	}
 	return s.baselineURL + "/echo"
 }
@@ -104,7 +148,7 @@ func (s *servers) close() error {
 // and a compilation cache in a temporary data directory, a host runtime, a
 // registry, metrics, the result cache (default size) and the HTTP API. Request logs are formatted at info
 // level, as by default, but discarded. It returns the server's base URL.
-func (s *servers) startNexus(ctx context.Context) (string, error) {
+func (s *servers) startNexus(ctx context.Context, snapshots bool) (string, error) {
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
 	if err != nil {
 		return "", err
@@ -122,7 +166,9 @@ func (s *servers) startNexus(ctx context.Context) (string, error) {
 		return "", err
 	}
 	s.closers = append(s.closers, func() error { return rt.Close(context.Background()) })
-	reg := modules.New(db, rt, modules.DefaultConfig())
+	mcfg := modules.DefaultConfig()
+	mcfg.Snapshots = snapshots // as `nexus serve` (on) or `nexus serve --no-snapshots`
+	reg := modules.New(db, rt, mcfg)
 	if err := reg.Load(ctx); err != nil {
 		return "", err
 	}
