@@ -50,10 +50,7 @@ func newMemImage(memory []byte) (*memImage, error) {
 // size), maps the image privately over its start and leaves the rest
 // zero-filled on demand. The region must be released with unmapRegion.
 func (im *memImage) mapRegion(limit uint64) ([]byte, error) {
-	page := uint64(os.Getpagesize())
-	limit = (max(limit, im.size) + page - 1) / page * page
-	region, err := syscall.Mmap(-1, 0, int(limit), syscall.PROT_READ|syscall.PROT_WRITE,
-		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+	region, err := mapAnon(max(limit, im.size))
 	if err != nil {
 		return nil, err
 	}
@@ -68,5 +65,17 @@ func (im *memImage) mapRegion(limit uint64) ([]byte, error) {
 	return region, nil
 }
 
-// unmapRegion releases a region from mapRegion.
+// mapAnon reserves size bytes (rounded up to pages) of private memory that
+// the kernel zero-fills on first touch: a fresh instance's linear memory
+// costs the pages its task touches rather than zeroing it all up front,
+// and stays out of the Go heap (and the garbage collector's work). The
+// region must be released with unmapRegion.
+func mapAnon(size uint64) ([]byte, error) {
+	page := uint64(os.Getpagesize())
+	size = (size + page - 1) / page * page
+	return syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+}
+
+// unmapRegion releases a region from mapRegion or mapAnon.
 func unmapRegion(region []byte) { syscall.Munmap(region) }

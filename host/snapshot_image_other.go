@@ -14,4 +14,6 @@ func newMemImage([]byte) (*memImage, error) {
 
 func (*memImage) mapRegion(uint64) ([]byte, error) { return nil, errors.ErrUnsupported }
 
+func mapAnon(uint64) ([]byte, error) { return nil, errors.ErrUnsupported }
+
 func unmapRegion([]byte) {}

@@ -41,9 +41,12 @@ func (r *Runtime) restore(ctx context.Context, t *task, s *snapshot, cfg wazero.
 	return mod, nil
 }
 
-// imageAllocator gives a restored instance its linear memory: a buffer
-// holding the snapshot's memory from the start, so that neither wazero nor
-// the host copies it after instantiation. Growth obeys the quota q.
+// imageAllocator gives an instance its linear memory. For a restored
+// instance (s set) it is a buffer holding the snapshot's memory from the
+// start, so that neither wazero nor the host copies it after
+// instantiation; otherwise a zero-filled one. Where it can, it maps the
+// memory rather than allocating it (see memImage and mapAnon). Growth
+// obeys the quota q.
 type imageAllocator struct {
 	q *quota
 	s *snapshot
@@ -78,12 +81,24 @@ func (m *imageMemory) Reallocate(size uint64) []byte {
 		}
 		return nil // the region is the quota
 	}
-	if m.buf == nil && m.s.image != nil {
-		if region, err := m.s.image.mapRegion(m.q.limit); err == nil {
+	if m.buf == nil {
+		var region []byte
+		var err error
+		if m.s == nil {
+			region, err = mapAnon(m.q.limit)
+		} else if m.s.image != nil {
+			region, err = m.s.image.mapRegion(m.q.limit)
+		}
+		if region != nil && err == nil {
 			m.region = region
 			m.buf = region[:size]
 			return m.buf
 		}
+	}
+	if m.buf == nil && m.s == nil {
+		c := min(max(size, 64<<10), m.q.limit)
+		m.buf = make([]byte, size, c)
+		return m.buf
 	}
 	if m.buf == nil {
 		n := max(size, uint64(len(m.s.memory)))

@@ -8,6 +8,7 @@ import (
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // start runs t in the instance its request calls for: a warm one (warm
@@ -55,7 +56,8 @@ func (r *Runtime) taskConfig(m *Module, ns *nsState, t *task, req Request) (waze
 // runFresh instantiates compiled for t, runs the task and closes the
 // instance.
 func (r *Runtime) runFresh(ctx context.Context, m *Module, t *task, compiled wazero.CompiledModule, cfg wazero.ModuleConfig, initialise bool) error {
-	mod, err := r.rt.InstantiateModule(ctx, compiled, cfg)
+	ictx := experimental.WithMemoryAllocator(ctx, &imageAllocator{q: &t.mem})
+	mod, err := r.rt.InstantiateModule(ictx, compiled, cfg)
 	if err != nil {
 		return err
 	}
