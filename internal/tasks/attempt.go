@@ -52,12 +52,14 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 		checkpoint = cp
 	}
 	kv := newKVTxn(s.kv)
+	var started time.Time
 	res, err := s.runner.Run(ctx, Attempt{
 		ID:       rec.ID,
 		Module:   rec.Module,
 		Version:  rec.Version,
 		Priority: rec.Priority,
 		Category: rec.Category,
+		OnStart:  func() { started = time.Now() },
 		Request: host.Request{
 			Input:        rec.Input,
 			Limits:       host.Limits{Fuel: rec.Fuel, MemoryBytes: rec.MemoryBytes, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond},
@@ -71,7 +73,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 			},
 		},
 	})
-	s.finish(ctx, e, res, err, kv)
+	s.finish(ctx, e, res, err, kv, started)
 }
 
 // saveCheckpoint commits a checkpoint, with the kv writes the attempt made
@@ -98,7 +100,7 @@ func (s *Service) saveCheckpoint(e *entry, cp []byte, kv *kvTxn) error {
 // finish records the outcome of an attempt: succeeded, retried later,
 // failed, dead or canceled. The new state is visible to readers only once
 // it is durable.
-func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err error, kv *kvTxn) {
+func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err error, kv *kvTxn, started time.Time) {
 	if errors.Is(context.Cause(ctx), errShutdown) || errors.Is(err, executor.ErrClosed) {
 		// Interrupted by shutdown: leave the record running on disk, like
 		// a crash; start-up requeues it. Its uncheckpointed writes go.
@@ -112,6 +114,9 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	s.inFlight--
 	next := e.rec.clone()
 	next.LeaseUntil = time.Time{}
+	if !started.IsZero() {
+		next.StartedAt = started // when it got its token, not when it was handed over
+	}
 	if res != nil {
 		next.FuelUsed, next.Logs = res.FuelUsed, string(res.Logs)
 		next.Progress = res.Progress

@@ -90,7 +90,7 @@ func (c *committer) loop() {
 			for _, r := range group {
 				ws = append(ws, r.ws...)
 			}
-			c.commitGroup(group, ws)
+			c.commitGroup(group, coalesce(ws))
 		}
 	}
 }
@@ -126,4 +126,46 @@ func (c *committer) close() {
 	default:
 	}
 	<-c.done
+}
+
+// coalesce drops a write that a later write of the same task in the group
+// supersedes: when the earlier one carries only a record (no kv writes,
+// no checkpoint), the later one takes over its Prev and the store applies
+// one change instead of two. A task created, started and finished within
+// one group is written once. Writes carrying kv writes or checkpoints are
+// never moved, so kv writes keep their order.
+func coalesce(ws []Write) []Write {
+	if len(ws) < 2 {
+		return ws
+	}
+	last := make(map[string]int, len(ws)) // task id → index of its latest write
+	drop := 0
+	for i := range ws {
+		w := &ws[i]
+		if w.Rec == nil {
+			continue
+		}
+		j, ok := last[w.Rec.ID]
+		last[w.Rec.ID] = i
+		if !ok {
+			continue
+		}
+		p := &ws[j]
+		if p.Delete || w.Delete || len(p.KV) > 0 || p.Checkpoint != nil {
+			continue
+		}
+		w.Prev = p.Prev
+		p.Rec = nil // dropped
+		drop++
+	}
+	if drop == 0 {
+		return ws
+	}
+	out := make([]Write, 0, len(ws)-drop)
+	for _, w := range ws {
+		if w.Rec != nil {
+			out = append(out, w)
+		}
+	}
+	return out
 }

@@ -35,6 +35,9 @@ type Attempt struct {
 	OnResolved func(modules.Version)
 	// OnPreempt is executor.Job.OnPreempt.
 	OnPreempt func()
+	// OnStart, if set, is called when the attempt holds its worker token,
+	// just before the instance starts.
+	OnStart func()
 }
 
 // Run resolves a's module version and runs a through Execute.
@@ -68,6 +71,9 @@ func (r *Runner) Execute(ctx context.Context, mod *host.Module, a Attempt) (*hos
 			if r.InFlight != nil {
 				r.InFlight(1)
 				defer r.InFlight(-1)
+			}
+			if a.OnStart != nil {
+				a.OnStart()
 			}
 			req.Yielder = y
 			var err error
