@@ -106,7 +106,7 @@ func TestWarmIsolation(t *testing.T) {
 	if err != nil || string(second.Output) != "warm" {
 		t.Fatalf("second run: %v %q", err, second.Output)
 	}
-	if second.FuelUsed >= first.FuelUsed {
+	if 10*second.FuelUsed > first.FuelUsed {
 		t.Fatalf("second warm run used %d fuel, the first (with initialisation) %d", second.FuelUsed, first.FuelUsed)
 	}
 	if n := m.WarmIdle("w"); n != 1 {
@@ -149,7 +149,9 @@ func TestWarmSetIsolation(t *testing.T) {
 		}
 		fuel = append(fuel, res.FuelUsed)
 	}
-	if m.WarmIdle("s") != 1 || fuel[1] != fuel[2] || fuel[0] <= fuel[1] {
+	// A reused instance's state (the Go heap) persists, so later runs need
+	// not use the same fuel, but none repeats the initialisation.
+	if m.WarmIdle("s") != 1 || fuel[0] < 10*fuel[1] || fuel[0] < 10*fuel[2] {
 		t.Fatalf("idle %d, fuel %v: want one reused instance, initialisation charged to the first task only", m.WarmIdle("s"), fuel)
 	}
 }
