@@ -158,8 +158,8 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	cerr := s.commit.commit(w)
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if cerr != nil {
+		s.mu.Unlock()
 		// The outcome is not on disk; the record says running, and the
 		// next start-up runs the task again.
 		s.log.Error("task: committing outcome", "task", next.ID, "err", cerr)
@@ -167,12 +167,20 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	}
 	e.rec = next
 	e.progress.Store(nil)
-	if !next.State.Terminal() {
-		s.enqueueLocked(e, time.Now())
+	if next.State.Terminal() {
+		delete(s.active, next.ID)
+		if e.done != nil {
+			close(e.done)
+		}
+		s.mu.Unlock()
 		return
 	}
-	delete(s.active, next.ID)
-	if e.done != nil {
-		close(e.done)
+	s.enqueueLocked(e, time.Now())
+	canceling := e.canceling
+	s.mu.Unlock()
+	if canceling { // Cancel came while this outcome was being committed
+		if _, err := s.Cancel(context.Background(), next.ID); err != nil {
+			s.log.Error("task: canceling", "task", next.ID, "err", err)
+		}
 	}
 }
