@@ -16,7 +16,8 @@
 //   - A mutable i64 global exported as ExportFuelGlobal (starts at 0) and a
 //     mutable i32 call-depth global exported as ExportDepthGlobal.
 //   - One i64 local per function caching the fuel global, so that charges in
-//     loops are register arithmetic.
+//     loops are register arithmetic, and one i32 local holding the call
+//     depth on entry, so that the exit restores it without a read.
 //   - Helper functions, appended after the defined functions, that replace
 //     the instructions whose cost depends on an operand.
 //

@@ -65,14 +65,37 @@ func (ins *instrumenter) appendLoad(b []byte, l uint32) []byte {
 	return appendU32(b, l)
 }
 
-// appendDepthEnter appends: depth++; if depth > max { depth_exceeded(); unreachable }.
-func (ins *instrumenter) appendDepthEnter(b []byte) []byte {
+// appendLoadCheck appends the function-entry load and check:
+//
+//	l = fuel; if l < 0 { l = slice(l); fuel = l }
+func (ins *instrumenter) appendLoadCheck(b []byte, l uint32) []byte {
+	b = append(b, opGlobalGet)
+	b = appendU32(b, ins.fuelGlobal)
+	b = append(b, opLocalTee)
+	b = appendU32(b, l)
+	b = append(b, opI64Const, 0, opI64LtS, opIf, blockEmpty, opLocalGet)
+	b = appendU32(b, l)
+	b = append(b, opCall)
+	b = appendU32(b, ins.sliceFunc)
+	b = append(b, opLocalTee)
+	b = appendU32(b, l)
+	b = append(b, opGlobalSet)
+	b = appendU32(b, ins.fuelGlobal)
+	return append(b, opEnd)
+}
+
+// appendDepthEnter appends, with d the function's depth local:
+//
+//	d = depth + 1; depth = d; if d > max { depth_exceeded(); unreachable }
+func (ins *instrumenter) appendDepthEnter(b []byte, d uint32) []byte {
 	b = append(b, opGlobalGet)
 	b = appendU32(b, ins.depthGlobal)
-	b = append(b, opI32Const, 1, opI32Add, opGlobalSet)
+	b = append(b, opI32Const, 1, opI32Add, opLocalTee)
+	b = appendU32(b, d)
+	b = append(b, opGlobalSet)
 	b = appendU32(b, ins.depthGlobal)
-	b = append(b, opGlobalGet)
-	b = appendU32(b, ins.depthGlobal)
+	b = append(b, opLocalGet)
+	b = appendU32(b, d)
 	b = append(b, opI32Const)
 	b = appendS64(b, int64(ins.maxDepth))
 	b = append(b, opI32GtU, opIf, blockEmpty, opCall)
@@ -80,10 +103,11 @@ func (ins *instrumenter) appendDepthEnter(b []byte) []byte {
 	return append(b, opUnreachable, opEnd)
 }
 
-// appendDepthExit appends: depth--.
-func (ins *instrumenter) appendDepthExit(b []byte) []byte {
-	b = append(b, opGlobalGet)
-	b = appendU32(b, ins.depthGlobal)
+// appendDepthExit appends depth = d - 1. Every callee that returned has
+// restored the global to d, so this is depth-- without reading it.
+func (ins *instrumenter) appendDepthExit(b []byte, d uint32) []byte {
+	b = append(b, opLocalGet)
+	b = appendU32(b, d)
 	b = append(b, opI32Const, 1, opI32Sub, opGlobalSet)
 	return appendU32(b, ins.depthGlobal)
 }

@@ -194,7 +194,7 @@ type bodyWriter struct {
 
 // function rewrites one body (locals and code) read from r and appends it to out:
 //
-//	[depth++ and check]  fuel check  block (result types)  code  end  [depth--  fuel check]  end
+//	[depth++ and check]  fuel load and check  block (result types)  code  end  fuel store  [depth--  fuel check]  end
 func (w *bodyWriter) function(r *reader, typeIdx uint32, out []byte) ([]byte, error) {
 	groups, err := r.u32()
 	if err != nil {
@@ -218,10 +218,10 @@ func (w *bodyWriter) function(r *reader, typeIdx uint32, out []byte) ([]byte, er
 			return nil, err
 		}
 	}
-	out = appendU32(out, groups+1)
+	out = appendU32(out, groups+2)
 	out = append(out, r.b[start:r.pos]...)
-	out = append(out, 1, valI64) // the fuel cache
-	l := uint32(numLocals)
+	out = append(out, 1, valI64, 1, valI32) // the fuel cache and the depth on entry
+	l, d := uint32(numLocals), uint32(numLocals)+1
 
 	w.r, w.body, w.copyFrom, w.acc, w.depth, w.hasCall, w.local = r, w.body[:0], r.pos, 0, 0, false, l
 	if err := w.code(); err != nil {
@@ -232,18 +232,15 @@ func (w *bodyWriter) function(r *reader, typeIdx uint32, out []byte) ([]byte, er
 	}
 	ins := w.ins
 	if w.hasCall {
-		out = ins.appendDepthEnter(out)
+		out = ins.appendDepthEnter(out, d)
 	}
-	out = ins.appendLoad(out, l)
-	out = ins.appendCheck(out, l)
+	out = ins.appendLoadCheck(out, l)
 	out = append(out, opBlock)
 	out = append(out, ins.blockTypeFor(typeIdx)...)
 	out = append(out, w.body...)
 	out = ins.appendStore(out, l, 0)
 	if w.hasCall {
-		out = ins.appendDepthExit(out)
-	}
-	if w.hasCall {
+		out = ins.appendDepthExit(out, d)
 		out = ins.appendCheck(out, l)
 	}
 	return append(out, opEnd), nil
