@@ -56,6 +56,13 @@ func (e *Executor) preempt(ctx context.Context, t *task) error {
 	if t.job.OnPreempt != nil {
 		t.job.OnPreempt()
 	}
+	// Unwire from the thread while suspended. The job just given the token
+	// is next on this P, so when this goroutine parks the Go scheduler runs
+	// it on this very thread, already on the token's CPU: the handover
+	// costs no thread wake-up and no migration, and does not depend on
+	// where the kernel would place a woken thread (behind another core's
+	// CPU-bound task, for a scheduler slice, in the worst case).
+	t.th.unlock()
 	select {
 	case tok := <-t.resume:
 		e.resumeOn(t, tok)
@@ -77,8 +84,10 @@ func (e *Executor) preempt(ctx context.Context, t *task) error {
 	return context.Cause(ctx)
 }
 
-// resumeOn continues t on tok, on t's own (locked) thread.
+// resumeOn continues t on tok, wiring its goroutine to the thread it
+// resumes on and pinning that to tok's CPU.
 func (e *Executor) resumeOn(t *task, tok *token) {
+	t.th.lock()
 	e.pin(&t.th, tok.cpu)
 	t.slotStart = e.clock.Now()
 }

@@ -28,8 +28,9 @@ func (e *Executor) takeTokenLocked(node int) *token {
 
 // thread is the OS thread a job runs on while it holds a token: the
 // job's goroutine (Do's caller, or one started for a Submit) locks itself
-// to its thread for the job's duration and pins it to its token's CPU,
-// re-pinning when it resumes on another token. Afterwards the thread's
+// to its thread while it holds a token and pins it to the token's CPU;
+// a preempted job unlocks while suspended and locks and pins again, on
+// whatever thread it resumes on. Afterwards the thread's
 // own mask is restored before it is unlocked, so no pinned thread returns
 // to the Go scheduler's pool. (Long-lived pinned worker goroutines would
 // save the two affinity calls, but waking a goroutine locked to a
