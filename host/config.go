@@ -40,6 +40,15 @@ type Config struct {
 	// WarmIdle caps the idle warm instances kept per module and name (see
 	// IsolationWarm); 0 means DefaultWarmIdle.
 	WarmIdle int
+	// ReadyInstances, if positive, keeps fresh instances of each module and
+	// name ready ahead of demand, made in the background: each 100 ms the
+	// pool aims to hold as many as tasks wanted in the previous 100 ms, up
+	// to ReadyInstances. Only tasks without grants and with the default
+	// memory quota take them. 0 turns the pool off.
+	ReadyInstances int
+	// ReadyBytes caps the linear memory of all ready instances together;
+	// 0 means DefaultReadyBytes.
+	ReadyBytes int64
 }
 
 // DefaultConfig returns a Config with the documented defaults.

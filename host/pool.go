@@ -28,6 +28,7 @@ type nsState struct {
 	base      wazero.ModuleConfig
 	isolation atomic.Pointer[Isolation]
 	warm      warmPool
+	ready     readyPool
 	snap      atomic.Pointer[snapshot]
 	snapNote  atomic.Pointer[string] // why Snapshot fell back, or ""
 }
@@ -88,6 +89,9 @@ func (f *fastPath) close(ctx context.Context) {
 	f.mu.Unlock()
 	for _, s := range all {
 		for _, w := range s.warm.drain() {
+			w.mod.Close(ctx)
+		}
+		for _, w := range s.ready.drain() {
 			w.mod.Close(ctx)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
@@ -28,6 +29,8 @@ type Runtime struct {
 	// validator compiles original modules with the interpreter, which
 	// validates them fully at a fraction of the compiler's cost.
 	validator wazero.Runtime
+	// readyBytes is the linear memory of the ready instances (pool_ready.go).
+	readyBytes atomic.Int64
 
 	closeOnce sync.Once
 }

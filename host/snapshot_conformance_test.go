@@ -24,6 +24,7 @@ type modeTarget struct {
 	rt        *host.Runtime
 	db        *store.DB
 	snapshots bool
+	ready     int
 
 	mu       sync.Mutex
 	mods     map[string]*host.Module
@@ -32,7 +33,7 @@ type modeTarget struct {
 	outcomes map[string]string // name + input → outcome and fuel
 }
 
-func newModeTarget(t *testing.T, snapshots bool) *modeTarget {
+func newModeTarget(t *testing.T, snapshots bool, ready int) *modeTarget {
 	db, err := store.Open(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -40,11 +41,14 @@ func newModeTarget(t *testing.T, snapshots bool) *modeTarget {
 	t.Cleanup(func() { db.Close() })
 	cfg := host.DefaultConfig()
 	cfg.KV = db
-	return &modeTarget{rt: newRuntime(t, cfg), db: db, snapshots: snapshots,
+	cfg.ReadyInstances = ready
+	return &modeTarget{rt: newRuntime(t, cfg), db: db, snapshots: snapshots, ready: ready,
 		mods: map[string]*host.Module{}, byHash: map[[32]byte]compiled{}, outcomes: map[string]string{}}
 }
 
-func (p *modeTarget) Name() string { return fmt.Sprintf("in-process (snapshots %v)", p.snapshots) }
+func (p *modeTarget) Name() string {
+	return fmt.Sprintf("in-process (snapshots %v, ready %d)", p.snapshots, p.ready)
+}
 
 // compiled is a module compiled once per distinct bytes, with its artifact.
 type compiled struct {
@@ -96,6 +100,17 @@ func (p *modeTarget) Run(ctx context.Context, name string, input []byte, c *conf
 	if m == nil {
 		return conformance.Outcome{}, errors.New("module not loaded: " + name)
 	}
+	if p.ready > 0 {
+		// Fill the pool and give it time to make an instance, so that the
+		// task takes one.
+		p.rt.FillReady(m, name)
+		for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+			if idle, _ := m.ReadyStats(name); idle > 0 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	res, err := p.rt.Run(ctx, m, host.Request{
 		Input:     input,
 		Namespace: name,
@@ -137,19 +152,30 @@ func TestConformanceSnapshotEquivalence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, snap := newModeTarget(t, false), newModeTarget(t, true)
+	plain, snap, ready := newModeTarget(t, false, 0), newModeTarget(t, true, 0), newModeTarget(t, true, 4)
 	t.Run("plain", func(t *testing.T) { conformance.Run(t, plain, guests) })
 	t.Run("snapshot", func(t *testing.T) { conformance.Run(t, snap, guests) })
+	t.Run("snapshot+ready", func(t *testing.T) { conformance.Run(t, ready, guests) })
 	if snap.snapped == 0 {
 		t.Fatal("no module was snapshotted: the snapshot mode ran nothing new")
 	}
-	t.Logf("%d modules snapshotted, %d runs compared", snap.snapped, len(plain.outcomes))
-	if len(plain.outcomes) != len(snap.outcomes) {
-		t.Fatalf("%d runs plain, %d from snapshots", len(plain.outcomes), len(snap.outcomes))
+	hits := 0
+	for name, m := range ready.mods {
+		_, n := m.ReadyStats(name)
+		hits += n
 	}
-	for k, want := range plain.outcomes {
-		if got := snap.outcomes[k]; got != want {
-			t.Errorf("%q:\n plain    %.300s\n snapshot %.300s", k[:min(len(k), 60)], want, got)
+	if hits == 0 {
+		t.Fatal("no task took a ready instance")
+	}
+	t.Logf("%d modules snapshotted, %d runs compared, %d ran in ready instances", snap.snapped, len(plain.outcomes), hits)
+	for _, other := range []*modeTarget{snap, ready} {
+		if len(plain.outcomes) != len(other.outcomes) {
+			t.Fatalf("%d runs plain, %d %s", len(plain.outcomes), len(other.outcomes), other.Name())
+		}
+		for k, want := range plain.outcomes {
+			if got := other.outcomes[k]; got != want {
+				t.Errorf("%q:\n plain %.300s\n %s %.300s", k[:min(len(k), 60)], want, other.Name(), got)
+			}
 		}
 	}
 }

@@ -12,16 +12,21 @@ import (
 )
 
 // start runs t in the instance its request calls for: a warm one (warm
-// isolation), a fresh one from the module's snapshot, or a fresh one
-// instantiated and initialised from scratch. Only tasks without grants use
-// the first two; see Snapshot and IsolationWarm for when each applies.
+// isolation), a fresh one made ahead by the ready pool, a fresh one from
+// the module's snapshot, or a fresh one instantiated and initialised from
+// scratch. Only tasks without grants use the first three; see Snapshot,
+// IsolationWarm and Config.ReadyInstances for when each applies.
 func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, lim Limits) error {
 	ns := m.fast.get(req.Namespace)
-	if req.Grants.none() && m.profile == abi.ProfileNexusV1 {
-		if ns.mode(req.Isolation) == IsolationWarm {
+	if req.Grants.none() {
+		v1 := m.profile == abi.ProfileNexusV1
+		if v1 && ns.mode(req.Isolation) == IsolationWarm {
 			return r.runWarm(ctx, m, ns, t, req.Namespace, lim)
 		}
-		if s := ns.snap.Load(); s.fits(lim) {
+		if w := r.readyFor(m, ns, lim); w != nil {
+			return r.runReady(ctx, m, t, w, lim)
+		}
+		if s := ns.snap.Load(); v1 && s.fits(lim) {
 			return r.runRestored(ctx, m, t, s, ns.base.WithStderr(&t.logs))
 		}
 	}

@@ -57,7 +57,10 @@ type warmInstance struct {
 
 // instanceIO is the stdout and stderr of a warm instance: they write to the
 // task running in it.
-type instanceIO struct{ t *task }
+type instanceIO struct {
+	t     *task
+	inOff int // how much of the task's input stdin has returned
+}
 
 type ioOut struct{ *instanceIO }
 type ioErr struct{ *instanceIO }
