@@ -168,8 +168,14 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	sched, err := newScheduler(db, svc, log)
+	if err != nil {
+		return err
+	}
+	defer sched.Close()
 	srv := server.New(reg, rt, exec, m, server.Config{
 		Tasks:          svc,
+		Schedules:      sched,
 		MaxModuleBytes: o.maxModuleBytes,
 		MaxInputBytes:  o.maxInputBytes,
 		Logger:         log,
@@ -194,6 +200,10 @@ func serve(ctx context.Context, o serveOptions) error {
 		hs.Close()
 		return err
 	}
+	if err := sched.Start(); err != nil {
+		hs.Close()
+		return err
+	}
 	srv.SetReady(true)
 	log.Info("ready", "modules", reg.Len(), "load_time", time.Since(start))
 
@@ -210,6 +220,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		log.Warn("shutdown did not drain in time; closing", "err", err)
 		hs.Close()
 	}
+	sched.Close() // no new submissions while the task service drains
 	if err := svc.Close(sctx); err != nil {
 		log.Warn("tasks did not drain in time; running attempts interrupted, requeued on next start", "err", err)
 	}

@@ -124,7 +124,7 @@ func testConfig() schedule.Config {
 	}
 }
 
-func newEnv(t *testing.T, cfg schedule.Config) *env {
+func newEnv(t testing.TB, cfg schedule.Config) *env {
 	t.Helper()
 	e := &env{dir: t.TempDir(), cfg: cfg}
 	e.open(t)
@@ -133,7 +133,7 @@ func newEnv(t *testing.T, cfg schedule.Config) *env {
 }
 
 // open opens the database and starts a Manager on it.
-func (e *env) open(t *testing.T) {
+func (e *env) open(t testing.TB) {
 	t.Helper()
 	db, err := store.Open(e.dir, time.Second)
 	if err != nil {

@@ -55,6 +55,9 @@ func (r *runner) call(ctx context.Context, op func(*runner) (Schedule, bool, err
 // thing is, or until a request arrives.
 func (r *runner) run(ctx context.Context) {
 	defer close(r.done)
+	if r.s.Firing != nil {
+		r.m.log.Info("schedule: completing a firing interrupted by a stop", "schedule", r.s.Name, "due", *r.s.Firing)
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
