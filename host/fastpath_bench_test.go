@@ -9,9 +9,10 @@ import (
 
 // BenchmarkFastPath measures one invocation of the Go-compiled nexus-v1
 // echo (examples/go/echoreactor) on each start path: plain (instantiate and
-// run _initialize every task), snapshot (a fresh instance of the
-// pre-initialised module) and warm (a reused instance), and of the WAT
-// echo, fresh, for comparison. 64 bytes in, output checked.
+// run _initialize every task), snapshot (a fresh instance filled from the
+// state after _initialize), snapshot-ready (the same, made ahead by the
+// ready pool) and warm (a reused instance), and of the WAT echo, fresh,
+// with and without the ready pool. 64 bytes in, output checked.
 func BenchmarkFastPath(b *testing.B) {
 	ctx := context.Background()
 	rt := newRuntime(b, host.DefaultConfig())
@@ -21,18 +22,31 @@ func BenchmarkFastPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	wat, _ := prepareFile(b, rt, "../examples/wat/echo.wasm")
+	// The same modules on a runtime with a ready pool.
+	rcfg := host.DefaultConfig()
+	rcfg.ReadyInstances = 8
+	readyRT := newRuntime(b, rcfg)
+	readySnap, readyArt := prepareFile(b, readyRT, echoReactor)
+	if err := readyRT.Snapshot(ctx, readySnap, readyArt, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	readyWAT, _ := prepareFile(b, readyRT, "../examples/wat/echo.wasm")
 	cases := []struct {
 		name string
+		rt   *host.Runtime
 		m    *host.Module
 		iso  host.Isolation
 	}{
-		{"go-reactor-plain", plain, host.IsolationFresh},
-		{"go-reactor-snapshot", snap, host.IsolationFresh},
-		{"go-reactor-warm", plain, host.IsolationWarm},
-		{"wat-echo-fresh", wat, host.IsolationFresh},
+		{"go-reactor-plain", rt, plain, host.IsolationFresh},
+		{"go-reactor-snapshot", rt, snap, host.IsolationFresh},
+		{"go-reactor-snapshot-ready", readyRT, readySnap, host.IsolationFresh},
+		{"go-reactor-warm", rt, plain, host.IsolationWarm},
+		{"wat-echo-fresh", rt, wat, host.IsolationFresh},
+		{"wat-echo-fresh-ready", readyRT, readyWAT, host.IsolationFresh},
 	}
 	for _, c := range cases {
 		req := host.Request{Input: benchInput, Namespace: "bench", Isolation: c.iso}
+		rt := c.rt
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

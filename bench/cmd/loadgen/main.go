@@ -50,6 +50,8 @@ type config struct {
 	// cpuProfile, if set, receives a CPU profile of the whole process
 	// (generator and servers) over the driven targets.
 	cpuProfile string
+	// ready is host.Config.ReadyInstances of the NexusTask servers.
+	ready int
 }
 
 func main() {
@@ -88,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.extismWasm, "extism-wasm", "extism/echo.wasm", "Extism echo plugin of the "+targetExtism+" target")
 	fs.DurationVar(&cfg.serve, "serve", 0, "if set, only start the servers and serve for this long")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (all targets) to this file")
+	fs.IntVar(&cfg.ready, "ready", 0, "ready instances kept per module by the NexusTask servers (host.Config.ReadyInstances; 0: none)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

@@ -84,7 +84,7 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 			s.close()
 		}
 	}()
-	if s.nexusURL, err = s.startNexus(ctx, true); err != nil {
+	if s.nexusURL, err = s.startNexus(ctx, true, cfg.ready); err != nil {
 		return nil, err
 	}
 	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}, {modulePure, cfg.pureWasm},
@@ -93,7 +93,7 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 			return nil, err
 		}
 	}
-	if s.nexusPlainURL, err = s.startNexus(ctx, false); err != nil {
+	if s.nexusPlainURL, err = s.startNexus(ctx, false, cfg.ready); err != nil {
 		return nil, err
 	}
 	if err := upload(ctx, s.nexusPlainURL, moduleReactor, cfg.reactorWasm); err != nil {
@@ -148,7 +148,7 @@ func (s *servers) close() error {
 // and a compilation cache in a temporary data directory, a host runtime, a
 // registry, metrics, the result cache (default size) and the HTTP API. Request logs are formatted at info
 // level, as by default, but discarded. It returns the server's base URL.
-func (s *servers) startNexus(ctx context.Context, snapshots bool) (string, error) {
+func (s *servers) startNexus(ctx context.Context, snapshots bool, ready int) (string, error) {
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
 	if err != nil {
 		return "", err
@@ -161,6 +161,7 @@ func (s *servers) startNexus(ctx context.Context, snapshots bool) (string, error
 	s.closers = append(s.closers, db.Close)
 	hcfg := host.DefaultConfig()
 	hcfg.CacheDir = filepath.Join(dir, "compiled")
+	hcfg.ReadyInstances = ready
 	rt, err := host.New(ctx, hcfg)
 	if err != nil {
 		return "", err
