@@ -131,3 +131,35 @@ func TestIdempotencyKey(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCron checks that no expression panics the parser and that every
+// accepted one yields strictly increasing due times.
+func FuzzCron(f *testing.F) {
+	for _, s := range []string{"* * * * *", "*/10 * * * * *", "CRON_TZ=Europe/Berlin 0 9 * * 1-5", "TZ=", "TZ=UTC",
+		"@daily", "@every 1s", "0 0 29 2 *", "30 1 * * *", "5-1 * * * *", "*/0 * * * *", "0 0 31 4 *"} {
+		f.Add(s, "")
+	}
+	f.Add("30 2 * * *", "America/New_York")
+	at := time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, expr, zone string) {
+		s := Spec{Name: "f", Cron: expr, Timezone: zone, Task: []byte(`{}`)}
+		tt, err := s.normalize(time.Second)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("%q: error %v does not wrap ErrInvalid", expr, err)
+			}
+			return
+		}
+		prev := at
+		for range 5 {
+			n := tt.next(prev)
+			if n.IsZero() {
+				return
+			}
+			if !n.After(prev) {
+				t.Fatalf("%q in %q: next(%s) = %s", expr, zone, prev, n)
+			}
+			prev = n
+		}
+	})
+}
