@@ -151,3 +151,14 @@ func post(ctx context.Context, client *http.Client, url string, body []byte, buf
 	}
 	return nil
 }
+
+// merge adds what another drive of target name measured to r.
+func (r *result) merge(name string, o result) {
+	r.name = name
+	r.duration += o.duration
+	r.latencies = append(r.latencies, o.latencies...)
+	r.errors += o.errors
+	if r.firstErr == nil {
+		r.firstErr = o.firstErr
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,8 @@ type config struct {
 	cpuProfile string
 	// ready is host.Config.ReadyInstances of the NexusTask servers.
 	ready int
+	// rounds splits each target's duration into turns (see run).
+	rounds int
 }
 
 func main() {
@@ -90,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.extismWasm, "extism-wasm", "extism/echo.wasm", "Extism echo plugin of the "+targetExtism+" target")
 	fs.DurationVar(&cfg.serve, "serve", 0, "if set, only start the servers and serve for this long")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (all targets) to this file")
+	fs.IntVar(&cfg.rounds, "rounds", 1, "drive the targets in turns, this many rounds of -duration/-rounds each")
 	fs.IntVar(&cfg.ready, "ready", 0, "ready instances kept per module by the NexusTask servers (host.Config.ReadyInstances; 0: none)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -114,6 +118,8 @@ func (c config) validate() error {
 		return errors.New("-body must be at least 1")
 	case c.serve < 0:
 		return errors.New("-serve must not be negative")
+	case c.rounds < 1:
+		return errors.New("-rounds must be at least 1")
 	}
 	for _, t := range c.targets {
 		if !knownTarget(t) {
@@ -136,8 +142,8 @@ func run(ctx context.Context, cfg config, w, progress io.Writer) error {
 	}
 	body := makeBody(cfg.bodySize)
 	fmt.Fprintf(w, "%s\n", describeMachine())
-	fmt.Fprintf(w, "conns=%d warmup=%s duration=%s body=%dB; load generator and servers share this process and its CPUs\n\n",
-		cfg.conns, cfg.warmup, cfg.duration, len(body))
+	fmt.Fprintf(w, "conns=%d warmup=%s duration=%s rounds=%d ready=%d body=%dB; load generator and servers share this process and its CPUs\n\n",
+		cfg.conns, cfg.warmup, cfg.duration, cfg.rounds, cfg.ready, len(body))
 	if cfg.cpuProfile != "" {
 		stop, err := startProfile(cfg.cpuProfile)
 		if err != nil {
@@ -145,20 +151,28 @@ func run(ctx context.Context, cfg config, w, progress io.Writer) error {
 		}
 		defer stop()
 	}
-	var results []result
-	for _, name := range cfg.targets {
-		fmt.Fprintf(progress, "driving %s for %s ...\n", name, cfg.warmup+cfg.duration)
-		r := drive(ctx, srv.url(name), load{
-			conns:    cfg.conns,
-			warmup:   cfg.warmup,
-			duration: cfg.duration,
-			body:     body,
-		})
-		r.name = name
-		results = append(results, r)
-		if ctx.Err() != nil {
-			return ctx.Err()
+	// With -rounds N each target is driven N times for duration/N, the
+	// targets taking turns, so that a neighbour's load on a shared machine
+	// falls on every target alike and the ratios stay comparable.
+	results := make([]result, len(cfg.targets))
+	slice := cfg.duration / time.Duration(cfg.rounds)
+	for round := 0; round < cfg.rounds; round++ {
+		for i, name := range cfg.targets {
+			fmt.Fprintf(progress, "driving %s for %s (round %d of %d) ...\n", name, cfg.warmup+slice, round+1, cfg.rounds)
+			r := drive(ctx, srv.url(name), load{
+				conns:    cfg.conns,
+				warmup:   cfg.warmup,
+				duration: slice,
+				body:     body,
+			})
+			results[i].merge(name, r)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 		}
+	}
+	for i := range results {
+		slices.Sort(results[i].latencies)
 	}
 	return writeReport(w, results)
 }
