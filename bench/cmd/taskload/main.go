@@ -192,30 +192,53 @@ func runE2E(hc *http.Client, url string, conns, n, total int) error {
 		return err
 	}
 	submitted := time.Since(start)
-	count := 0
-	for batch := range ids {
-		for _, id := range batch {
-			for {
-				resp, err := hc.Get(url + "/v1/tasks/" + id + "/result?wait=30s")
-				if err != nil {
-					return err
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-				if resp.StatusCode != http.StatusAccepted {
-					return fmt.Errorf("task %s: %d", id, resp.StatusCode)
+	// Wait for every result, -conns long polls at a time.
+	var count atomic.Int64
+	werrs := make(chan error, conns)
+	var ww sync.WaitGroup
+	for range conns {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			for batch := range ids {
+				for _, id := range batch {
+					if err := awaitResult(hc, url, id); err != nil {
+						werrs <- err
+						return
+					}
+					count.Add(1)
 				}
 			}
-			count++
-		}
+		}()
+	}
+	ww.Wait()
+	close(werrs)
+	if err := <-werrs; err != nil {
+		return err
 	}
 	el := time.Since(start)
 	fmt.Printf("mode=e2e conns=%d batch=%d tasks=%d submitted_in=%.2fs all_succeeded_in=%.2fs tasks/s=%.0f\n",
-		conns, n, count, submitted.Seconds(), el.Seconds(), float64(count)/el.Seconds())
+		conns, n, count.Load(), submitted.Seconds(), el.Seconds(), float64(count.Load())/el.Seconds())
 	return nil
+}
+
+// awaitResult long-polls the result of task id until it has succeeded.
+func awaitResult(hc *http.Client, url, id string) error {
+	for {
+		resp, err := hc.Get(url + "/v1/tasks/" + id + "/result?wait=30s")
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return nil
+		case http.StatusAccepted:
+			continue
+		}
+		return fmt.Errorf("task %s: %d", id, resp.StatusCode)
+	}
 }
 
 // startServer wires NexusTask as `nexus serve` does, with the task
