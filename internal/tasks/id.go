@@ -1,5 +1,3 @@
-// Package tasks holds what every task shares, whether run synchronously or
-// submitted: identity now, the durable record and its states later.
 package tasks
 
 import (

@@ -1,0 +1,17 @@
+// Package tasks holds what every task shares, whether run synchronously or
+// submitted: its identity (NewID), the one run path through the executor
+// and the host (Runner), and the durable task system (Service).
+//
+// A Service keeps each task's Record in a Store (internal/store, on
+// bbolt) and moves it through its States: scheduled (not due yet, or
+// waiting for a retry) → queued → running → succeeded, failed, canceled or
+// dead. Every change goes through one group commit, so many submissions and
+// state changes share one fsync. Delayed tasks wait on a timer heap; due
+// ones wait in a priority queue for one of MaxInFlight slots, then run
+// through the Runner, whose executor orders them again by priority, fair
+// share and rate. See Service for what is durable when, and RATIONALE.md
+// ("Durable tasks") for why.
+//
+// Lock order: Service.mu, then committer.mu or kvTxn.mu; no lock is held
+// while waiting for a commit or running an attempt.
+package tasks
