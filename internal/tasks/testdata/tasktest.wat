@@ -11,6 +11,7 @@
 ;;   l      loop forever (until fuel, deadline or cancellation).
 ;;   e      return 1 (task_error).
 ;;   n      return 0 at once (the trivial task of the benchmarks).
+;;   p      report progress 1/4, then loop forever.
 ;;
 ;; Build with: wat2wasm tasktest.wat -o tasktest.wasm
 (module
@@ -76,4 +77,8 @@
       (then (return (i32.const 1))))
     (if (i32.eq (local.get $mode) (i32.const 110)) ;; n
       (then (return (i32.const 0))))
+    (if (i32.eq (local.get $mode) (i32.const 112)) ;; p
+      (then
+        (call $progress (i64.const 1) (i64.const 4))
+        (loop $spin (br $spin))))
     unreachable))

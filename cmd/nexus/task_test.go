@@ -1,0 +1,77 @@
+package main_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestTaskCLI drives every nexus task subcommand against a real server.
+func TestTaskCLI(t *testing.T) {
+	must := mustf(t)
+	d := startDaemon(t, t.TempDir())
+	must(nexus(t, d, "module", "push", "tt", "../../internal/tasks/testdata/tasktest.wasm"))
+
+	out := must(nexus(t, d, "task", "submit", "tt", "--input-string", "ccli", "--key", "k1", "--tag", "cli"))
+	m := regexp.MustCompile(`^([0-9a-f]{32}) (queued|running|succeeded)\n$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("submit: %q", out)
+	}
+	id := m[1]
+	if out := must(nexus(t, d, "task", "wait", id)); out != "1" {
+		t.Fatalf("wait: %q", out)
+	}
+	if out := must(nexus(t, d, "task", "submit", "tt", "--input-string", "ccli", "--key", "k1")); !strings.Contains(out, id) || !strings.Contains(out, "existing task") {
+		t.Fatalf("resubmit with the key: %q", out)
+	}
+	if out := must(nexus(t, d, "task", "submit", "tt", "--input-string", "ccli", "--wait")); out != "2" {
+		t.Fatalf("submit --wait: %q", out)
+	}
+	var rec struct {
+		State    string `json:"state"`
+		Attempts int    `json:"attempts"`
+		Tags     []string
+	}
+	if err := json.Unmarshal([]byte(must(nexus(t, d, "task", "get", id))), &rec); err != nil || rec.State != "succeeded" || rec.Attempts != 1 {
+		t.Fatalf("get: %+v %v", rec, err)
+	}
+	if out := must(nexus(t, d, "task", "ls", "--tag", "cli")); !regexp.MustCompile(`(?m)^` + id + `\s+succeeded\s+tt@1\s+1\s`).MatchString(out) {
+		t.Fatalf("ls: %q", out)
+	}
+
+	// A failing task: wait prints the progress bar while it runs, then the
+	// error, exit status 2; retry requeues it.
+	out = must(nexus(t, d, "task", "submit", "tt", "--input-string", "p", "--timeout", "1500ms", "--max-retries", "0"))
+	failing := strings.Fields(out)[0]
+	cmd := exec.Command(nexusBin, "task", "wait", failing)
+	cmd.Env = append(cmd.Environ(), "NEXUS_SERVER="+d.url)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "timeout") {
+		t.Fatalf("wait on a failing task: %v %q %q", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "[#######.......................]  25% 1/4 running") {
+		t.Fatalf("no progress bar: %q", stderr.String())
+	}
+	if out := must(nexus(t, d, "task", "retry", failing)); out != failing+" queued\n" {
+		t.Fatalf("retry: %q", out)
+	}
+
+	later := strings.Fields(must(nexus(t, d, "task", "submit", "tt", "--input-string", "ccli", "--delay", "1h")))[0]
+	if out := must(nexus(t, d, "task", "cancel", later)); out != later+" canceled\n" {
+		t.Fatalf("cancel: %q", out)
+	}
+	out, err = nexus(t, d, "task", "cancel", later)
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(out, "conflict") {
+		t.Fatalf("cancel again: %v %q", err, out)
+	}
+	out, err = nexus(t, d, "task", "get", "0123")
+	if !errors.As(err, &ee) || !strings.Contains(out, "task_not_found") {
+		t.Fatalf("get unknown: %v %q", err, out)
+	}
+}
