@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -17,8 +18,9 @@ import (
 // Wasmtime's memory images make instantiation cheap. Linux only; elsewhere
 // the memory is copied.
 type memImage struct {
-	f    *os.File
-	size uint64
+	f     *os.File
+	size  uint64
+	pools sync.Map // region size → *regionPool
 }
 
 // newMemImage writes memory to an unlinked file in /dev/shm (or the
@@ -46,13 +48,19 @@ func newMemImage(memory []byte) (*memImage, error) {
 	return im, nil
 }
 
-// mapRegion reserves limit bytes of address space (at least the image's
-// size), maps the image privately over its start and leaves the rest
-// zero-filled on demand. The region must be released with unmapRegion.
-func (im *memImage) mapRegion(limit uint64) ([]byte, error) {
-	region, err := mapAnon(max(limit, im.size))
+// mapRegion returns a region of limit bytes (at least the image's size)
+// holding the image privately over its start and zero-filled pages after
+// it, and the pool to release it to: a region released earlier, reset, or
+// a new mapping.
+func (im *memImage) mapRegion(limit uint64) ([]byte, *regionPool, error) {
+	size := pageRound(max(limit, im.size))
+	pool := poolFor(&im.pools, size)
+	if region := pool.get(); region != nil {
+		return region, pool, nil
+	}
+	region, err := mmapAnon(size)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	addr := uintptr(unsafe.Pointer(unsafe.SliceData(region)))
 	_, _, errno := syscall.Syscall6(syscall.SYS_MMAP, addr, uintptr(im.size),
@@ -60,22 +68,86 @@ func (im *memImage) mapRegion(limit uint64) ([]byte, error) {
 	runtime.KeepAlive(im)
 	if errno != 0 {
 		syscall.Munmap(region)
-		return nil, errno
+		return nil, nil, errno
 	}
-	return region, nil
+	return region, pool, nil
 }
 
-// mapAnon reserves size bytes (rounded up to pages) of private memory that
-// the kernel zero-fills on first touch: a fresh instance's linear memory
-// costs the pages its task touches rather than zeroing it all up front,
-// and stays out of the Go heap (and the garbage collector's work). The
-// region must be released with unmapRegion.
-func mapAnon(size uint64) ([]byte, error) {
-	page := uint64(os.Getpagesize())
-	size = (size + page - 1) / page * page
+// anonPools are the pools of released zero-filled regions, by size.
+var anonPools sync.Map
+
+// mapAnon returns size bytes (rounded up to pages) of private memory that
+// the kernel zero-fills on first touch, and the pool to release it to: a
+// fresh instance's linear memory costs the pages its task touches rather
+// than zeroing it all up front, and stays out of the Go heap (and the
+// garbage collector's work).
+func mapAnon(size uint64) ([]byte, *regionPool, error) {
+	size = pageRound(size)
+	pool := poolFor(&anonPools, size)
+	if region := pool.get(); region != nil {
+		return region, pool, nil
+	}
+	region, err := mmapAnon(size)
+	return region, pool, err
+}
+
+func mmapAnon(size uint64) ([]byte, error) {
 	return syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
 }
 
-// unmapRegion releases a region from mapRegion or mapAnon.
-func unmapRegion(region []byte) { syscall.Munmap(region) }
+func pageRound(n uint64) uint64 {
+	page := uint64(os.Getpagesize())
+	return (n + page - 1) / page * page
+}
+
+// maxPooledRegions bounds each pool. A pooled region holds address space,
+// not memory: its pages were released when it was.
+const maxPooledRegions = 16
+
+// regionPool keeps released regions of one size for reuse, which spares
+// an mmap and a munmap per instance (and the address-space lock they take,
+// which page faults of running tasks wait for).
+type regionPool struct {
+	mu   sync.Mutex
+	free [][]byte
+}
+
+func poolFor(pools *sync.Map, size uint64) *regionPool {
+	if p, ok := pools.Load(size); ok {
+		return p.(*regionPool)
+	}
+	p, _ := pools.LoadOrStore(size, &regionPool{})
+	return p.(*regionPool)
+}
+
+func (p *regionPool) get() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.free)
+	if n == 0 {
+		return nil
+	}
+	region := p.free[n-1]
+	p.free = p.free[:n-1]
+	return region
+}
+
+// releaseRegion returns a region to its pool after resetting the used
+// bytes: MADV_DONTNEED drops its private pages, so that the next instance
+// sees the image (or zeros) again, exactly as in a new mapping. Without a
+// pool, or with the pool full or the reset failing, it unmaps the region.
+func releaseRegion(region []byte, used uint64, pool *regionPool) {
+	if pool != nil && syscall.Madvise(region[:min(pageRound(used), uint64(len(region)))], syscall.MADV_DONTNEED) == nil {
+		pool.mu.Lock()
+		keep := len(pool.free) < maxPooledRegions
+		if keep {
+			pool.free = append(pool.free, region)
+		}
+		pool.mu.Unlock()
+		if keep {
+			return
+		}
+	}
+	syscall.Munmap(region)
+}

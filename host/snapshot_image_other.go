@@ -12,8 +12,13 @@ func newMemImage([]byte) (*memImage, error) {
 	return nil, errors.New("host: memory images need Linux")
 }
 
-func (*memImage) mapRegion(uint64) ([]byte, error) { return nil, errors.ErrUnsupported }
+// regionPool is not used on this platform.
+type regionPool struct{}
 
-func mapAnon(uint64) ([]byte, error) { return nil, errors.ErrUnsupported }
+func (*memImage) mapRegion(uint64) ([]byte, *regionPool, error) {
+	return nil, nil, errors.ErrUnsupported
+}
 
-func unmapRegion([]byte) {}
+func mapAnon(uint64) ([]byte, *regionPool, error) { return nil, nil, errors.ErrUnsupported }
+
+func releaseRegion([]byte, uint64, *regionPool) {}

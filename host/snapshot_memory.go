@@ -61,7 +61,8 @@ type imageMemory struct {
 	q      *quota
 	s      *snapshot
 	buf    []byte
-	region []byte // the mapped memory image, if any: buf's backing array
+	region []byte      // the mapped memory, if any: buf's backing array
+	pool   *regionPool // where region goes back
 }
 
 // Reallocate implements experimental.LinearMemory. The first call maps the
@@ -83,14 +84,15 @@ func (m *imageMemory) Reallocate(size uint64) []byte {
 	}
 	if m.buf == nil {
 		var region []byte
+		var pool *regionPool
 		var err error
 		if m.s == nil {
-			region, err = mapAnon(m.q.limit)
+			region, pool, err = mapAnon(m.q.limit)
 		} else if m.s.image != nil {
-			region, err = m.s.image.mapRegion(m.q.limit)
+			region, pool, err = m.s.image.mapRegion(m.q.limit)
 		}
 		if region != nil && err == nil {
-			m.region = region
+			m.region, m.pool = region, pool
 			m.buf = region[:size]
 			return m.buf
 		}
@@ -123,8 +125,8 @@ func (m *imageMemory) Reallocate(size uint64) []byte {
 // Free implements experimental.LinearMemory.
 func (m *imageMemory) Free() {
 	if m.region != nil {
-		unmapRegion(m.region)
-		m.region = nil
+		releaseRegion(m.region, uint64(len(m.buf)), m.pool)
+		m.region, m.pool = nil, nil
 	}
 	m.buf = nil
 }
