@@ -199,3 +199,43 @@ func TestReadyPool(t *testing.T) {
 		}
 	}
 }
+
+// TestFreshMemoryNotReused runs a guest that overwrites its memory, many
+// times, plainly, from a snapshot and from the ready pool: every task must
+// see the memory as initialised, never a previous task's writes (instances'
+// memory regions are reset and reused), while warm tasks see them.
+func TestFreshMemoryNotReused(t *testing.T) {
+	ctx := context.Background()
+	cfg := host.DefaultConfig()
+	cfg.ReadyInstances = 2
+	rt := newRuntime(t, cfg)
+	const path = "testdata/fresh_memory.wasm"
+	plain, _ := prepareFile(t, rt, path)
+	snap, art := prepareFile(t, rt, path)
+	if err := rt.Snapshot(ctx, snap, art, "s"); err != nil {
+		t.Fatal(err)
+	}
+	want := "\x00I\x00\x00"
+	for i := 0; i < 20; i++ {
+		for _, m := range []*host.Module{plain, snap} {
+			res, err := rt.Run(ctx, m, host.Request{Namespace: "s"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(res.Output) != want {
+				t.Fatalf("run %d: output %q, want %q", i, res.Output, want)
+			}
+		}
+	}
+	if _, taken := snap.ReadyStats("s"); taken == 0 {
+		t.Log("no task took a ready instance") // the pool is timing-dependent
+	}
+	warm := host.Request{Namespace: "w", Isolation: host.IsolationWarm}
+	if _, err := rt.Run(ctx, plain, warm); err != nil {
+		t.Fatal(err)
+	}
+	res, err := rt.Run(ctx, plain, warm)
+	if err != nil || string(res.Output) != "XYZW" {
+		t.Fatalf("second warm run: %v, output %q, want the first run's writes", err, res.Output)
+	}
+}
