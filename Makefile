@@ -33,7 +33,7 @@ conformance:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./host/ ./host/fuel/ ./modules/
-	cd bench && $(GO) run ./cmd/loadgen
+	cd bench && $(GO) run ./cmd/loadgen -rounds 5 -warmup 500ms
 
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
