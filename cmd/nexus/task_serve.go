@@ -35,7 +35,7 @@ func addTaskFlags(f *pflag.FlagSet, o *taskOptions) {
 func newTaskService(o taskOptions, db *store.DB, reg *modules.Registry, rt *host.Runtime,
 	exec *executor.Executor, m *metrics.Metrics, timeout time.Duration, log *slog.Logger) (*tasks.Service, error) {
 	runner := &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}
-	return tasks.New(db, db, runner, tasks.Config{
+	svc, err := tasks.New(db, db, runner, tasks.Config{
 		Retention:         o.retention,
 		DefaultMaxRetries: o.maxRetries,
 		MaxInFlight:       o.maxInFlight,
@@ -44,4 +44,21 @@ func newTaskService(o taskOptions, db *store.DB, reg *modules.Registry, rt *host
 		Timeout:           timeout,
 		Logger:            log,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return svc, m.RegisterTasks(func() metrics.TaskStats { return taskStats(svc.Stats()) })
+}
+
+// taskStats converts the service's figures for the metrics collector.
+func taskStats(s tasks.Stats) metrics.TaskStats {
+	fin := make(map[string]uint64, len(s.Outcomes))
+	for st, n := range s.Outcomes {
+		fin[string(st)] = n
+	}
+	return metrics.TaskStats{
+		Scheduled: s.Scheduled, Queued: s.Queued, Running: s.Running, InFlight: s.InFlight,
+		Submitted: s.Submitted, Retries: s.Retries, Recovered: s.Recovered, Finished: fin,
+		Commits: s.Commits, CommitWrites: s.CommitWrites,
+	}
 }

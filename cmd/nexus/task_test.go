@@ -3,6 +3,8 @@ package main_test
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -73,5 +75,18 @@ func TestTaskCLI(t *testing.T) {
 	out, err = nexus(t, d, "task", "get", "0123")
 	if !errors.As(err, &ee) || !strings.Contains(out, "task_not_found") {
 		t.Fatalf("get unknown: %v %q", err, out)
+	}
+
+	resp, err := http.Get(d.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"nexus_tasks_submitted_total 4", `nexus_tasks_finished_total{state="succeeded"} 2`,
+		`nexus_tasks_finished_total{state="canceled"} 1`, `nexus_tasks{state="scheduled"} 0`} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("/metrics has no %q", want)
+		}
 	}
 }

@@ -167,6 +167,10 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	}
 	e.rec = next
 	e.progress.Store(nil)
+	s.count.outcome(next.State)
+	if next.State == Scheduled && next.ErrorCode != "" {
+		s.count.retries.Add(1)
+	}
 	if next.State.Terminal() {
 		delete(s.active, next.ID)
 		if e.done != nil {

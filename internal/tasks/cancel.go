@@ -51,6 +51,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (Record, error) {
 	if err := s.commit.commit(w); err != nil {
 		return Record{}, err
 	}
+	s.count.outcome(Canceled)
 	if e.done != nil {
 		close(e.done)
 	}

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // maxBatchWrites bounds the writes of one group commit.
@@ -20,6 +21,8 @@ type committer struct {
 	wake    chan struct{} // buffered 1
 	closed  bool
 	done    chan struct{} // closed when the loop has returned
+
+	commits, writes atomic.Uint64 // groups committed and their writes
 }
 
 type commitReq struct {
@@ -100,6 +103,10 @@ func (c *committer) loop() {
 // caller.
 func (c *committer) commitGroup(group []commitReq, ws []Write) {
 	err := c.store.CommitTasks(ws)
+	if err == nil {
+		c.commits.Add(1)
+		c.writes.Add(uint64(len(ws)))
+	}
 	if err == nil || len(group) == 1 {
 		for _, r := range group {
 			if r.done != nil {

@@ -51,6 +51,7 @@ func (s *Service) Start(ctx context.Context) error {
 			return fmt.Errorf("tasks: requeuing interrupted tasks: %w", err)
 		}
 	}
+	s.count.recovered.Add(uint64(len(requeue)))
 	s.log.Info("tasks recovered", "active", len(found), "requeued_running", len(requeue), "idempotency_keys", len(s.idem))
 	s.mu.Lock()
 	for _, e := range entries {

@@ -63,6 +63,8 @@ type Service struct {
 	stop      chan struct{} // closed by Close
 	loops     sync.WaitGroup
 
+	count counters
+
 	mu       sync.Mutex
 	active   map[string]*entry // tasks not terminal, and those being committed
 	idem     map[string]string // idempotency key → task id

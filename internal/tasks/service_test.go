@@ -37,6 +37,10 @@ func TestSubmitRunsOnce(t *testing.T) {
 	if _, err := e.svc.Get(context.Background(), "nosuchtask"); !errors.Is(err, tasks.ErrNotFound) || errcode.Code(err) != errcode.TaskNotFound {
 		t.Fatalf("Get unknown: %v (code %s)", err, errcode.Code(err))
 	}
+	st := e.svc.Stats()
+	if st.Submitted != 1 || st.Outcomes[tasks.Succeeded] != 1 || st.Commits == 0 || st.CommitWrites < st.Commits || st.Running+st.Queued+st.InFlight != 0 {
+		t.Fatalf("stats: %+v", st)
+	}
 }
 
 func TestIdempotencyKey(t *testing.T) {

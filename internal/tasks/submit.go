@@ -60,6 +60,7 @@ func (s *Service) Submit(ctx context.Context, spec Spec) (rec Record, created bo
 		}
 		return Record{}, false, fmt.Errorf("tasks: commit %s: %w", r.ID, err)
 	}
+	s.count.submitted.Add(1)
 	if !s.closed {
 		s.enqueueLocked(e, time.Now())
 	}
