@@ -155,16 +155,10 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	s.dispatchLocked()
 	s.mu.Unlock()
 
-	cerr := s.commit.commit(w)
-
-	s.mu.Lock()
-	if cerr != nil {
-		s.mu.Unlock()
-		// The outcome is not on disk; the record says running, and the
-		// next start-up runs the task again.
-		s.log.Error("task: committing outcome", "task", next.ID, "err", cerr)
+	if !s.commitOutcome(w) {
 		return
 	}
+	s.mu.Lock()
 	e.rec = next
 	e.progress.Store(nil)
 	s.count.outcome(next.State)
@@ -185,6 +179,25 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	if canceling { // Cancel came while this outcome was being committed
 		if _, err := s.Cancel(context.Background(), next.ID); err != nil {
 			s.log.Error("task: canceling", "task", next.ID, "err", err)
+		}
+	}
+}
+
+// commitOutcome commits an attempt's outcome, retrying while the store
+// fails (a full disk, say) until the service closes. It reports whether
+// the outcome is durable; if not, the record still says running and the
+// next start-up runs the task again.
+func (s *Service) commitOutcome(w Write) bool {
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		err := s.commit.commit(w)
+		if err == nil {
+			return true
+		}
+		s.log.Error("task: committing outcome; retrying", "task", w.Rec.ID, "err", err, "in", delay)
+		select {
+		case <-s.stop:
+			return false
+		case <-time.After(delay):
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nexustask/nexus/internal/errcode"
 	"github.com/nexustask/nexus/internal/executor"
 )
 
@@ -58,7 +59,9 @@ func (s *Service) Submit(ctx context.Context, spec Spec) (rec Record, created bo
 		if r.IdempotencyKey != "" {
 			delete(s.idem, r.IdempotencyKey)
 		}
-		return Record{}, false, fmt.Errorf("tasks: commit %s: %w", r.ID, err)
+		// The disk refused the commit: nothing was accepted; the client
+		// may try again (503 with Retry-After).
+		return Record{}, false, fmt.Errorf("%w: committing task %s: %v", errcode.ErrUnavailable, r.ID, err)
 	}
 	s.count.submitted.Add(1)
 	if !s.closed {
