@@ -89,7 +89,7 @@ func (m *Manager) Close() {
 // spawnLocked starts s's goroutine. catchUpBefore is the start time for a
 // loaded schedule (due times before it were missed) and zero for a new one.
 func (m *Manager) spawnLocked(s Schedule, tt timetable, catchUpBefore time.Time) {
-	r := &runner{m: m, s: s, tt: tt, catchUpBefore: catchUpBefore,
+	r := &runner{m: m, name: s.Name, s: s, tt: tt, catchUpBefore: catchUpBefore,
 		reqs: make(chan request), done: make(chan struct{})}
 	m.runners[s.Name] = r
 	m.wg.Add(1)

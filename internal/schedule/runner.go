@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -10,9 +11,10 @@ import (
 // its state needs no lock: operations from the Manager run inside it as
 // requests.
 type runner struct {
-	m  *Manager
-	s  Schedule // as stored
-	tt timetable
+	m    *Manager
+	name string   // s.Name, readable from any goroutine
+	s    Schedule // as stored
+	tt   timetable
 	// catchUpBefore is set for a schedule loaded at start: its due times
 	// before it passed while the server was down.
 	catchUpBefore time.Time
@@ -42,8 +44,11 @@ func (r *runner) call(ctx context.Context, op func(*runner) (Schedule, bool, err
 	req := request{op: op, reply: make(chan reply, 1)}
 	select {
 	case r.reqs <- req:
-	case <-r.done:
-		return Schedule{}, ErrClosed
+	case <-r.done: // deleted meanwhile, or the Manager closed
+		if ctx.Err() != nil {
+			return Schedule{}, ErrClosed
+		}
+		return Schedule{}, fmt.Errorf("%w: %q", ErrNotFound, r.name)
 	case <-ctx.Done():
 		return Schedule{}, ErrClosed
 	}
@@ -110,10 +115,11 @@ func (r *runner) step(ctx context.Context) time.Time {
 			}
 		}
 	}
-	for due := r.s.NextDue; !due.IsZero() && !due.After(time.Now()); due = r.s.NextDue {
-		if !r.handleDue(ctx, due) {
-			return r.backoff()
-		}
+	// One due time per step: a schedule that fires slower than it is due
+	// still returns to the select between due times, so pause, resume and
+	// delete are served.
+	if due := r.s.NextDue; !due.IsZero() && !due.After(time.Now()) && !r.handleDue(ctx, due) {
+		return r.backoff()
 	}
 	r.retry = 0
 	if r.s.Buffered != nil {
