@@ -359,3 +359,29 @@ func TestGarbageCollection(t *testing.T) {
 		t.Fatalf("key reused after collection: created %v id %s err %v", created, again.ID, err)
 	}
 }
+
+func TestReadyQueueByPriority(t *testing.T) {
+	// One in-flight slot: while a task holds it, the waiting ones are
+	// ordered by priority, then by arrival.
+	e := open(t, t.TempDir(), tasks.Config{MaxInFlight: 1})
+	blocker := e.submit(tasks.Spec{Module: "tt", Input: []byte("l"), TimeoutMs: 300, MaxRetries: ptr(0)})
+	for {
+		if r, _ := e.svc.Get(context.Background(), blocker.ID); r.State == tasks.Running {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var ids []string
+	for i, p := range []int{1, 9, 5, 9, 1} {
+		ids = append(ids, e.submit(tasks.Spec{Module: "tt", Input: []byte(fmt.Sprintf("cprio%d", i)), Priority: ptr(p)}).ID)
+	}
+	want := []int{1, 3, 2, 0, 4} // priority 9 (first come first), then 5, then 1
+	var prev time.Time
+	for _, i := range want {
+		r := e.wait(ids[i])
+		if r.State != tasks.Succeeded || r.StartedAt.Before(prev) {
+			t.Fatalf("task %d (priority %d) started %v, before the previous one at %v", i, r.Priority, r.StartedAt, prev)
+		}
+		prev = r.StartedAt
+	}
+}
