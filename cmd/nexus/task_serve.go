@@ -35,9 +35,13 @@ func addTaskFlags(f *pflag.FlagSet, o *taskOptions) {
 func newTaskService(o taskOptions, db *store.DB, reg *modules.Registry, rt *host.Runtime,
 	exec *executor.Executor, m *metrics.Metrics, timeout time.Duration, log *slog.Logger) (*tasks.Service, error) {
 	runner := &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}
+	maxRetries := o.maxRetries
+	if maxRetries == 0 {
+		maxRetries = -1 // the flag's 0 means no retries; the Config's, the default
+	}
 	svc, err := tasks.New(db, db, runner, tasks.Config{
 		Retention:         o.retention,
-		DefaultMaxRetries: o.maxRetries,
+		DefaultMaxRetries: maxRetries,
 		MaxInFlight:       o.maxInFlight,
 		BackoffBase:       o.backoff,
 		BackoffMax:        o.backoffMax,

@@ -25,7 +25,8 @@ type Config struct {
 	// Retention is how long a finished task (and its idempotency key) is
 	// kept before garbage collection.
 	Retention time.Duration
-	// DefaultMaxRetries is a task's max_retries when its Spec has none.
+	// DefaultMaxRetries is a task's max_retries when its Spec has none;
+	// 0 means the package's DefaultMaxRetries, a negative value none.
 	DefaultMaxRetries int
 	// MaxInFlight bounds the attempts handed to the executor at once; the
 	// rest wait, durable, in the service's own queue. Keep it below the
@@ -55,8 +56,11 @@ func (c Config) withDefaults() Config {
 	if c.Retention == 0 {
 		c.Retention = DefaultRetention
 	}
-	if c.DefaultMaxRetries == 0 {
+	switch {
+	case c.DefaultMaxRetries == 0:
 		c.DefaultMaxRetries = DefaultMaxRetries
+	case c.DefaultMaxRetries < 0:
+		c.DefaultMaxRetries = 0
 	}
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = DefaultMaxInFlight
@@ -87,7 +91,7 @@ func (c Config) Validate() error {
 	switch {
 	case c.Retention < 0:
 		return errors.New("tasks: Retention must not be negative")
-	case c.DefaultMaxRetries < 0 || c.DefaultMaxRetries > MaxRetriesLimit:
+	case c.DefaultMaxRetries > MaxRetriesLimit:
 		return errors.New("tasks: DefaultMaxRetries out of range")
 	case c.MaxInFlight < 0:
 		return errors.New("tasks: MaxInFlight must not be negative")

@@ -360,6 +360,16 @@ func TestGarbageCollection(t *testing.T) {
 	}
 }
 
+func TestDefaultMaxRetries(t *testing.T) {
+	for _, c := range []struct{ cfg, want int }{{0, tasks.DefaultMaxRetries}, {-1, 0}, {7, 7}} {
+		e := open(t, t.TempDir(), tasks.Config{DefaultMaxRetries: c.cfg})
+		if r := e.submit(tasks.Spec{Module: "tt", Input: []byte("cr"), DelayMs: 60_000}); r.MaxRetries != c.want {
+			t.Errorf("DefaultMaxRetries %d: task max_retries %d, want %d", c.cfg, r.MaxRetries, c.want)
+		}
+		e.stop(context.Background())
+	}
+}
+
 func TestReadyQueueByPriority(t *testing.T) {
 	// One in-flight slot: while a task holds it, the waiting ones are
 	// ordered by priority, then by arrival.
