@@ -155,7 +155,11 @@ func TestConformanceSnapshotEquivalence(t *testing.T) {
 	plain, snap, ready := newModeTarget(t, false, 0), newModeTarget(t, true, 0), newModeTarget(t, true, 4)
 	t.Run("plain", func(t *testing.T) { conformance.Run(t, plain, guests) })
 	t.Run("snapshot", func(t *testing.T) { conformance.Run(t, snap, guests) })
-	t.Run("snapshot+ready", func(t *testing.T) { conformance.Run(t, ready, guests) })
+	others := []*modeTarget{snap}
+	if !testing.Short() { // the ready pool changes nothing a task sees; the snapshot run covers its instances' state
+		t.Run("snapshot+ready", func(t *testing.T) { conformance.Run(t, ready, guests) })
+		others = append(others, ready)
+	}
 	if snap.snapped == 0 {
 		t.Fatal("no module was snapshotted: the snapshot mode ran nothing new")
 	}
@@ -164,11 +168,11 @@ func TestConformanceSnapshotEquivalence(t *testing.T) {
 		_, n := m.ReadyStats(name)
 		hits += n
 	}
-	if hits == 0 {
+	if !testing.Short() && hits == 0 {
 		t.Fatal("no task took a ready instance")
 	}
 	t.Logf("%d modules snapshotted, %d runs compared, %d ran in ready instances", snap.snapped, len(plain.outcomes), hits)
-	for _, other := range []*modeTarget{snap, ready} {
+	for _, other := range others {
 		if len(plain.outcomes) != len(other.outcomes) {
 			t.Fatalf("%d runs plain, %d %s", len(plain.outcomes), len(other.outcomes), other.Name())
 		}
