@@ -25,6 +25,7 @@ func newModuleCmd() *cobra.Command {
 	addServerFlag(cmd, &server)
 	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
 
+	var isolation string
 	push := &cobra.Command{
 		Use:   "push NAME FILE",
 		Short: "Upload a Wasm module (FILE or - for stdin) as the next version of NAME",
@@ -38,7 +39,11 @@ func newModuleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, data, err := c.do(http.MethodPost, "/v1/modules/"+url.PathEscape(args[0]), nil, "application/wasm", bytesReader(wasm))
+			var q url.Values
+			if isolation != "" {
+				q = url.Values{"isolation": {isolation}}
+			}
+			resp, data, err := c.do(http.MethodPost, "/v1/modules/"+url.PathEscape(args[0]), q, "application/wasm", bytesReader(wasm))
 			if err != nil {
 				return err
 			}
@@ -57,6 +62,8 @@ func newModuleCmd() *cobra.Command {
 			return nil
 		},
 	}
+
+	push.Flags().StringVar(&isolation, "isolation", "", "fresh (default: a fresh instance per task) or warm (instances reused across tasks)")
 
 	ls := &cobra.Command{
 		Use:   "ls",
