@@ -28,10 +28,17 @@ var benchBody = bytes.Repeat([]byte("nexus-64"), 8)
 // through the whole HTTP handler (routing, request log, parameters,
 // registry, key, cache), in process, next to a plain Echo handler that
 // echoes its body: the reference. Both read the body and write it back.
+//
+// nexus-cache-hit-nolog is the same with the request log below its level,
+// to show what formatting the per-request log line costs.
 func BenchmarkCacheHit(b *testing.B) {
-	h := benchServer(b)
+	h := benchServer(b, slog.LevelInfo)
 	b.Run("nexus-cache-hit", func(b *testing.B) {
 		benchHandler(b, h, "/v1/modules/pecho/invoke?cache_ttl=1h", "hit")
+	})
+	quiet := benchServer(b, slog.LevelWarn)
+	b.Run("nexus-cache-hit-nolog", func(b *testing.B) {
+		benchHandler(b, quiet, "/v1/modules/pecho/invoke?cache_ttl=1h", "hit")
 	})
 	b.Run("echo-baseline", func(b *testing.B) {
 		benchHandler(b, newBaseline(), "/echo", "")
@@ -52,9 +59,9 @@ func benchHandler(b *testing.B, h http.Handler, path, cacheHeader string) {
 }
 
 // benchServer is a server wired as nexus serve wires it (request logs
-// formatted at info level and discarded, as bench/cmd/loadgen does), with
+// formatted at level and discarded; bench/cmd/loadgen uses info), with
 // pure_echo.wasm uploaded as pecho and its result for benchBody cached.
-func benchServer(b *testing.B) http.Handler {
+func benchServer(b *testing.B, level slog.Level) http.Handler {
 	dir := b.TempDir()
 	ctx := context.Background()
 	db, err := store.Open(dir, 0)
@@ -84,7 +91,7 @@ func benchServer(b *testing.B) http.Handler {
 	}
 	b.Cleanup(rc.Close)
 	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level})),
 		Cache:  rc,
 	})
 	srv.SetReady(true)
