@@ -48,11 +48,12 @@ const DefaultWarmIdle = 8
 
 // warmInstance is an initialised instance kept for the next task.
 type warmInstance struct {
-	mod   api.Module
-	quota *quota
-	io    *instanceIO
-	fuel  api.MutableGlobal
-	depth api.MutableGlobal
+	mod     api.Module
+	madeFor uint64 // the memory quota it was made under
+	quota   *quota
+	io      *instanceIO
+	fuel    api.MutableGlobal
+	depth   api.MutableGlobal
 }
 
 // instanceIO is the stdout and stderr of a warm instance: they write to the
@@ -112,7 +113,10 @@ func (p *warmPool) drain() []*warmInstance {
 func (r *Runtime) runWarm(ctx context.Context, m *Module, ns *nsState, t *task, namespace string, lim Limits) error {
 	pool := &ns.warm
 	w := pool.get()
-	if w != nil && uint64(w.mod.Memory().Size()) > uint64(lim.MemoryBytes) {
+	// An instance whose memory is past this task's quota, or was made under
+	// a smaller quota (its memory may be a region of that size), is not
+	// reused for it.
+	if w != nil && (uint64(w.mod.Memory().Size()) > uint64(lim.MemoryBytes) || w.madeFor < uint64(lim.MemoryBytes)) {
 		w.mod.Close(ctx)
 		w = nil
 	}
@@ -145,7 +149,7 @@ func (r *Runtime) runWarm(ctx context.Context, m *Module, ns *nsState, t *task, 
 // newWarm instantiates m for warm use, from its snapshot if it has one
 // that fits, otherwise by running _initialize as part of t.
 func (r *Runtime) newWarm(ctx context.Context, m *Module, ns *nsState, t *task, namespace string, lim Limits) (*warmInstance, error) {
-	w := &warmInstance{quota: &quota{limit: uint64(lim.MemoryBytes)}, io: &instanceIO{t: t}}
+	w := &warmInstance{madeFor: uint64(lim.MemoryBytes), quota: &quota{limit: uint64(lim.MemoryBytes)}, io: &instanceIO{t: t}}
 	cfg := ns.base.WithStdout(ioOut{w.io}).WithStderr(ioErr{w.io})
 	var mod api.Module
 	var err error
