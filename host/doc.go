@@ -15,6 +15,16 @@
 // shared by every task of that module; each Run instantiates its own copy
 // and closes it before returning, so no guest state survives between tasks.
 //
+// Three things make starting that copy cheap (see RATIONALE.md). Snapshot
+// pre-initialises a nexus-v1 module: its tasks start in a fresh instance
+// filled from the state right after _initialize, mapped copy-on-write, and
+// cannot tell it from running the initialisation themselves. Linear memory
+// is mapped rather than allocated, zero-filled page by page as tasks touch
+// it. Config.ReadyInstances keeps fresh instances made ahead of demand. A
+// module may instead opt out of fresh instances per name
+// (Module.SetIsolation, Request.Isolation): IsolationWarm reuses instances
+// across its tasks.
+//
 // Guests see no filesystem, network, environment or real clock: wazero's
 // defaults give a deterministic clock and random source, and nothing is
 // mounted. Errors from Run are typed (ExitError, TrapError, TaskError) or
