@@ -63,7 +63,7 @@ func (p *readyPool) take(r *Runtime, m *Module, ns *nsState) *readyInstance {
 	p.filling = p.filling || refill
 	p.mu.Unlock()
 	if refill {
-		go r.refill(m, ns, p)
+		r.background(func() { r.refill(m, ns, p) }, p)
 	}
 	return w
 }
@@ -80,6 +80,9 @@ func (r *Runtime) refill(m *Module, ns *nsState, p *readyPool) {
 		p.mu.Lock()
 		want := !p.closed && len(p.idle) < max(p.target, 1) && r.readyBytes.Load() < r.readyBudget()
 		p.mu.Unlock()
+		r.bgMu.Lock()
+		want = want && !r.closing
+		r.bgMu.Unlock()
 		if !want {
 			return
 		}
@@ -228,6 +231,24 @@ func (r *Runtime) FillReady(m *Module, namespace string) {
 	p.filling = p.filling || refill
 	p.mu.Unlock()
 	if refill {
-		go r.refill(m, ns, p)
+		r.background(func() { r.refill(m, ns, p) }, p)
 	}
+}
+
+// background runs f on its own goroutine unless the runtime is closing, in
+// which case it clears p's filling flag instead. Close waits for f.
+func (r *Runtime) background(f func(), p *readyPool) {
+	r.bgMu.Lock()
+	defer r.bgMu.Unlock()
+	if r.closing {
+		p.mu.Lock()
+		p.filling = false
+		p.mu.Unlock()
+		return
+	}
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		f()
+	}()
 }

@@ -31,6 +31,11 @@ type Runtime struct {
 	validator wazero.Runtime
 	// readyBytes is the linear memory of the ready instances (pool_ready.go).
 	readyBytes atomic.Int64
+	// bg tracks background work (ready-pool refills), which Close waits
+	// for; bgMu guards closing and bg.Add.
+	bgMu    sync.Mutex
+	closing bool
+	bg      sync.WaitGroup
 
 	closeOnce sync.Once
 }
@@ -86,6 +91,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 func (r *Runtime) Close(ctx context.Context) error {
 	var err error
 	r.closeOnce.Do(func() {
+		r.bgMu.Lock()
+		r.closing = true
+		r.bgMu.Unlock()
+		r.bg.Wait()
 		err = errors.Join(r.rt.Close(ctx), r.validator.Close(ctx))
 		if r.cache != nil {
 			err = errors.Join(err, r.cache.Close(ctx))

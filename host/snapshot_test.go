@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,5 +239,40 @@ func TestFreshMemoryNotReused(t *testing.T) {
 	res, err := rt.Run(ctx, plain, warm)
 	if err != nil || string(res.Output) != "XYZW" {
 		t.Fatalf("second warm run: %v, output %q, want the first run's writes", err, res.Output)
+	}
+}
+
+// TestFastPathsConcurrent runs the snapshot, ready-pool and warm paths from
+// several goroutines at once: every task must get its own input back.
+func TestFastPathsConcurrent(t *testing.T) {
+	ctx := context.Background()
+	cfg := host.DefaultConfig()
+	cfg.ReadyInstances = 4
+	rt := newRuntime(t, cfg)
+	m, art := prepareFile(t, rt, echoReactor)
+	if err := rt.Snapshot(ctx, m, art, "c"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 6; g++ {
+		wg.Go(func() {
+			for i := 0; i < 15; i++ {
+				iso := host.IsolationFresh
+				if (g+i)%2 == 0 {
+					iso = host.IsolationWarm
+				}
+				in := []byte(fmt.Sprintf("g%d-i%d", g, i))
+				if err := runEcho(rt, m, host.Request{Input: in, Namespace: "c", Isolation: iso}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
