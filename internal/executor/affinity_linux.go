@@ -2,7 +2,11 @@
 
 package executor
 
-import "golang.org/x/sys/unix"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 // pinning reports whether pinThread really pins.
 const pinning = true
@@ -24,6 +28,15 @@ func threadCPUs() ([]int, error) {
 	return cpusOf(&set), nil
 }
 
+// currentCPU returns the CPU the calling thread is running on, or -1.
+func currentCPU() int {
+	var cpu uint32
+	if _, _, errno := unix.RawSyscall(unix.SYS_GETCPU, uintptr(unsafe.Pointer(&cpu)), 0, 0); errno != 0 {
+		return -1
+	}
+	return int(cpu)
+}
+
 // pinThread restricts the calling OS thread to cpu. The caller must have
 // locked its goroutine to the thread.
 func pinThread(cpu int) error {
@@ -38,12 +51,19 @@ type affinity struct {
 	ok  bool
 }
 
-// saveAffinity returns the calling thread's mask.
-func saveAffinity() affinity {
+// startMask is the process's mask at start-up, which every thread not
+// running a job has: jobs run on Do callers' and the executor's own
+// goroutines, none of which changes its thread's mask outside a job.
+var startMask = func() affinity {
 	var a affinity
 	a.ok = unix.SchedGetaffinity(0, &a.set) == nil
 	return a
-}
+}()
+
+// saveAffinity returns the mask to restore after a job: the start-up
+// mask, without a system call (sched_getaffinity and sched_setaffinity
+// are most of a short job's dispatch cost).
+func saveAffinity() affinity { return startMask }
 
 // restore sets the calling thread's mask back and reports success.
 func (a *affinity) restore() bool {

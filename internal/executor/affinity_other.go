@@ -21,6 +21,9 @@ func allowedCPUs() ([]int, error) {
 // threadCPUs returns allowedCPUs: threads are never pinned.
 func threadCPUs() ([]int, error) { return allowedCPUs() }
 
+// currentCPU returns -1: there is no token CPU to prefer.
+func currentCPU() int { return -1 }
+
 // pinThread does nothing outside Linux.
 func pinThread(int) error { return nil }
 

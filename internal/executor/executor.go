@@ -168,7 +168,10 @@ func (e *Executor) submit(ctx context.Context, j Job, inline bool) (*task, error
 		return nil, err
 	}
 	t := &task{e: e, job: j, prio: j.Priority, cat: j.Category, inline: inline,
-		done: make(chan struct{}), resume: make(chan *token, 1)}
+		done: make(chan struct{}), resume: make(chan *token, 1), cpuHint: -1}
+	if inline && pinning {
+		t.cpuHint = currentCPU() // Do's caller runs it, here if the token is free
+	}
 	if t.cat == "" {
 		t.cat = DefaultCategory
 	}
@@ -234,7 +237,7 @@ func (e *Executor) enqueueLocked(t *task) {
 func (e *Executor) dispatchLocked() {
 	for len(e.free) > 0 && e.q.n > 0 {
 		t := e.q.pop(e.clock.Now())
-		tok := e.takeTokenLocked(t.preferredNode())
+		tok := e.takeTokenLocked(t.preferredNode(), t.cpuHint)
 		e.launchLocked(t, tok, e.assignLocked(t, tok))
 	}
 	e.settleLocked()

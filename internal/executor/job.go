@@ -129,6 +129,9 @@ type task struct {
 	res       *rate.Reservation
 
 	inline bool // Do's caller runs it
+	// cpuHint is the CPU whose token the job prefers if it is free at
+	// submission (Do's caller's CPU then), or -1.
+	cpuHint int
 
 	// Owned by the goroutine running the job.
 	th        thread

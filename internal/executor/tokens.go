@@ -10,12 +10,27 @@ type token struct {
 }
 
 // takeTokenLocked removes and returns a free token, on node if one is
-// free there (node < 0: any). There must be a free token.
-func (e *Executor) takeTokenLocked(node int) *token {
+// free there (node < 0: any), and among those the one for cpu if it is
+// free (cpu < 0: any). There must be a free token.
+//
+// cpu is where the job's thread already runs, for a Do caller that finds
+// a free token: taking that CPU's token makes pinning a mask change
+// without a migration, where another CPU's would move the thread to a
+// core that may be busy with other threads of the process.
+func (e *Executor) takeTokenLocked(node, cpu int) *token {
 	i := len(e.free) - 1
 	if node >= 0 && e.free[i].node != node {
 		for j := i - 1; j >= 0; j-- {
 			if e.free[j].node == node {
+				i = j
+				break
+			}
+		}
+	}
+	if cpu >= 0 && e.free[i].cpu != cpu {
+		want := e.free[i].node
+		for j := len(e.free) - 1; j >= 0; j-- {
+			if e.free[j].cpu == cpu && (node < 0 || e.free[j].node == want) {
 				i = j
 				break
 			}
@@ -30,8 +45,8 @@ func (e *Executor) takeTokenLocked(node int) *token {
 // job's goroutine (Do's caller, or one started for a Submit) locks itself
 // to its thread while it holds a token and pins it to the token's CPU;
 // a preempted job unlocks while suspended and locks and pins again, on
-// whatever thread it resumes on. Afterwards the thread's
-// own mask is restored before it is unlocked, so no pinned thread returns
+// whatever thread it resumes on. Afterwards the process's start-up mask
+// is restored before the thread is unlocked, so no pinned thread returns
 // to the Go scheduler's pool. (Long-lived pinned worker goroutines would
 // save the two affinity calls, but waking a goroutine locked to a
 // sleeping thread costs a thread handoff, tens of microseconds, per job.)
