@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -113,14 +114,46 @@ func TestNUMAPreference(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				wantCPU := want
-				if len(tc.nodes) > 0 && tc.nodes[1] == 0 {
-					wantCPU = 0 // single node: the first free token
+				if tc.nodes[1] == 0 {
+					// Single node: any token, the caller's CPU's if free.
+					if pinning && (len(mask) != 1 || !slices.Contains([]int{0, 1}, mask[0])) {
+						t.Fatalf("job ran with affinity %v, want one of CPUs 0 and 1", mask)
+					}
+					continue
 				}
-				if pinning && !slices.Equal(mask, []int{wantCPU}) {
-					t.Fatalf("job preferring node %d ran with affinity %v, want [%d]", want, mask, wantCPU)
+				if pinning && !slices.Equal(mask, []int{want}) {
+					t.Fatalf("job preferring node %d ran with affinity %v, want [%d]", want, mask, want)
 				}
 			}
 		})
+	}
+}
+
+// TestDoPrefersCallerCPU: a Do caller finding both tokens free gets the
+// one of the CPU its thread runs on, so pinning does not move it.
+func TestDoPrefersCallerCPU(t *testing.T) {
+	cpus, _ := allowedCPUs()
+	if !pinning || !slices.Contains(cpus, 0) || !slices.Contains(cpus, 1) {
+		t.Skipf("need thread pinning and CPUs 0 and 1, have %v", cpus)
+	}
+	e := newExec(t, Config{Workers: 2, CPUs: []int{0, 1}})
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	saved := saveAffinity()
+	defer saved.restore()
+	for _, cpu := range []int{1, 0, 1} {
+		if err := pinThread(cpu); err != nil {
+			t.Fatal(err)
+		}
+		var mask []int
+		if err := e.Do(context.Background(), Job{Run: func(context.Context, Yielder) error {
+			mask, _ = threadCPUs()
+			return nil
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(mask, []int{cpu}) {
+			t.Fatalf("caller on CPU %d: job ran with affinity %v", cpu, mask)
+		}
 	}
 }
