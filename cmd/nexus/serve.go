@@ -164,7 +164,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if rc != nil {
 		defer rc.Close()
 	}
-	svc, err := newTaskService(o.tasks, db, reg, rt, exec, m, o.limits.Timeout, log)
+	svc, err := newTaskService(o.tasks, db, reg, rt, exec, m, rc, log)
 	if err != nil {
 		return err
 	}

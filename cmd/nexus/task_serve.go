@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
@@ -20,6 +21,7 @@ type taskOptions struct {
 	maxInFlight int
 	backoff     time.Duration
 	backoffMax  time.Duration
+	lease       time.Duration
 }
 
 func addTaskFlags(f *pflag.FlagSet, o *taskOptions) {
@@ -28,12 +30,14 @@ func addTaskFlags(f *pflag.FlagSet, o *taskOptions) {
 	f.IntVar(&o.maxInFlight, "task-inflight", tasks.DefaultMaxInFlight, "task attempts handed to the executor at once (keep below --queue-capacity)")
 	f.DurationVar(&o.backoff, "retry-backoff", tasks.DefaultBackoffBase, "delay before a task's first retry, doubled per retry")
 	f.DurationVar(&o.backoffMax, "retry-backoff-max", tasks.DefaultBackoffMax, "longest delay between retries")
+	f.DurationVar(&o.lease, "task-lease", tasks.DefaultLease, "lease of a running task attempt, renewed every third of it while the attempt lives; a running task whose lease ended and that no attempt holds is requeued")
 }
 
 // newTaskService wires the durable task service: records in db, attempts
-// through the same runner as synchronous invokes.
+// through the same runner as synchronous invokes, tasks with cache_ttl_ms
+// through rc (nil: no result cache).
 func newTaskService(o taskOptions, db *store.DB, reg *modules.Registry, rt *host.Runtime,
-	exec *executor.Executor, m *metrics.Metrics, timeout time.Duration, log *slog.Logger) (*tasks.Service, error) {
+	exec *executor.Executor, m *metrics.Metrics, rc *cache.Cache, log *slog.Logger) (*tasks.Service, error) {
 	runner := &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}
 	maxRetries := o.maxRetries
 	if maxRetries == 0 {
@@ -45,7 +49,8 @@ func newTaskService(o taskOptions, db *store.DB, reg *modules.Registry, rt *host
 		MaxInFlight:       o.maxInFlight,
 		BackoffBase:       o.backoff,
 		BackoffMax:        o.backoffMax,
-		Timeout:           timeout,
+		Lease:             o.lease,
+		Cache:             rc,
 		Logger:            log,
 	})
 	if err != nil {

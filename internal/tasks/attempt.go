@@ -20,18 +20,16 @@ func (s *Service) dispatchLocked() {
 	}
 }
 
-// startLocked marks e running (the write is queued, not awaited: if the
-// process dies before it commits, the task is found queued and runs again
-// without the attempt counted) and runs the attempt on a goroutine.
+// startLocked marks e running with a lease of Config.Lease, renewed by
+// leaseLoop while the attempt lives (the write is queued, not awaited: if
+// the process dies before it commits, the task is found queued and runs
+// again without the attempt counted) and runs the attempt on a goroutine.
 func (s *Service) startLocked(e *entry) {
 	now := time.Now()
-	timeout := s.cfg.Timeout
-	if e.rec.TimeoutMs > 0 {
-		timeout = time.Duration(e.rec.TimeoutMs) * time.Millisecond
-	}
 	s.transitionLocked(e, func(r *Record) {
-		r.State, r.StartedAt, r.LeaseUntil = Running, now, now.Add(timeout+s.cfg.LeaseGrace)
+		r.State, r.StartedAt, r.LeaseUntil = Running, now, now.Add(s.cfg.Lease)
 		r.Attempts++
+		r.Cache = ""
 	})
 	ctx, cancel := context.WithCancelCause(s.runCtx)
 	e.cancel = cancel
@@ -53,7 +51,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	}
 	kv := newKVTxn(s.kv)
 	var started time.Time
-	res, err := s.runner.Run(ctx, Attempt{
+	res, cached, err := s.run(ctx, &rec, Attempt{
 		ID:       rec.ID,
 		Module:   rec.Module,
 		Version:  rec.Version,
@@ -73,7 +71,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 			},
 		},
 	})
-	s.finish(ctx, e, res, err, kv, started)
+	s.finish(ctx, e, res, err, kv, started, cached)
 }
 
 // saveCheckpoint commits a checkpoint, with the kv writes the attempt made
@@ -100,7 +98,9 @@ func (s *Service) saveCheckpoint(e *entry, cp []byte, kv *kvTxn) error {
 // finish records the outcome of an attempt: succeeded, retried later,
 // failed, dead or canceled. The new state is visible to readers only once
 // it is durable.
-func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err error, kv *kvTxn, started time.Time) {
+//
+// cached is how the result cache answered (Record.Cache).
+func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err error, kv *kvTxn, started time.Time, cached string) {
 	if errors.Is(context.Cause(ctx), errShutdown) || errors.Is(err, executor.ErrClosed) {
 		// Interrupted by shutdown: leave the record running on disk, like
 		// a crash; start-up requeues it. Its uncheckpointed writes go.
@@ -113,7 +113,7 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	s.mu.Lock()
 	s.inFlight--
 	next := e.rec.clone()
-	next.LeaseUntil = time.Time{}
+	next.LeaseUntil, next.Cache = time.Time{}, cached
 	if !started.IsZero() {
 		next.StartedAt = started // when it got its token, not when it was handed over
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/nexustask/nexus/cache"
 )
 
 // Defaults of Config.
@@ -13,10 +15,9 @@ const (
 	DefaultMaxInFlight = 4096
 	DefaultBackoffBase = time.Second
 	DefaultBackoffMax  = 10 * time.Minute
-	DefaultLeaseGrace  = 30 * time.Second
-	// DefaultTimeout is the deadline assumed for a lease when a task and
-	// Config name none.
-	DefaultTimeout = 30 * time.Second
+	// DefaultLease is how long a running attempt's lease lasts between two
+	// renewals (asynq's figure).
+	DefaultLease = 30 * time.Second
 )
 
 // Config configures a Service. The zero value is usable: every zero field
@@ -35,11 +36,14 @@ type Config struct {
 	// BackoffBase and BackoffMax shape the retry delay: BackoffBase
 	// doubled per failed attempt, capped at BackoffMax, with jitter.
 	BackoffBase, BackoffMax time.Duration
-	// LeaseGrace is added to an attempt's deadline to make its lease.
-	LeaseGrace time.Duration
-	// Timeout is the deadline of an attempt whose task names none (the
-	// host's default), used for the lease.
-	Timeout time.Duration
+	// Lease is how long a running attempt's lease lasts: it is taken when
+	// the attempt starts and renewed every Lease/3 while the attempt is
+	// alive in this process; a running record whose lease has ended and
+	// that this process is not running is requeued (see lease.go).
+	Lease time.Duration
+	// Cache, if not nil, is the result cache that tasks submitted with a
+	// cache_ttl_ms run through; nil runs them without one.
+	Cache *cache.Cache
 	// Retry decides by error code whether a failed attempt is retried;
 	// nil means DefaultRetryPolicy.
 	Retry func(code string) bool
@@ -71,11 +75,8 @@ func (c Config) withDefaults() Config {
 	if c.BackoffMax == 0 {
 		c.BackoffMax = DefaultBackoffMax
 	}
-	if c.LeaseGrace == 0 {
-		c.LeaseGrace = DefaultLeaseGrace
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
+	if c.Lease == 0 {
+		c.Lease = DefaultLease
 	}
 	if c.Retry == nil {
 		c.Retry = DefaultRetryPolicy
@@ -95,8 +96,10 @@ func (c Config) Validate() error {
 		return errors.New("tasks: DefaultMaxRetries out of range")
 	case c.MaxInFlight < 0:
 		return errors.New("tasks: MaxInFlight must not be negative")
-	case c.BackoffBase < 0 || c.BackoffMax < 0 || c.LeaseGrace < 0 || c.Timeout < 0:
+	case c.BackoffBase < 0 || c.BackoffMax < 0 || c.Lease < 0:
 		return errors.New("tasks: durations must not be negative")
+	case c.Lease != 0 && c.Lease < time.Millisecond:
+		return errors.New("tasks: Lease must be at least 1ms")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +24,10 @@ type env struct {
 	rt   *host.Runtime
 	exec *executor.Executor
 	svc  *tasks.Service
+	reg  *modules.Registry
 	t    testing.TB
+	// runs counts the attempts that reached the host (got a worker token).
+	runs atomic.Int64
 }
 
 // open starts a task system over dir; the module "tt" (testdata/
@@ -64,7 +68,12 @@ func open(t testing.TB, dir string, cfg tasks.Config) *env {
 	if cfg.BackoffBase == 0 {
 		cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 5*time.Millisecond
 	}
-	runner := &tasks.Runner{Registry: reg, Runtime: e.rt, Exec: e.exec}
+	e.reg = reg
+	runner := &tasks.Runner{Registry: reg, Runtime: e.rt, Exec: e.exec, InFlight: func(d int) {
+		if d > 0 {
+			e.runs.Add(1)
+		}
+	}}
 	if e.svc, err = tasks.New(e.db, e.db, runner, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +101,18 @@ func (e *env) stop(ctx context.Context) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// put uploads the module in file as name.
+func (e *env) put(name, file string) {
+	e.t.Helper()
+	wasm, err := os.ReadFile(file)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, _, err := e.reg.Put(context.Background(), name, wasm); err != nil {
+		e.t.Fatal(err)
+	}
+}
 
 // submit submits spec and fails the test on error.
 func (e *env) submit(spec tasks.Spec) tasks.Record {

@@ -9,7 +9,8 @@ import (
 // Start recovers the tasks found in the store and starts the service:
 // tasks found running were interrupted (their attempt counts) and are
 // requeued, queued ones are dispatched again, scheduled ones go back on
-// the timer heap. It also starts garbage collection of expired tasks.
+// the timer heap. It also starts garbage collection of expired tasks and
+// the renewal and reaping of leases.
 func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	if s.started {
@@ -39,8 +40,7 @@ func (s *Service) Start(ctx context.Context) error {
 		r := &found[i]
 		e := &entry{rec: *r, last: r, committed: closedChan, index: -1}
 		if r.State == Running {
-			next := r.clone()
-			next.State, next.QueuedAt, next.LeaseUntil = Queued, now, time.Time{}
+			next := requeued(*r, now)
 			requeue = append(requeue, Write{Rec: &next, Prev: r})
 			e.rec, e.last = next, &next
 		}
@@ -61,9 +61,10 @@ func (s *Service) Start(ctx context.Context) error {
 		s.enqueueLocked(e, now)
 	}
 	s.mu.Unlock()
-	s.loops.Add(2)
+	s.loops.Add(3)
 	go s.timerLoop()
 	go s.gcLoop()
+	go s.leaseLoop()
 	return nil
 }
 

@@ -69,14 +69,18 @@ type Record struct {
 	QueuedAt    time.Time `json:"queued_at,omitzero"` // when it last became due
 	StartedAt   time.Time `json:"started_at,omitzero"`
 	FinishedAt  time.Time `json:"finished_at,omitzero"`
-	// LeaseUntil is when the running attempt's lease ends: its start plus
-	// its deadline and a grace period.
+	// LeaseUntil is when the running attempt's lease ends: Config.Lease
+	// after its start or its last renewal. Zero unless running.
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
 	// ExpiresAt is when a terminal record is garbage-collected.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 
-	FuelUsed     int64    `json:"fuel_used"`
-	Output       []byte   `json:"output,omitempty"`
+	FuelUsed int64  `json:"fuel_used"`
+	Output   []byte `json:"output,omitempty"`
+	// Cache is how the result cache answered the last attempt of a task
+	// with a cache_ttl_ms: CacheHit (output and fuel_used are the stored
+	// result's; the guest did not run), CacheMiss or CacheBypass.
+	Cache        string   `json:"cache,omitempty"`
 	ErrorCode    string   `json:"error_code,omitempty"`
 	ErrorMessage string   `json:"error_message,omitempty"`
 	Logs         string   `json:"logs,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/internal/errcode"
 )
 
@@ -55,7 +56,11 @@ type Spec struct {
 	// Category is the fair-share and rate-limit class ("" = "default").
 	Category string   `json:"category,omitempty"`
 	Tags     []string `json:"tags,omitempty"`
-	// CacheTTLMs is kept in the record for the result cache.
+	// CacheTTLMs, if more than 0, runs the task through the result cache:
+	// a successful result is stored for this long, and a task with the
+	// same module version, input, config and limits is answered from it
+	// without running. Only a pure module's tasks may ask for it (checked
+	// at submission, as for an invoke's cache_ttl).
 	CacheTTLMs int64 `json:"cache_ttl_ms,omitempty"`
 	// Config is what the guest's config_get returns.
 	Config map[string]string `json:"config,omitempty"`
@@ -122,6 +127,8 @@ func (s Spec) Validate() error {
 		return bad("priority %d must be from 0 to 9", *s.Priority)
 	case s.Fuel < 0 || s.MemoryBytes < 0 || s.TimeoutMs < 0 || s.DelayMs < 0 || s.CacheTTLMs < 0:
 		return bad("fuel, memory_bytes, timeout_ms, delay_ms and cache_ttl_ms must not be negative")
+	case s.CacheTTLMs > cache.MaxTTL.Milliseconds():
+		return bad("cache_ttl_ms %d must be at most %d (%s)", s.CacheTTLMs, cache.MaxTTL.Milliseconds(), cache.MaxTTL)
 	case s.RunAt != nil && s.DelayMs != 0:
 		return bad("give run_at or delay_ms, not both")
 	case s.MaxRetries != nil && (*s.MaxRetries < 0 || *s.MaxRetries > MaxRetriesLimit):

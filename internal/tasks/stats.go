@@ -10,9 +10,12 @@ type Stats struct {
 	Scheduled, Queued, Running, InFlight int
 	// Submitted counts tasks created (not idempotent repeats); Outcomes
 	// counts finished tasks by final state; Retries counts attempts
-	// followed by a retry; Recovered counts tasks found running at start-up.
-	Submitted, Retries, Recovered uint64
-	Outcomes                      map[State]uint64
+	// followed by a retry; Recovered counts tasks found running at start-up;
+	// Reaped counts running records requeued later because their lease
+	// ended and no attempt of this process held them; LeaseRenewals counts
+	// lease renewals written.
+	Submitted, Retries, Recovered, Reaped, LeaseRenewals uint64
+	Outcomes                                             map[State]uint64
 	// Commits and CommitWrites count group commits and the writes they
 	// applied: CommitWrites/Commits is the mean group size.
 	Commits, CommitWrites uint64
@@ -21,6 +24,7 @@ type Stats struct {
 // counters are the Service's counters, updated without its lock.
 type counters struct {
 	submitted, retries, recovered     atomic.Uint64
+	reaped, renewals                  atomic.Uint64
 	succeeded, failed, canceled, dead atomic.Uint64
 }
 
@@ -41,9 +45,11 @@ func (c *counters) outcome(s State) {
 // concurrent use.
 func (s *Service) Stats() Stats {
 	st := Stats{
-		Submitted: s.count.submitted.Load(),
-		Retries:   s.count.retries.Load(),
-		Recovered: s.count.recovered.Load(),
+		Submitted:     s.count.submitted.Load(),
+		Retries:       s.count.retries.Load(),
+		Recovered:     s.count.recovered.Load(),
+		Reaped:        s.count.reaped.Load(),
+		LeaseRenewals: s.count.renewals.Load(),
 		Outcomes: map[State]uint64{
 			Succeeded: s.count.succeeded.Load(),
 			Failed:    s.count.failed.Load(),

@@ -24,6 +24,11 @@ func (s *Service) Submit(ctx context.Context, spec Spec) (rec Record, created bo
 	if err != nil {
 		return Record{}, false, err
 	}
+	if spec.CacheTTLMs > 0 {
+		if err := checkCacheable(v); err != nil {
+			return Record{}, false, err
+		}
+	}
 	now := time.Now()
 	r := s.newRecord(spec, now)
 	r.Version = v.Version

@@ -12,6 +12,8 @@
 ;;   e      return 1 (task_error).
 ;;   n      return 0 at once (the trivial task of the benchmarks).
 ;;   p      report progress 1/4, then loop forever.
+;;   s KEY  slow count: spin 2^29 iterations (about half a second),
+;;          then count as c does.
 ;;
 ;; Build with: wat2wasm tasktest.wat -o tasktest.wasm
 (module
@@ -63,7 +65,7 @@
     (i32.const 0))
 
   (func (export "nexus_run") (result i32)
-    (local $len i32) (local $mode i32)
+    (local $len i32) (local $mode i32) (local $i i32)
     (local.set $len (call $input_read (i32.const 0) (i32.const 1024)))
     (if (i32.eqz (local.get $len)) (then unreachable))
     (local.set $mode (i32.load8_u (i32.const 0)))
@@ -77,6 +79,13 @@
       (then (return (i32.const 1))))
     (if (i32.eq (local.get $mode) (i32.const 110)) ;; n
       (then (return (i32.const 0))))
+    (if (i32.eq (local.get $mode) (i32.const 115)) ;; s
+      (then
+        (local.set $i (i32.const 0x20000000))
+        (loop $slow
+          (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+          (br_if $slow (local.get $i)))
+        (return (call $count (i32.sub (local.get $len) (i32.const 1))))))
     (if (i32.eq (local.get $mode) (i32.const 112)) ;; p
       (then
         (call $progress (i64.const 1) (i64.const 4))
