@@ -28,6 +28,13 @@ import (
 // directory and uploads the tasks test guest as module "tt".
 func startTasks(t *testing.T) string {
 	t.Helper()
+	return startTasksWith(t, tasks.Config{})
+}
+
+// startTasksWith is startTasks with cfg for the task service; its Cache,
+// if set, is the server's result cache too.
+func startTasksWith(t *testing.T, cfg tasks.Config) string {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(dir, 0)
 	if err != nil {
@@ -42,15 +49,15 @@ func startTasks(t *testing.T) string {
 	reg := modules.New(db, rt, modules.DefaultConfig())
 	exec := newExecutor(t, executor.DefaultConfig())
 	log := slog.New(slog.DiscardHandler)
-	svc, err := tasks.New(db, db, &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec},
-		tasks.Config{Logger: log, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond})
+	cfg.Logger, cfg.BackoffBase, cfg.BackoffMax = log, time.Millisecond, time.Millisecond
+	svc, err := tasks.New(db, db, &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{Logger: log, Tasks: svc})
+	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{Logger: log, Tasks: svc, Cache: cfg.Cache})
 	srv.SetReady(true)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
