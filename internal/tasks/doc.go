@@ -12,6 +12,14 @@
 // share and rate. See Service for what is durable when, and RATIONALE.md
 // ("Durable tasks") for why.
 //
+// A running attempt holds a lease (Record.LeaseUntil) that the Service
+// renews while the attempt lives; a reaper requeues running records whose
+// lease ended and that no attempt of the process holds (lease.go). A task
+// with a cache_ttl_ms runs through Config.Cache, the result cache invokes
+// use (cached.go).
+//
 // Lock order: Service.mu, then committer.mu or kvTxn.mu; no lock is held
-// while waiting for a commit or running an attempt.
+// while waiting for a commit or running an attempt. The reaper reads one
+// record from the store under Service.mu (rarely: only for a record found
+// running with an ended lease).
 package tasks
