@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/nexustask/nexus/cache"
 	"github.com/spf13/cobra"
 )
 
@@ -50,6 +51,7 @@ type taskSubmitOptions struct {
 	fuel, memory         int64
 	timeout, delay       time.Duration
 	runAt, key, category string
+	cacheTTL             string
 	tags                 []string
 	wait                 bool
 }
@@ -104,6 +106,7 @@ func newTaskSubmitCmd(newClient func() (*client, error), asJSON *bool) *cobra.Co
 	f.StringVar(&o.key, "key", "", "idempotency key")
 	f.StringVar(&o.category, "category", "", "fair-share and rate-limit category")
 	f.StringArrayVar(&o.tags, "tag", nil, "tag (repeatable)")
+	f.StringVar(&o.cacheTTL, "cache-ttl", "", "run a pure module's task through the result cache, keeping its result this long, e.g. 5m (or milliseconds)")
 	f.BoolVar(&o.wait, "wait", false, "wait for the task and print its output")
 	return cmd
 }
@@ -142,6 +145,13 @@ func (o taskSubmitOptions) body(cmd *cobra.Command, module string) ([]byte, erro
 	set("idempotency_key", o.key, o.key != "")
 	set("category", o.category, o.category != "")
 	set("tags", o.tags, len(o.tags) > 0)
+	if o.cacheTTL != "" {
+		d, err := cache.ParseTTL(o.cacheTTL)
+		if err != nil {
+			return nil, fmt.Errorf("--cache-ttl: %w", err)
+		}
+		m["cache_ttl_ms"] = (d + time.Millisecond - 1).Milliseconds() // rounded up: never 0
+	}
 	return json.Marshal(m)
 }
 

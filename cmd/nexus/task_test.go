@@ -90,3 +90,35 @@ func TestTaskCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskCLICacheTTL: task submit --cache-ttl against the real server,
+// whose tasks share its result cache: the second identical task of a pure
+// module is a hit; a module that is not pure is refused with a 400.
+func TestTaskCLICacheTTL(t *testing.T) {
+	must := mustf(t)
+	d := startDaemon(t, t.TempDir())
+	must(nexus(t, d, "module", "push", "pe", "../../server/testdata/pure_echo.wasm"))
+	must(nexus(t, d, "module", "push", "tt", "../../internal/tasks/testdata/tasktest.wasm"))
+	var caches []string
+	for range 2 {
+		id := strings.Fields(must(nexus(t, d, "task", "submit", "pe", "--input-string", "once", "--cache-ttl", "5m")))[0]
+		if out := must(nexus(t, d, "task", "wait", id)); out != "once" {
+			t.Fatalf("wait: %q", out)
+		}
+		var rec struct {
+			Cache string `json:"cache"`
+		}
+		if err := json.Unmarshal([]byte(must(nexus(t, d, "task", "get", id))), &rec); err != nil {
+			t.Fatal(err)
+		}
+		caches = append(caches, rec.Cache)
+	}
+	if caches[0] != "miss" || caches[1] != "hit" {
+		t.Fatalf("cache of two identical tasks: %q", caches)
+	}
+	out, err := nexus(t, d, "task", "submit", "tt", "--input-string", "cx", "--cache-ttl", "5m")
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || !strings.Contains(out, "invalid_request") || !strings.Contains(out, "not declared pure") {
+		t.Fatalf("impure module: %v %q", err, out)
+	}
+}
