@@ -34,7 +34,26 @@ func BenchmarkSubmit(b *testing.B) {
 // succeeded state: b.N tasks are submitted by 128 goroutines and the
 // benchmark ends when the last one's success is committed.
 func BenchmarkEndToEnd(b *testing.B) {
-	e := open(b, b.TempDir(), tasks.Config{})
+	endToEnd(b, tasks.Config{})
+}
+
+// BenchmarkEndToEndLease is BenchmarkEndToEnd with the default lease (a
+// renewal sweep every 10 s, so none during a run) and with a 3 ms lease
+// (a sweep every millisecond renewing every task in flight): the cost of
+// renewals to the group commit under load.
+func BenchmarkEndToEndLease(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		lease time.Duration
+	}{{"default", 0}, {"3ms", 3 * time.Millisecond}} {
+		b.Run(c.name, func(b *testing.B) {
+			endToEnd(b, tasks.Config{Lease: c.lease})
+		})
+	}
+}
+
+func endToEnd(b *testing.B, cfg tasks.Config) {
+	e := open(b, b.TempDir(), cfg)
 	ctx := context.Background()
 	ids := make(chan string, b.N)
 	var next atomic.Int64
@@ -63,6 +82,9 @@ func BenchmarkEndToEnd(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
+	st := e.svc.Stats()
+	b.ReportMetric(float64(st.LeaseRenewals)/float64(b.N), "renewals/task")
+	b.ReportMetric(float64(st.CommitWrites)/float64(max(st.Commits, 1)), "writes/commit")
 }
 
 // BenchmarkDelayLag measures the scheduling lag of delayed tasks: the time
