@@ -133,3 +133,33 @@ func TestExpiredLeaseRequeued(t *testing.T) {
 		t.Fatalf("%d runs, want 3", n)
 	}
 }
+
+// TestReaperSkipsLiveAttempt runs the reaper as if every lease had ended
+// long ago while an attempt runs: it must leave the task alone, since this
+// process runs it, so the task runs once and counts once.
+func TestReaperSkipsLiveAttempt(t *testing.T) {
+	e := open(t, t.TempDir(), tasks.Config{Lease: time.Hour})
+	id := e.submit(tasks.Spec{Module: "tt", Input: []byte("slive"), Fuel: 1e12, MaxRetries: ptr(0)}).ID
+	passes := 0
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		r, _, err := e.db.Task(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State.Terminal() {
+			break
+		}
+		if r.State == tasks.Running {
+			e.svc.ReapExpiredAt(time.Now().Add(2 * time.Hour))
+			passes++
+		}
+	}
+	if passes == 0 {
+		t.Fatal("the reaper never ran while the task was running on disk")
+	}
+	r := e.wait(id)
+	if r.State != tasks.Succeeded || r.Attempts != 1 || e.kvCount("live") != 1 || e.runs.Load() != 1 || e.svc.Stats().Reaped != 0 {
+		t.Fatalf("after %d reaper passes: %s attempts %d count %d runs %d reaped %d",
+			passes, r.State, r.Attempts, e.kvCount("live"), e.runs.Load(), e.svc.Stats().Reaped)
+	}
+}
