@@ -75,11 +75,12 @@ func TestTasksCacheTTLHTTP(t *testing.T) {
 // TestTaskLeaseInJSON: a running task's record shows its lease, renewed
 // while the attempt runs.
 func TestTaskLeaseInJSON(t *testing.T) {
-	url := startTasksWith(t, tasks.Config{Lease: 90 * time.Millisecond})
-	_, _, b := doReq(t, "POST", url+"/v1/tasks", `{"module":"tt","input":"l","fuel":1000000000000,"timeout_ms":1000,"max_retries":0}`)
+	const lease = 600 * time.Millisecond // a sweep every 200 ms
+	url := startTasksWith(t, tasks.Config{Lease: lease})
+	_, _, b := doReq(t, "POST", url+"/v1/tasks", `{"module":"tt","input":"l","fuel":1000000000000,"timeout_ms":2500,"max_retries":0}`)
 	id := decode[server.TaskView](t, b).ID
 	var leases []time.Time
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end) && len(leases) < 10; time.Sleep(30 * time.Millisecond) {
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(30 * time.Millisecond) {
 		_, _, b := doReq(t, "GET", url+"/v1/tasks/"+id, "")
 		var raw map[string]json.RawMessage
 		if err := json.Unmarshal(b, &raw); err != nil {
@@ -87,6 +88,9 @@ func TestTaskLeaseInJSON(t *testing.T) {
 		}
 		v := decode[server.TaskView](t, b)
 		if v.State.Terminal() {
+			if _, ok := raw["lease_until"]; ok {
+				t.Fatalf("finished task with a lease: %s", b)
+			}
 			break
 		}
 		if v.State != tasks.Running {
@@ -97,8 +101,7 @@ func TestTaskLeaseInJSON(t *testing.T) {
 		}
 		leases = append(leases, v.LeaseUntil)
 	}
-	if len(leases) < 2 || !leases[len(leases)-1].After(leases[0].Add(90*time.Millisecond)) {
+	if len(leases) < 2 || !leases[len(leases)-1].After(leases[0].Add(lease)) {
 		t.Fatalf("lease not renewed: %v", leases)
 	}
-	doReq(t, "POST", url+"/v1/tasks/"+id+"/cancel", "")
 }
