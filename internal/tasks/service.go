@@ -48,6 +48,15 @@ var errShutdown = errors.New("tasks: shutting down")
 // attempt's effects are therefore applied exactly once, together with the
 // succeeded state. A failed attempt's writes since its last checkpoint are
 // dropped, so a retry sees the same state the failed attempt started from.
+//
+// # Leases
+//
+// A running attempt holds a lease (Record.LeaseUntil, Config.Lease) that
+// the Service renews every Lease/3 for as long as the attempt lives, even
+// past its deadline, in one group commit for all running tasks. A running
+// record whose lease has ended and that the Service does not hold is
+// requeued as start-up recovery would; a task the Service holds is never
+// requeued, so no task runs twice at once (see lease.go).
 type Service struct {
 	cfg    Config
 	store  Store
