@@ -66,8 +66,8 @@ func (s *Service) run(ctx context.Context, rec *Record, a Attempt) (*host.Result
 	switch {
 	case ran != nil: // this attempt ran the guest: its own result, logs and progress
 		return ran, CacheMiss, err
-	case err != nil: // an identical run failed, or ctx ended while waiting for it
-		return nil, CacheMiss, err
+	case err != nil: // no run of this attempt: the executor refused it, an identical run failed, or ctx ended
+		return nil, "", err
 	}
 	return &host.Result{Output: bytes.Clone(cr.Output), FuelUsed: cr.FuelUsed}, CacheHit, nil
 }
