@@ -2,8 +2,8 @@ package executor
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -97,16 +97,35 @@ func (c sliceCounter) Yield(ctx context.Context) error {
 
 // BenchmarkPreemptionLatency keeps every token busy with long (over 1 s)
 // low-priority count.wasm guests and measures the queue wait of short
-// high-priority guests submitted among them, with preemption on and off.
-// Each iteration is one high-priority task; run with -benchtime=Nx.
+// high-priority guests submitted among them, with preemption on and off,
+// and with the default slice and one ten times longer. Each iteration is
+// one high-priority task; run with -benchtime=Nx.
+//
+// GOMAXPROCS is one more than the tokens, as nexus serve sets it: with no
+// P left over, the submitting goroutine (like an HTTP handler) can only run
+// once the Go scheduler preempts a guest's goroutine, which costs
+// milliseconds on every submission.
 func BenchmarkPreemptionLatency(b *testing.B) {
-	g := newCountGuest(b)
-	g.limits = host.Limits{Fuel: 1_000_000_000_000, Timeout: 10 * time.Minute}
 	const lowN = 1_000_000_000 // ≈ 15e9 fuel
 	countWant(lowN)            // check outputs without stalling the low tasks
-	for _, preempt := range []bool{true, false} {
-		b.Run(fmt.Sprintf("preemption=%v", preempt), func(b *testing.B) {
-			e := newExec(b, Config{Preemption: preempt})
+	for _, tc := range []struct {
+		name    string
+		preempt bool
+		slice   int64
+	}{
+		{"preemption=true", true, 0},
+		{"preemption=true/slice-fuel=1e7", true, 10_000_000},
+		{"preemption=false", false, 0},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := host.DefaultConfig()
+			if tc.slice > 0 {
+				cfg.SliceFuel = tc.slice
+			}
+			g := newCountGuestWith(b, cfg)
+			g.limits = host.Limits{Fuel: 1_000_000_000_000, Timeout: 10 * time.Minute}
+			e := newExec(b, Config{Preemption: tc.preempt})
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(e.Stats().Tokens + 1))
 			ctx, stop := context.WithCancel(context.Background())
 			var nSlices, lowNanos atomic.Int64
 			var lows sync.WaitGroup

@@ -133,7 +133,13 @@ type countGuest struct {
 
 func newCountGuest(t testing.TB) *countGuest {
 	t.Helper()
-	rt, err := host.New(context.Background(), host.DefaultConfig())
+	return newCountGuestWith(t, host.DefaultConfig())
+}
+
+// newCountGuestWith compiles count.wasm in a runtime configured by cfg.
+func newCountGuestWith(t testing.TB, cfg host.Config) *countGuest {
+	t.Helper()
+	rt, err := host.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
