@@ -51,13 +51,15 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	}
 	kv := newKVTxn(s.kv)
 	var started time.Time
+	var preempted []time.Time // on this goroutine: OnPreempt runs on Run's
 	res, cached, err := s.run(ctx, &rec, Attempt{
-		ID:       rec.ID,
-		Module:   rec.Module,
-		Version:  rec.Version,
-		Priority: rec.Priority,
-		Category: rec.Category,
-		OnStart:  func() { started = time.Now() },
+		ID:        rec.ID,
+		Module:    rec.Module,
+		Version:   rec.Version,
+		Priority:  rec.Priority,
+		Category:  rec.Category,
+		OnStart:   func() { started = time.Now() },
+		OnPreempt: func() { preempted = append(preempted, time.Now()) },
 		Request: host.Request{
 			Input:        rec.Input,
 			Limits:       host.Limits{Fuel: rec.Fuel, MemoryBytes: rec.MemoryBytes, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond},
@@ -71,7 +73,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 			},
 		},
 	})
-	s.finish(ctx, e, res, err, kv, started, cached)
+	s.finish(ctx, e, res, err, kv, started, cached, preempted)
 }
 
 // saveCheckpoint commits a checkpoint, with the kv writes the attempt made
@@ -100,7 +102,7 @@ func (s *Service) saveCheckpoint(e *entry, cp []byte, kv *kvTxn) error {
 // it is durable.
 //
 // cached is how the result cache answered (Record.Cache).
-func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err error, kv *kvTxn, started time.Time, cached string) {
+func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err error, kv *kvTxn, started time.Time, cached string, preempted []time.Time) {
 	if errors.Is(context.Cause(ctx), errShutdown) || errors.Is(err, executor.ErrClosed) {
 		// Interrupted by shutdown: leave the record running on disk, like
 		// a crash; start-up requeues it. Its uncheckpointed writes go.
@@ -114,6 +116,8 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	s.inFlight--
 	next := e.rec.clone()
 	next.LeaseUntil, next.Cache = time.Time{}, cached
+	next.Preemptions += len(preempted)
+	next.addEvents(EventPreempted, next.Attempts, preempted)
 	if !started.IsZero() {
 		next.StartedAt = started // when it got its token, not when it was handed over
 	}

@@ -89,12 +89,44 @@ type Record struct {
 	// checkpoint itself is stored beside the record.
 	CheckpointBytes int `json:"checkpoint_bytes,omitempty"`
 
+	// Preemptions counts the times, over all attempts, a higher-priority
+	// task took this one's worker token at a fuel slice; each is also an
+	// event.
+	Preemptions int `json:"preemptions,omitempty"`
+	// Events are the task's last MaxEvents events, oldest first.
+	Events []Event `json:"events,omitempty"`
+
 	Input []byte `json:"input,omitempty"`
+}
+
+// MaxEvents bounds Record.Events; older events are dropped.
+const MaxEvents = 32
+
+// EventPreempted is the Kind of an event recording a preemption: the
+// attempt was suspended mid-execution and resumed later.
+const EventPreempted = "preempted"
+
+// Event is something that happened to a running task.
+type Event struct {
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
+	Attempt int       `json:"attempt"`
+}
+
+// addEvents appends events of one attempt, keeping the last MaxEvents.
+func (r *Record) addEvents(kind string, attempt int, at []time.Time) {
+	for _, t := range at {
+		r.Events = append(r.Events, Event{At: t, Kind: kind, Attempt: attempt})
+	}
+	if n := len(r.Events) - MaxEvents; n > 0 {
+		r.Events = append(r.Events[:0:0], r.Events[n:]...)
+	}
 }
 
 // clone returns a copy of r sharing nothing mutable with it.
 func (r *Record) clone() Record {
 	c := *r
 	c.Tags = append([]string(nil), r.Tags...)
+	c.Events = append([]Event(nil), r.Events...)
 	return c
 }
