@@ -28,7 +28,7 @@ var benchKernels = []struct{ file, name, n string }{
 // kernels on the same runtime (wazero compiler, no WithCloseOnContextDone).
 // Metered runs use slices of 1e6 fuel and an effectively unlimited budget,
 // and report fuel per run and fuel per CPU nanosecond. Compare the modes
-// with benchstat -col /mode (see BENCH.md).
+// with benchstat -col /mode (see bench/RESULTS.md).
 func BenchmarkKernel(b *testing.B) {
 	runners := map[string]*kernelRunner{}
 	for _, kc := range benchKernels {
@@ -124,7 +124,7 @@ func BenchmarkInstrument(b *testing.B) {
 // Alternating makes both modes share whatever else the machine is doing,
 // so the ratio stays meaningful on a busy machine where BenchmarkKernel's
 // separate wall-clock figures do not. The geometric mean of the ratios
-// over the kernels is the overhead figure in BENCH.md.
+// over the kernels is the overhead figure in bench/RESULTS.md.
 func BenchmarkOverhead(b *testing.B) {
 	runners := map[string]*kernelRunner{}
 	for _, kc := range benchKernels {
