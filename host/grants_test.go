@@ -107,6 +107,11 @@ func TestPureModule(t *testing.T) {
 	if code := int32(binary.LittleEndian.Uint32(res.Output)); code != abi.ErrDenied {
 		t.Fatalf("kv_set from a pure module = %d, want ERR_DENIED", code)
 	}
+	// Reads are denied too: a pure module's result may depend only on its
+	// input and configuration, not on what another version wrote.
+	if code := int32(binary.LittleEndian.Uint32(res.Output[4:])); code != abi.ErrDenied {
+		t.Fatalf("kv_get from a pure module = %d, want ERR_DENIED", code)
+	}
 	if _, err := rt.Run(context.Background(), m, host.Request{Grants: host.Grants{Clock: true}}); !errors.Is(err, host.ErrGrant) {
 		t.Fatalf("clock grant to a pure module: %v", err)
 	}

@@ -40,10 +40,15 @@ type KV interface {
 // [vptr, vptr+vcap) if it fits (a result above vcap means "call again with
 // a buffer this large"); ERR_NOT_FOUND if the key has no value; ERR_INVALID
 // for an empty key or one over MaxKVKeyBytes; ERR_DENIED if the task has no
-// kv store; ERR_INTERNAL if the store failed. Out-of-range memory traps.
+// kv store or for a pure module (whose result may depend only on its input
+// and configuration); ERR_INTERNAL if the store failed. Out-of-range memory
+// traps.
 func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key, code := t.kvKey(mod, abi.ImportKVGet, stack[0], stack[1])
+	if code == 0 && t.pure {
+		code = abi.ErrDenied
+	}
 	if code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
