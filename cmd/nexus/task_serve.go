@@ -68,6 +68,6 @@ func taskStats(s tasks.Stats) metrics.TaskStats {
 	return metrics.TaskStats{
 		Scheduled: s.Scheduled, Queued: s.Queued, Running: s.Running, InFlight: s.InFlight,
 		Submitted: s.Submitted, Retries: s.Retries, Recovered: s.Recovered, Finished: fin,
-		Commits: s.Commits, CommitWrites: s.CommitWrites,
+		Commits: s.Commits, CommitWrites: s.CommitWrites, Reaped: s.Reaped, LeaseRenewals: s.LeaseRenewals,
 	}
 }

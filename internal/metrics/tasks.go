@@ -7,6 +7,9 @@ import "github.com/prometheus/client_golang/prometheus"
 type TaskStats struct {
 	Scheduled, Queued, Running, InFlight int
 	Submitted, Retries, Recovered        uint64
+	// Reaped counts running tasks requeued because their lease ended with
+	// no live attempt; LeaseRenewals counts lease renewals written.
+	Reaped, LeaseRenewals uint64
 	// Finished counts finished tasks by final state (succeeded, failed,
 	// canceled, dead).
 	Finished              map[string]uint64
@@ -17,14 +20,15 @@ type TaskStats struct {
 type taskCollector struct {
 	stats                                                  func() TaskStats
 	tasks, inFlight, submitted, finished, retries, recover *prometheus.Desc
-	commits, writes                                        *prometheus.Desc
+	commits, writes, reaped, renewals                      *prometheus.Desc
 }
 
 // RegisterTasks registers the task service's series on m's registry,
 // reading stats at each scrape: nexus_tasks{state} (scheduled, queued,
 // running), nexus_tasks_in_flight, nexus_tasks_submitted_total,
 // nexus_tasks_finished_total{state}, nexus_tasks_retries_total,
-// nexus_tasks_recovered_total, nexus_task_commits_total and
+// nexus_tasks_recovered_total, nexus_tasks_reaped_total,
+// nexus_task_lease_renewals_total, nexus_task_commits_total and
 // nexus_task_commit_writes_total. stats must be safe for concurrent use.
 // Call it once per Metrics.
 func (m *Metrics) RegisterTasks(stats func() TaskStats) error {
@@ -41,12 +45,14 @@ func (m *Metrics) RegisterTasks(stats func() TaskStats) error {
 		recover:   d("nexus_tasks_recovered_total", "Tasks found running at start-up and requeued."),
 		commits:   d("nexus_task_commits_total", "Group commits (one fsync each) of task state."),
 		writes:    d("nexus_task_commit_writes_total", "Task writes applied by group commits."),
+		reaped:    d("nexus_tasks_reaped_total", "Running tasks requeued because their lease ended with no live attempt."),
+		renewals:  d("nexus_task_lease_renewals_total", "Lease renewals of running tasks written."),
 	})
 }
 
 // Describe implements prometheus.Collector.
 func (c *taskCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.tasks, c.inFlight, c.submitted, c.finished, c.retries, c.recover, c.commits, c.writes} {
+	for _, d := range []*prometheus.Desc{c.tasks, c.inFlight, c.submitted, c.finished, c.retries, c.recover, c.commits, c.writes, c.reaped, c.renewals} {
 		ch <- d
 	}
 }
@@ -72,4 +78,6 @@ func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.recover, s.Recovered)
 	counter(c.commits, s.Commits)
 	counter(c.writes, s.CommitWrites)
+	counter(c.reaped, s.Reaped)
+	counter(c.renewals, s.LeaseRenewals)
 }
