@@ -46,9 +46,6 @@ type KV interface {
 func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key, code := t.kvKey(mod, abi.ImportKVGet, stack[0], stack[1])
-	if code == 0 && t.pure {
-		code = abi.ErrDenied
-	}
 	if code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
@@ -72,9 +69,6 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key, code := t.kvKey(mod, abi.ImportKVSet, stack[0], stack[1])
-	if code == 0 && t.pure {
-		code = abi.ErrDenied
-	}
 	if code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
@@ -101,9 +95,6 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key, code := t.kvKey(mod, abi.ImportKVDelete, stack[0], stack[1])
-	if code == 0 && t.pure {
-		code = abi.ErrDenied
-	}
 	if code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
@@ -119,7 +110,8 @@ func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 }
 
 // kvKey reads and checks a key argument, returning a result code other
-// than 0 if the call must fail without touching the store.
+// than 0 if the call must fail without touching the store: ERR_DENIED
+// without a store or for a pure module, ERR_INVALID for a bad key.
 func (t *task) kvKey(mod api.Module, fn string, ptr, n uint64) (string, int32) {
 	if t.kv == nil {
 		return "", abi.ErrDenied
@@ -129,7 +121,11 @@ func (t *task) kvKey(mod api.Module, fn string, ptr, n uint64) (string, int32) {
 		guestBytes(mod, fn, api.DecodeU32(ptr), min(klen, MaxKVKeyBytes)) // still bounds-checked
 		return "", abi.ErrInvalid
 	}
-	return string(guestBytes(mod, fn, api.DecodeU32(ptr), klen)), 0
+	key := guestBytes(mod, fn, api.DecodeU32(ptr), klen) // bounds-checked first
+	if t.pure {
+		return "", abi.ErrDenied // its result may depend only on input and config
+	}
+	return string(key), 0
 }
 
 // copyOut implements the "length, copied if it fits" convention: it copies
