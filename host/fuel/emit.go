@@ -8,6 +8,12 @@ package fuel
 func (ins *instrumenter) appendCheck(b []byte, l uint32) []byte {
 	b = append(b, opLocalGet)
 	b = appendU32(b, l)
+	return ins.appendRefill(b, l)
+}
+
+// appendRefill appends the test of the fuel value on the stack, also in
+// local l, and the refill: if value < 0 { l = slice(l); fuel = l }.
+func (ins *instrumenter) appendRefill(b []byte, l uint32) []byte {
 	b = append(b, opI64Const, 0, opI64LtS, opIf, blockEmpty, opLocalGet)
 	b = appendU32(b, l)
 	b = append(b, opCall)
@@ -73,15 +79,7 @@ func (ins *instrumenter) appendLoadCheck(b []byte, l uint32) []byte {
 	b = appendU32(b, ins.fuelGlobal)
 	b = append(b, opLocalTee)
 	b = appendU32(b, l)
-	b = append(b, opI64Const, 0, opI64LtS, opIf, blockEmpty, opLocalGet)
-	b = appendU32(b, l)
-	b = append(b, opCall)
-	b = appendU32(b, ins.sliceFunc)
-	b = append(b, opLocalTee)
-	b = appendU32(b, l)
-	b = append(b, opGlobalSet)
-	b = appendU32(b, ins.fuelGlobal)
-	return append(b, opEnd)
+	return ins.appendRefill(b, l)
 }
 
 // appendDepthEnter appends, with d the function's depth local:
