@@ -30,46 +30,56 @@ var benchKernels = []struct{ file, name, n string }{
 // and report fuel per run and fuel per CPU nanosecond. Compare the modes
 // with benchstat -col /mode (see bench/RESULTS.md).
 func BenchmarkKernel(b *testing.B) {
+	eachKernel(b, true, func(b *testing.B, k *kernelRunner, kernel, n string) {
+		b.Run("mode=plain", func(b *testing.B) {
+			cpu := startCPU(b)
+			for i := 0; i < b.N; i++ {
+				if _, _, err := k.run(b, nil, kernel, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report()
+		})
+		b.Run("mode=metered", func(b *testing.B) {
+			var used int64
+			cpu := startCPU(b)
+			for i := 0; i < b.N; i++ {
+				var err error
+				if _, used, err = k.run(b, newMeter(unlimited, 1e6), kernel, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ns := cpu.report()
+			b.ReportMetric(float64(used), "fuel/op")
+			if ns > 0 {
+				b.ReportMetric(float64(used)/ns, "fuel/cpu-ns")
+			}
+		})
+	})
+}
+
+// eachKernel runs f as the sub-benchmark kernel=<lang>-<name> of every
+// bench kernel (the init one only if withInit), with the runner of its
+// guest, compiled once per guest, and the kernel name and argument to run.
+func eachKernel(b *testing.B, withInit bool, f func(b *testing.B, k *kernelRunner, kernel, n string)) {
 	runners := map[string]*kernelRunner{}
 	for _, kc := range benchKernels {
-		k := runners[kc.file]
-		if k == nil {
-			k = newKernelRunnerFor(b, kc.file)
-			runners[kc.file] = k
-		}
 		kernel, lang := kc.name, "go"
 		if kernel == "init" {
+			if !withInit {
+				continue
+			}
 			kernel = "fib"
 		}
 		if kc.file == ckernelsWasm {
 			lang = "c"
 		}
-		b.Run("kernel="+lang+"-"+kc.name, func(b *testing.B) {
-			b.Run("mode=plain", func(b *testing.B) {
-				cpu := startCPU(b)
-				for i := 0; i < b.N; i++ {
-					if _, _, err := k.run(b, nil, kernel, kc.n); err != nil {
-						b.Fatal(err)
-					}
-				}
-				cpu.report()
-			})
-			b.Run("mode=metered", func(b *testing.B) {
-				var used int64
-				cpu := startCPU(b)
-				for i := 0; i < b.N; i++ {
-					var err error
-					if _, used, err = k.run(b, newMeter(unlimited, 1e6), kernel, kc.n); err != nil {
-						b.Fatal(err)
-					}
-				}
-				ns := cpu.report()
-				b.ReportMetric(float64(used), "fuel/op")
-				if ns > 0 {
-					b.ReportMetric(float64(used)/ns, "fuel/cpu-ns")
-				}
-			})
-		})
+		k := runners[kc.file]
+		if k == nil {
+			k = newKernelRunnerFor(b, kc.file)
+			runners[kc.file] = k
+		}
+		b.Run("kernel="+lang+"-"+kc.name, func(b *testing.B) { f(b, k, kernel, kc.n) })
 	}
 }
 
@@ -126,43 +136,28 @@ func BenchmarkInstrument(b *testing.B) {
 // separate wall-clock figures do not. The geometric mean of the ratios
 // over the kernels is the overhead figure in bench/RESULTS.md.
 func BenchmarkOverhead(b *testing.B) {
-	runners := map[string]*kernelRunner{}
-	for _, kc := range benchKernels {
-		if kc.name == "init" {
-			continue // start-up only: no kernel to meter
+	eachKernel(b, false, func(b *testing.B, k *kernelRunner, kernel, n string) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if threadCPU() < 0 {
+			b.Skip("no per-thread CPU time on this platform")
 		}
-		k := runners[kc.file]
-		if k == nil {
-			k = newKernelRunnerFor(b, kc.file)
-			runners[kc.file] = k
-		}
-		lang := "go"
-		if kc.file == ckernelsWasm {
-			lang = "c"
-		}
-		b.Run("kernel="+lang+"-"+kc.name, func(b *testing.B) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			if threadCPU() < 0 {
-				b.Skip("no per-thread CPU time on this platform")
+		var plain, metered int64
+		for i := 0; i < b.N; i++ {
+			t0 := threadCPU()
+			if _, _, err := k.run(b, nil, kernel, n); err != nil {
+				b.Fatal(err)
 			}
-			var plain, metered int64
-			for i := 0; i < b.N; i++ {
-				t0 := threadCPU()
-				if _, _, err := k.run(b, nil, kc.name, kc.n); err != nil {
-					b.Fatal(err)
-				}
-				t1 := threadCPU()
-				if _, _, err := k.run(b, newMeter(unlimited, 1e6), kc.name, kc.n); err != nil {
-					b.Fatal(err)
-				}
-				t2 := threadCPU()
-				plain += t1 - t0
-				metered += t2 - t1
+			t1 := threadCPU()
+			if _, _, err := k.run(b, newMeter(unlimited, 1e6), kernel, n); err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(float64(metered)/float64(plain), "metered/plain")
-			b.ReportMetric(float64(plain)/float64(b.N), "plain-cpu-ns/op")
-			b.ReportMetric(float64(metered)/float64(b.N), "metered-cpu-ns/op")
-		})
-	}
+			t2 := threadCPU()
+			plain += t1 - t0
+			metered += t2 - t1
+		}
+		b.ReportMetric(float64(metered)/float64(plain), "metered/plain")
+		b.ReportMetric(float64(plain)/float64(b.N), "plain-cpu-ns/op")
+		b.ReportMetric(float64(metered)/float64(b.N), "metered-cpu-ns/op")
+	})
 }
