@@ -24,6 +24,8 @@ func TestHostile(t *testing.T) {
 		{"infinite loop", "infinite_loop", 1e7, []string{"run"}, nil, errFuelExhausted},
 		{"loop-free exponential recursion", "exp_recursion", 1e7, []string{"run"}, []uint64{60}, errFuelExhausted},
 		{"deep recursion", "deep_recursion", unlimited, []string{"run"}, []uint64{1 << 30}, errDepthExceeded},
+		{"deep recursion through a table", "indirect_recursion", unlimited, []string{"run_table"}, []uint64{1 << 30}, errDepthExceeded},
+		{"deep mutual recursion", "indirect_recursion", unlimited, []string{"run_mutual"}, []uint64{1 << 30}, errDepthExceeded},
 		{"memory.fill of 4 GiB", "memory_fill", 1e6, []string{"fill"}, []uint64{0xffffffff}, errFuelExhausted},
 		{"memory.grow loop", "grow_loop", 1e7, []string{"run"}, nil, errFuelExhausted},
 		{"infinite loop in start", "start_loop", 1e7, []string{""}, nil, errFuelExhausted},
