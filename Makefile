@@ -33,6 +33,7 @@ conformance:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./host/ ./host/fuel/ ./modules/
+	cd bench && $(GO) run ./cmd/fueloverhead -processes 10 -count 2
 	cd bench && $(GO) run ./cmd/loadgen -rounds 5 -warmup 500ms
 
 check:
