@@ -158,12 +158,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	// One P more than the worker tokens (unless GOMAXPROCS is set): with
-	// every token running a CPU-bound guest, HTTP handlers, timers and
-	// submissions still get a P at once, instead of waiting milliseconds
-	// for the Go scheduler to preempt a guest's goroutine. It takes the
-	// preemption latency's p99 from about 3.6 ms to 0.24 ms (bench/RESULTS.md).
-	if n := exec.Stats().Tokens + 1; os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < n {
+	// One P more than the worker tokens, unless GOMAXPROCS is set (see
+	// Executor.GOMAXPROCS).
+	if n := exec.GOMAXPROCS(); os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < n {
 		runtime.GOMAXPROCS(n)
 		log.Info("GOMAXPROCS raised above the worker tokens", "gomaxprocs", n, "tokens", n-1)
 	}

@@ -35,7 +35,8 @@ func (s *Service) startLocked(e *entry) {
 	e.cancel = cancel
 	s.inFlight++
 	s.attempts.Add(1)
-	go s.runAttempt(ctx, e, e.rec)
+	rec := e.rec
+	s.workers.run(func() { s.runAttempt(ctx, e, rec) })
 }
 
 // runAttempt runs one attempt of rec and records its outcome.

@@ -2,12 +2,15 @@ package tasks_test
 
 import (
 	"context"
+	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/tasks"
 )
 
@@ -54,6 +57,7 @@ func BenchmarkEndToEndLease(b *testing.B) {
 
 func endToEnd(b *testing.B, cfg tasks.Config) {
 	e := open(b, b.TempDir(), cfg)
+	asServed(b, e.exec)
 	ctx := context.Background()
 	ids := make(chan string, b.N)
 	var next atomic.Int64
@@ -85,6 +89,16 @@ func endToEnd(b *testing.B, cfg tasks.Config) {
 	st := e.svc.Stats()
 	b.ReportMetric(float64(st.LeaseRenewals)/float64(b.N), "renewals/task")
 	b.ReportMetric(float64(st.CommitWrites)/float64(max(st.Commits, 1)), "writes/commit")
+}
+
+// asServed gives a benchmark the Ps `nexus serve` runs with
+// (Executor.GOMAXPROCS) unless GOMAXPROCS is set, and restores them after.
+func asServed(b *testing.B, exec *executor.Executor) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	prev := runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), exec.GOMAXPROCS()))
+	b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
 }
 
 // BenchmarkDelayLag measures the scheduling lag of delayed tasks: the time

@@ -68,6 +68,7 @@ type Service struct {
 	runCtx    context.Context // parent of attempts; canceled by Close
 	cancelRun context.CancelCauseFunc
 	attempts  sync.WaitGroup
+	workers   *workers      // where attempts run
 	wakeTimer chan struct{} // buffered 1
 	stop      chan struct{} // closed by Close
 	loops     sync.WaitGroup
@@ -115,6 +116,7 @@ func New(st Store, kv host.KV, r *Runner, cfg Config) (*Service, error) {
 		wakeTimer: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	s.runCtx, s.cancelRun = context.WithCancelCause(context.Background())
+	s.workers = newWorkers(s.stop)
 	return s, nil
 }
 
