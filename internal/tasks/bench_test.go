@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -91,14 +92,19 @@ func endToEnd(b *testing.B, cfg tasks.Config) {
 	b.ReportMetric(float64(st.CommitWrites)/float64(max(st.Commits, 1)), "writes/commit")
 }
 
-// asServed gives a benchmark the Ps `nexus serve` runs with
-// (Executor.GOMAXPROCS) unless GOMAXPROCS is set, and restores them after.
+// asServed gives a benchmark the Ps (Executor.GOMAXPROCS) and the garbage
+// collection target (400, `nexus serve --gc-percent`'s default) that
+// `nexus serve` runs with, unless GOMAXPROCS or GOGC is set, and restores
+// them after.
 func asServed(b *testing.B, exec *executor.Executor) {
-	if os.Getenv("GOMAXPROCS") != "" {
-		return
+	if os.Getenv("GOMAXPROCS") == "" {
+		prev := runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), exec.GOMAXPROCS()))
+		b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
 	}
-	prev := runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), exec.GOMAXPROCS()))
-	b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	if os.Getenv("GOGC") == "" {
+		prev := debug.SetGCPercent(400)
+		b.Cleanup(func() { debug.SetGCPercent(prev) })
+	}
 }
 
 // BenchmarkDelayLag measures the scheduling lag of delayed tasks: the time

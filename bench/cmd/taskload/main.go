@@ -17,7 +17,11 @@
 //
 // Run it from the bench directory:
 //
-//	go run ./cmd/taskload -mode submit|batch|e2e [-conns 32] [-duration 10s] [-batch 100] [-tasks 50000]
+//	go run ./cmd/taskload -mode submit|batch|e2e [-conns 32] [-duration 10s] [-batch 100] [-tasks 50000] [-server URL]
+//
+// With -server it drives a running server (the real binary, e.g. `nexus
+// serve`, with its own GOMAXPROCS and garbage-collection settings) instead
+// of one wired in this process.
 package main
 
 import (
@@ -54,8 +58,14 @@ func main() {
 	batch := flag.Int("batch", 100, "tasks per request (batch, e2e)")
 	total := flag.Int("tasks", 50_000, "tasks to run (e2e)")
 	wasm := flag.String("wasm", "../internal/tasks/testdata/tasktest.wasm", "the tasks test guest")
+	external := flag.String("server", "", "base URL of a running server to drive (default: one in this process)")
 	flag.Parse()
-	url, stop, err := startServer(*wasm)
+	url, stop, err := *external, func() {}, error(nil)
+	if url == "" {
+		url, stop, err = startServer(*wasm)
+	} else {
+		err = upload(url, *wasm)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "taskload:", err)
 		os.Exit(1)
@@ -282,15 +292,9 @@ func startServer(wasmPath string) (string, func(), error) {
 	hs := &http.Server{Handler: srv.Handler()}
 	go hs.Serve(ln)
 	url := "http://" + ln.Addr().String()
-	wasm, err := os.ReadFile(wasmPath)
-	if err != nil {
+	if err := upload(url, wasmPath); err != nil {
 		return "", nil, err
 	}
-	resp, err := http.Post(url+"/v1/modules/tt", "application/wasm", bytes.NewReader(wasm))
-	if err != nil {
-		return "", nil, err
-	}
-	resp.Body.Close()
 	stop := func() {
 		hs.Close()
 		svc.Close(ctx)
@@ -300,4 +304,22 @@ func startServer(wasmPath string) (string, func(), error) {
 		os.RemoveAll(dir)
 	}
 	return url, stop, nil
+}
+
+// upload stores the guest at wasmPath as module "tt".
+func upload(url, wasmPath string) error {
+	wasm, err := os.ReadFile(wasmPath)
+	if err != nil {
+		return err
+	}
+	resp, err := http.Post(url+"/v1/modules/tt", "application/wasm", bytes.NewReader(wasm))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("uploading %s: %s: %s", wasmPath, resp.Status, b)
+	}
+	return nil
 }
