@@ -61,7 +61,7 @@ func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 	if w.Delete {
 		return deleteTask(tx, r)
 	}
-	if err := putTaskRecord(tx, r, w.Prev == nil); err != nil {
+	if err := putTaskRecord(tx, r, w.Prev == nil, w.Encoded); err != nil {
 		return err
 	}
 	if err := moveTaskIndexes(tx, w.Prev, r); err != nil {
@@ -81,29 +81,41 @@ func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 }
 
 // putTaskRecord stores r, moving a large input (on creation) and a large
-// output to blobs.
-func putTaskRecord(tx *bolt.Tx, r *tasks.Record, isNew bool) error {
-	tr := taskRecord{Record: *r}
+// output to blobs. enc, if not nil, is EncodeTask(r).
+func putTaskRecord(tx *bolt.Tx, r *tasks.Record, isNew bool, enc []byte) error {
 	blobs := tx.Bucket(bucketTaskBlobs)
-	if len(r.Input) > InlineTaskBytes {
-		tr.Input, tr.InBlob = nil, true
-		if isNew {
-			if err := blobs.Put([]byte(r.ID+"/in"), r.Input); err != nil {
-				return err
-			}
+	if len(r.Input) > InlineTaskBytes && isNew {
+		if err := blobs.Put([]byte(r.ID+"/in"), r.Input); err != nil {
+			return err
 		}
 	}
 	if len(r.Output) > InlineTaskBytes {
-		tr.Output, tr.OutBlob = nil, true
 		if err := blobs.Put([]byte(r.ID+"/out"), r.Output); err != nil {
 			return err
 		}
 	}
-	enc, err := json.Marshal(tr)
-	if err != nil {
-		return err
+	if enc == nil {
+		var err error
+		if enc, err = encodeTask(r); err != nil {
+			return err
+		}
 	}
 	return tx.Bucket(bucketTasks).Put([]byte(r.ID), enc)
+}
+
+// EncodeTask implements tasks.Store: r as stored, with a large input or
+// output left to the blob bucket.
+func (db *DB) EncodeTask(r *tasks.Record) ([]byte, error) { return encodeTask(r) }
+
+func encodeTask(r *tasks.Record) ([]byte, error) {
+	tr := taskRecord{Record: *r}
+	if len(r.Input) > InlineTaskBytes {
+		tr.Input, tr.InBlob = nil, true
+	}
+	if len(r.Output) > InlineTaskBytes {
+		tr.Output, tr.OutBlob = nil, true
+	}
+	return json.Marshal(tr)
 }
 
 // moveTaskIndexes updates the indexes from prev (nil: a new record) to r.

@@ -36,8 +36,18 @@ func newCommitter(s Store) *committer {
 	return c
 }
 
-// commit queues ws and waits until they are durable.
+// commit queues ws and waits until they are durable. Records are encoded
+// here, on the caller's goroutine (see Write.Encoded).
 func (c *committer) commit(ws ...Write) error {
+	for i := range ws {
+		if w := &ws[i]; !w.Delete && w.Rec != nil && w.Encoded == nil {
+			enc, err := c.store.EncodeTask(w.Rec)
+			if err != nil {
+				return err
+			}
+			w.Encoded = enc
+		}
+	}
 	done := make(chan error, 1)
 	if err := c.enqueue(commitReq{ws: ws, done: done}); err != nil {
 		return err

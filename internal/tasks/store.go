@@ -24,6 +24,8 @@ type Store interface {
 	// ExpiredTasks returns up to limit records whose ExpiresAt is before
 	// now, oldest expiry first.
 	ExpiredTasks(now time.Time, limit int) ([]Record, error)
+	// EncodeTask returns r as CommitTasks stores it, for Write.Encoded.
+	EncodeTask(r *Record) ([]byte, error)
 }
 
 // Write is one change of a Store transaction.
@@ -41,6 +43,11 @@ type Write struct {
 	// Delete removes the record, its indexes, blobs and checkpoint (Rec
 	// is the record removed).
 	Delete bool
+	// Encoded, if not nil, is Rec as EncodeTask encodes it: the group
+	// commit has the writers it waits for encode their own records, so
+	// that the one goroutine that commits every group spends its time in
+	// the store.
+	Encoded []byte
 }
 
 // KVOp is one kv write of an attempt: a set, or a delete if Delete.
