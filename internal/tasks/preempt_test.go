@@ -19,9 +19,10 @@ func TestPreemptionRecorded(t *testing.T) {
 		r := e.submit(tasks.Spec{Module: "tt", Input: []byte("slow" + string(rune('a'+i))), Priority: ptr(1)})
 		lows = append(lows, r.ID)
 	}
-	// Wait until every low task holds a token.
+	// Wait until every low task is running and holds a token: a record
+	// says running from the hand-over to the executor, before the token.
 	deadline := time.Now().Add(10 * time.Second)
-	for running := 0; running < len(lows); {
+	for running := 0; running < len(lows) || e.exec.Stats().Busy < len(lows); {
 		if time.Now().After(deadline) {
 			t.Fatal("low tasks did not start")
 		}
