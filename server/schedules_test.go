@@ -44,6 +44,8 @@ func (k *kvSubmitter) Submit(_ context.Context, _ json.RawMessage, key string, _
 
 func (k *kvSubmitter) Done(context.Context, string) (bool, error) { return true, nil }
 
+func (k *kvSubmitter) Wait(context.Context, string) error { return nil }
+
 // startScheduling starts a server with a schedule Manager (intervals down
 // to 10 ms) on a real bbolt file, on 127.0.0.1:0.
 func startScheduling(t *testing.T) string {

@@ -45,6 +45,26 @@ func (a taskSubmitter) Done(ctx context.Context, id string) (bool, error) {
 	return rec.State.Terminal(), nil
 }
 
+// Wait implements schedule.Submitter with the task's own notifier
+// (Service.Wait): no polling. A task no longer kept is done.
+func (a taskSubmitter) Wait(ctx context.Context, id string) error {
+	rec, err := a.svc.Wait(ctx, id)
+	if errors.Is(err, tasks.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !rec.State.Terminal() {
+		// Service.Wait returns the record as it stands when ctx ends.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("task %s is %s", id, rec.State)
+	}
+	return nil
+}
+
 // validateTemplate refuses a schedule's task template that is not a valid
 // POST /v1/tasks body, or that sets the idempotency key the schedule sets.
 func validateTemplate(t json.RawMessage) error {

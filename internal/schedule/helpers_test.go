@@ -103,6 +103,24 @@ func (s *submitter) Done(_ context.Context, id string) (bool, error) {
 	return s.allDone || s.finished[id], nil
 }
 
+// Wait implements schedule.Submitter. The stand-in checks Done every
+// millisecond, so that tests may set allDone directly; the task system
+// wakes its waiters instead.
+func (s *submitter) Wait(ctx context.Context, id string) error {
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for {
+		if done, _ := s.Done(ctx, id); done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // finish marks every task submitted so far as done.
 func (s *submitter) finish() {
 	s.mu.Lock()

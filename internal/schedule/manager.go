@@ -90,7 +90,7 @@ func (m *Manager) Close() {
 // loaded schedule (due times before it were missed) and zero for a new one.
 func (m *Manager) spawnLocked(s Schedule, tt timetable, catchUpBefore time.Time) {
 	r := &runner{m: m, name: s.Name, s: s, tt: tt, catchUpBefore: catchUpBefore,
-		reqs: make(chan request), done: make(chan struct{})}
+		reqs: make(chan request), done: make(chan struct{}), finished: make(chan struct{}, 1)}
 	m.runners[s.Name] = r
 	m.wg.Add(1)
 	go func() {

@@ -162,10 +162,29 @@ func TestOverlapBufferOne(t *testing.T) {
 	if buffered.at.Before(finished) || buffered.key != schedule.IdempotencyKey("b", buffered.due) {
 		t.Fatalf("buffered call %+v: before the first finished (%s) or wrong key", buffered, finished)
 	}
+
 	for _, r := range e.runs(t, "b") {
 		if r.Outcome == schedule.OutcomeSkipped && r.Due.Equal(buffered.due) {
 			t.Fatalf("the buffered due time is also recorded skipped")
 		}
+	}
+}
+
+// TestBufferOneFiresOnFinish checks that a buffered due time fires as soon
+// as the running task finishes (Submitter.Wait), not at the schedule's
+// next due time or the runner's fallback check.
+func TestBufferOneFiresOnFinish(t *testing.T) {
+	e := newEnv(t, testConfig())
+	e.create(t, schedule.Spec{Name: "s", Every: "700ms", Overlap: schedule.OverlapBufferOne})
+	waitFor(t, "a due time buffered", func() bool {
+		s, _, err := e.m.Get(context.Background(), "s", 1)
+		return err == nil && s.Buffered != nil
+	})
+	finished := time.Now()
+	e.sub.finish()
+	waitFor(t, "the buffered task", func() bool { return len(e.sub.created()) >= 2 })
+	if d := e.sub.created()[1].at.Sub(finished); d > 300*time.Millisecond {
+		t.Fatalf("buffered task submitted %s after the first finished", d)
 	}
 }
 

@@ -24,8 +24,19 @@ type runner struct {
 
 	retry   time.Duration // current backoff after an error; 0 after a success
 	retryAt time.Time     // no work before this
-	poll    time.Duration // current wait between checks of a buffered due time's predecessors
+
+	// A buffered due time fires when the schedule's running tasks have
+	// finished: a watcher goroutine waits for them (Submitter.Wait) and
+	// signals finished. watching is the tasks it waits for.
+	watching  []string
+	stopWatch context.CancelFunc
+	finished  chan struct{} // buffered 1
 }
+
+// watchFallback is how often a buffered due time's predecessors are
+// checked even without a signal from the watcher, in case the task
+// system's notification is lost.
+const watchFallback = 5 * time.Second
 
 // request is an operation run in the runner's goroutine: it returns the
 // schedule, whether the runner stops, and an error.
@@ -60,6 +71,7 @@ func (r *runner) call(ctx context.Context, op func(*runner) (Schedule, bool, err
 // thing is, or until a request arrives.
 func (r *runner) run(ctx context.Context) {
 	defer close(r.done)
+	defer r.unwatch()
 	if r.s.Firing != nil {
 		r.m.log.Info("schedule: completing a firing interrupted by a stop", "schedule", r.s.Name, "due", *r.s.Firing)
 	}
@@ -76,6 +88,8 @@ func (r *runner) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tc:
+		case <-r.finished:
+			r.watching = nil
 		case req := <-r.reqs:
 			s, stop, err := req.op(r)
 			req.reply <- reply{s, err}
@@ -109,7 +123,7 @@ func (r *runner) step(ctx context.Context) time.Time {
 	}
 	if r.s.Buffered != nil {
 		if r.refreshActive(ctx); len(r.s.Active) == 0 {
-			r.poll = 0
+			r.unwatch()
 			if !r.fire(ctx, *r.s.Buffered, true) {
 				return r.backoff()
 			}
@@ -123,11 +137,47 @@ func (r *runner) step(ctx context.Context) time.Time {
 	}
 	r.retry = 0
 	if r.s.Buffered != nil {
-		// Poll the earlier runs' state, from 5 ms up to every second.
-		r.poll = min(max(2*r.poll, 5*time.Millisecond), time.Second)
-		return r.wakeAt(time.Now().Add(r.poll))
+		r.watch(ctx)
+		return r.wakeAt(time.Now().Add(watchFallback))
 	}
+	r.unwatch()
 	return r.wakeAt(time.Time{})
+}
+
+// watch starts a watcher for the schedule's running tasks unless one
+// already waits for the same ones.
+func (r *runner) watch(ctx context.Context) {
+	if r.stopWatch != nil && slices.Equal(r.watching, r.s.Active) {
+		return
+	}
+	r.unwatch()
+	ids := slices.Clone(r.s.Active)
+	wctx, cancel := context.WithCancel(ctx)
+	r.watching, r.stopWatch = ids, cancel
+	go func() {
+		for _, id := range ids {
+			if err := r.m.sub.Wait(wctx, id); err != nil {
+				if wctx.Err() != nil {
+					return
+				}
+				// The fallback check will look again; do not spin.
+				r.m.log.Warn("schedule: waiting for a task", "schedule", r.name, "task", id, "err", err)
+				return
+			}
+		}
+		select {
+		case r.finished <- struct{}{}:
+		default:
+		}
+	}()
+}
+
+// unwatch stops the watcher, if any.
+func (r *runner) unwatch() {
+	if r.stopWatch != nil {
+		r.stopWatch()
+		r.watching, r.stopWatch = nil, nil
+	}
 }
 
 // wakeAt returns the earlier of t and the next due time.

@@ -15,4 +15,8 @@ type Submitter interface {
 	Submit(ctx context.Context, template json.RawMessage, key string, due time.Time) (taskID string, err error)
 	// Done reports whether the task has reached a terminal state.
 	Done(ctx context.Context, taskID string) (bool, error)
+	// Wait returns once the task has reached a terminal state (or is no
+	// longer kept), or with ctx's error. A buffer_one schedule waits for
+	// its running tasks with it instead of polling Done.
+	Wait(ctx context.Context, taskID string) error
 }
