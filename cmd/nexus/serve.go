@@ -28,14 +28,6 @@ import (
 )
 
 // serveOptions are the flags of nexus serve.
-// defaultGCPercent is the garbage collector's target unless GOGC or
-// --gc-percent says otherwise. The server's live heap is small (tens of
-// MB) and short tasks allocate fast, so Go's default of 100 spends a large
-// share of the CPU collecting: 400 took trivial durable tasks end to end
-// from 14–19k to 20–24k per second on 2 cores, for a peak RSS of 189 MB
-// instead of 106 MB (bench/RESULTS.md).
-const defaultGCPercent = 400
-
 type serveOptions struct {
 	addr            string
 	dataDir         string
@@ -91,7 +83,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.BoolVar(&o.noSnapshots, "no-snapshots", false, "do not pre-initialise nexus-v1 modules at upload (each fresh instance runs _initialize)")
 	f.Int64Var(&o.maxInputBytes, "max-input-bytes", server.DefaultMaxInputBytes, "largest invoke input accepted")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
-	f.IntVar(&o.gcPercent, "gc-percent", defaultGCPercent, "garbage collection target, as GOGC (ignored if GOGC is set); cap the heap with GOMEMLIMIT")
+	f.IntVar(&o.gcPercent, "gc-percent", executor.GCPercent, "garbage collection target, as GOGC (ignored if GOGC is set); cap the heap with GOMEMLIMIT")
 	f.BoolVar(&o.noCache, "no-compile-cache", false, "do not keep compiled code on disk")
 	f.Int64Var(&o.cacheBytes, "cache-bytes", cache.DefaultMaxBytes, "bound on the result cache's bytes (0 turns the result cache off)")
 	d := host.DefaultLimits()

@@ -162,7 +162,6 @@ func TestOverlapBufferOne(t *testing.T) {
 	if buffered.at.Before(finished) || buffered.key != schedule.IdempotencyKey("b", buffered.due) {
 		t.Fatalf("buffered call %+v: before the first finished (%s) or wrong key", buffered, finished)
 	}
-
 	for _, r := range e.runs(t, "b") {
 		if r.Outcome == schedule.OutcomeSkipped && r.Due.Equal(buffered.due) {
 			t.Fatalf("the buffered due time is also recorded skipped")

@@ -89,7 +89,7 @@ func (r *runner) run(ctx context.Context) {
 			return
 		case <-tc:
 		case <-r.finished:
-			r.watching = nil
+			r.unwatch()
 		case req := <-r.reqs:
 			s, stop, err := req.op(r)
 			req.reply <- reply{s, err}

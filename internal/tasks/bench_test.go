@@ -93,16 +93,15 @@ func endToEnd(b *testing.B, cfg tasks.Config) {
 }
 
 // asServed gives a benchmark the Ps (Executor.GOMAXPROCS) and the garbage
-// collection target (400, `nexus serve --gc-percent`'s default) that
-// `nexus serve` runs with, unless GOMAXPROCS or GOGC is set, and restores
-// them after.
+// collection target (executor.GCPercent) that `nexus serve` runs with,
+// unless GOMAXPROCS or GOGC is set, and restores them after.
 func asServed(b *testing.B, exec *executor.Executor) {
 	if os.Getenv("GOMAXPROCS") == "" {
 		prev := runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), exec.GOMAXPROCS()))
 		b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
 	}
 	if os.Getenv("GOGC") == "" {
-		prev := debug.SetGCPercent(400)
+		prev := debug.SetGCPercent(executor.GCPercent)
 		b.Cleanup(func() { debug.SetGCPercent(prev) })
 	}
 }

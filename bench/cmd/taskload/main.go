@@ -60,7 +60,8 @@ func main() {
 	wasm := flag.String("wasm", "../internal/tasks/testdata/tasktest.wasm", "the tasks test guest")
 	external := flag.String("server", "", "base URL of a running server to drive (default: one in this process)")
 	flag.Parse()
-	url, stop, err := *external, func() {}, error(nil)
+	url, stop := *external, func() {}
+	var err error
 	if url == "" {
 		url, stop, err = startServer(*wasm)
 	} else {
