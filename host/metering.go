@@ -77,6 +77,20 @@ func (m *meter) refill(remaining int64) (int64, error) {
 	return next, nil
 }
 
+// prime hands the guest its first slice before the host calls into the
+// instance, so that a task that fits in one slice crosses no slice
+// boundary (a fresh instance's global starts at 0, which would make the
+// guest's first check call one). Fuel accounting does not change: used
+// is given minus what the global holds, wherever the slices start.
+func (m *meter) prime() error {
+	next, err := m.refill(int64(m.global.Get()))
+	if err != nil {
+		return err
+	}
+	m.global.(api.MutableGlobal).Set(uint64(next))
+	return nil
+}
+
 // sliceBoundary is nexus_fuel.slice(remaining i64) -> i64, called by
 // instrumented code when the fuel global is negative at a function entry or
 // loop header. It accounts the fuel used, stops the task if the budget is

@@ -169,6 +169,9 @@ func (r *Runtime) call(ctx context.Context, m *Module, t *task, mod api.Module, 
 	defer func() {
 		t.meter.used = max(t.meter.used, t.meter.usedWith(int64(t.meter.global.Get())))
 	}()
+	if err := t.meter.prime(); err != nil {
+		return err
+	}
 	if m.profile == abi.ProfileWASICommand {
 		_, err := mod.ExportedFunction(abi.ExportStart).Call(ctx)
 		return err

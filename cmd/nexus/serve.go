@@ -46,6 +46,7 @@ type serveOptions struct {
 
 	workers       int
 	cpus          string
+	pinAtStart    bool
 	queueCapacity int
 	noPreemption  bool
 	quantum       time.Duration
@@ -95,6 +96,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	ed := executor.DefaultConfig()
 	f.IntVar(&o.workers, "workers", 0, "worker tokens (default: one per CPU in the process affinity mask)")
 	f.StringVar(&o.cpus, "cpus", "", "CPUs to pin worker tokens to, e.g. 0-3,6 (env NEXUS_CPUS)")
+	f.BoolVar(&o.pinAtStart, "pin-at-start", false, "pin a task's thread to its worker's CPU as it starts, not at its first fuel slice boundary")
 	f.IntVar(&o.queueCapacity, "queue-capacity", executor.DefaultQueueCapacity, "tasks that may wait for a token; past it, 429 queue_full")
 	f.BoolVar(&o.noPreemption, "no-preemption", false, "never suspend a running task for a higher-priority one")
 	f.DurationVar(&o.quantum, "quantum", 0, "time-slice tasks of equal priority after this long (0: off)")
@@ -246,7 +248,7 @@ func serve(ctx context.Context, o serveOptions) error {
 // executorConfig builds the executor's configuration from the flags.
 func (o serveOptions) executorConfig() (executor.Config, error) {
 	c := executor.DefaultConfig()
-	c.Workers, c.QueueCapacity = o.workers, o.queueCapacity
+	c.Workers, c.QueueCapacity, c.PinAtStart = o.workers, o.queueCapacity, o.pinAtStart
 	c.Preemption, c.Quantum, c.AgingInterval, c.SyncRateWait = !o.noPreemption, o.quantum, o.aging, o.syncRateWait
 	cpus := o.cpus
 	if cpus == "" {

@@ -46,6 +46,14 @@ type Config struct {
 	// all priorities and including jobs waiting for a rate token. 0 means
 	// DefaultQueueCapacity.
 	QueueCapacity int
+	// PinAtStart pins a job's thread to its token's CPU as the job starts.
+	// By default the thread is pinned at the job's first Yield, that is
+	// once it has run a whole fuel slice: a job that finishes inside its
+	// first slice (most invocations and short tasks) runs on the thread
+	// it was dispatched on and pays no affinity system calls, which cost
+	// more than such a job's run. Tokens bound how many jobs run at once
+	// either way.
+	PinAtStart bool
 	// Preemption lets a job waiting for a token take one from a running
 	// job of strictly lower priority at that job's next Yield.
 	Preemption bool

@@ -134,7 +134,7 @@ func (e *Executor) Topology() Topology { return e.topo }
 // ctx ends while j runs, Run's ctx is canceled and Do waits for Run.
 //
 // The job runs on the calling goroutine, locked to its thread and pinned
-// for the duration of Run.
+// from its first Yield (Config.PinAtStart: from its start) to its end.
 func (e *Executor) Do(ctx context.Context, j Job) error {
 	t, err := e.submit(ctx, j, true)
 	if err != nil {
@@ -311,8 +311,9 @@ func (e *Executor) settleLocked() {
 
 // runTask runs t, which holds a token, on the calling goroutine.
 func (e *Executor) runTask(t *task) {
-	t.th.lock()
-	e.pin(&t.th, t.tok.cpu)
+	if e.cfg.PinAtStart {
+		e.wire(t)
+	}
 	t.slotStart = e.clock.Now()
 	start := time.Now()
 	err := t.call()

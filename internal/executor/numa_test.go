@@ -97,7 +97,7 @@ func TestNUMAPreference(t *testing.T) {
 		{"testdata/sysfs-1node", []int{0, 0}},
 	} {
 		t.Run(tc.root, func(t *testing.T) {
-			e := newExec(t, Config{Workers: 2, CPUs: []int{0, 1}, SysfsRoot: tc.root})
+			e := newExec(t, Config{Workers: 2, CPUs: []int{0, 1}, SysfsRoot: tc.root, PinAtStart: true})
 			var nodes []int
 			for _, tok := range e.tokens {
 				nodes = append(nodes, tok.node)
@@ -136,7 +136,7 @@ func TestDoPrefersCallerCPU(t *testing.T) {
 	if !pinning || !slices.Contains(cpus, 0) || !slices.Contains(cpus, 1) {
 		t.Skipf("need thread pinning and CPUs 0 and 1, have %v", cpus)
 	}
-	e := newExec(t, Config{Workers: 2, CPUs: []int{0, 1}})
+	e := newExec(t, Config{Workers: 2, CPUs: []int{0, 1}, PinAtStart: true})
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	saved := saveAffinity()

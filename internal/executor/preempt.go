@@ -6,8 +6,14 @@ import "context"
 // path is one atomic load: the hint is below the job's priority unless a
 // job of at least its priority waits with no free token. Otherwise the
 // job may hand its token over and block until it gets one back.
+//
+// Yield must be called on the job's goroutine. The first call pins the
+// job's thread (see Config.PinAtStart).
 func (t *task) Yield(ctx context.Context) error {
 	e := t.e
+	if !t.th.locked && t.tok != nil {
+		e.wire(t)
+	}
 	h := int(e.hint.Load())
 	if h < t.prio {
 		return nil

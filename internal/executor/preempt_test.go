@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -62,6 +63,8 @@ func TestPreemptWasm(t *testing.T) {
 // TestPinnedInsideHostCall reads each thread's affinity from inside the
 // host's slice-boundary call: it is exactly the CPU of the job's token,
 // and after a preemption the job resumes re-pinned to its new token's CPU.
+// With PinAtStart that holds from the job's start; by default from its
+// first Yield, before which the thread has the process's own mask.
 func TestPinnedInsideHostCall(t *testing.T) {
 	if !pinning {
 		t.Skip("no thread pinning on this OS")
@@ -70,8 +73,16 @@ func TestPinnedInsideHostCall(t *testing.T) {
 	if err != nil || len(cpus) < 2 {
 		t.Skipf("need two CPUs in the affinity mask, have %v (%v)", cpus, err)
 	}
+	for _, atStart := range []bool{true, false} {
+		t.Run(fmt.Sprintf("PinAtStart=%v", atStart), func(t *testing.T) {
+			testPinnedInsideHostCall(t, cpus, atStart)
+		})
+	}
+}
+
+func testPinnedInsideHostCall(t *testing.T, cpus []int, atStart bool) {
 	g := newCountGuest(t)
-	e := newExec(t, Config{Workers: 2, CPUs: cpus[:2], Preemption: true})
+	e := newExec(t, Config{Workers: 2, CPUs: cpus[:2], Preemption: true, PinAtStart: atStart})
 
 	type gated struct {
 		probe         *probe
@@ -111,6 +122,13 @@ func TestPinnedInsideHostCall(t *testing.T) {
 		t.Helper()
 		for i, mk := range p.marks {
 			w := want(i, mk)
+			if i == 0 && !atStart {
+				// Before the first Yield: not pinned yet.
+				if mk.cpu != w || !slices.Equal(mk.mask, cpus) {
+					t.Fatalf("%s mark 0: token CPU %d, thread affinity %v; want CPU %d, affinity %v", name, mk.cpu, mk.mask, w, cpus)
+				}
+				continue
+			}
 			if mk.cpu != w || !slices.Equal(mk.mask, []int{w}) {
 				t.Fatalf("%s mark %d (after=%v): token CPU %d, thread affinity %v; want CPU %d", name, i, mk.after, mk.cpu, mk.mask, w)
 			}
@@ -215,4 +233,37 @@ func TestCancelSuspended(t *testing.T) {
 	}
 	close(hiRelease)
 	waitAll(t, []*Handle{high})
+}
+
+// TestPinAtFirstYield: by default a job runs with the process's mask
+// until its first Yield pins it to its token's CPU, and its thread gets
+// the process's mask back when the job ends.
+func TestPinAtFirstYield(t *testing.T) {
+	if !pinning {
+		t.Skip("no thread pinning on this OS")
+	}
+	cpus, err := allowedCPUs()
+	if err != nil || len(cpus) < 2 {
+		t.Skipf("need two CPUs in the affinity mask, have %v (%v)", cpus, err)
+	}
+	e := newExec(t, Config{Workers: 1, CPUs: cpus[1:2]})
+	var before, after []int
+	if err := e.Do(context.Background(), Job{Run: func(ctx context.Context, y Yielder) error {
+		before, _ = threadCPUs()
+		if err := y.Yield(ctx); err != nil {
+			return err
+		}
+		after, _ = threadCPUs()
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(before, cpus) || !slices.Equal(after, cpus[1:2]) {
+		t.Fatalf("affinity before the first Yield %v, after %v; want %v and %v", before, after, cpus, cpus[1:2])
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if mask, _ := threadCPUs(); !slices.Equal(mask, cpus) {
+		t.Fatalf("caller's thread has affinity %v after the job, want %v", mask, cpus)
+	}
 }

@@ -43,23 +43,24 @@ func (e *Executor) takeTokenLocked(node, cpu int) *token {
 
 // thread is the OS thread a job runs on while it holds a token: the
 // job's goroutine (Do's caller, or one started for a Submit) locks itself
-// to its thread while it holds a token and pins it to the token's CPU;
-// a preempted job unlocks while suspended and locks and pins again, on
-// whatever thread it resumes on. Afterwards the process's start-up mask
+// to its thread and pins it to the token's CPU, at its first Yield or,
+// with Config.PinAtStart, as it starts; a preempted job unlocks while
+// suspended and locks and pins again, on whatever thread it resumes on. Afterwards the process's start-up mask
 // is restored before the thread is unlocked, so no pinned thread returns
 // to the Go scheduler's pool. (Long-lived pinned worker goroutines would
 // save the two affinity calls, but waking a goroutine locked to a
 // sleeping thread costs a thread handoff, tens of microseconds, per job.)
 type thread struct {
-	cpu   int // the CPU it is pinned to, or -1
-	saved affinity
+	cpu    int  // the CPU it is pinned to, or -1
+	locked bool // the goroutine is wired to the thread
+	saved  affinity
 }
 
 // lock wires the calling goroutine to its thread and remembers the
 // thread's mask.
 func (th *thread) lock() {
 	runtime.LockOSThread()
-	th.cpu = -1
+	th.cpu, th.locked = -1, true
 	th.saved = saveAffinity()
 }
 
@@ -67,10 +68,21 @@ func (th *thread) lock() {
 // be restored the goroutine stays locked, so the thread dies with it
 // rather than serve other goroutines pinned.
 func (th *thread) unlock() {
+	if !th.locked {
+		return
+	}
+	th.locked = false
 	if th.cpu >= 0 && !th.saved.restore() {
 		return
 	}
 	runtime.UnlockOSThread()
+}
+
+// wire locks t's goroutine to its thread and pins that to t's token's
+// CPU. It runs on t's goroutine.
+func (e *Executor) wire(t *task) {
+	t.th.lock()
+	e.pin(&t.th, t.tok.cpu)
 }
 
 // pin moves the thread to cpu unless it is there already. A failure (a
