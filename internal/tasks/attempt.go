@@ -173,6 +173,7 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	if next.State.Terminal() {
 		delete(s.active, next.ID)
 		if e.done != nil {
+			e.final = &next
 			close(e.done)
 		}
 		s.mu.Unlock()

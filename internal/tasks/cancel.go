@@ -53,6 +53,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (Record, error) {
 	}
 	s.count.outcome(Canceled)
 	if e.done != nil {
+		e.final = &next
 		close(e.done)
 	}
 	return next.clone(), nil

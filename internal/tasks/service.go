@@ -95,6 +95,7 @@ type entry struct {
 	committed chan struct{}
 	err       error
 	done      chan struct{} // closed when the task is terminal; lazily made
+	final     *Record       // the terminal record, set before done is closed
 	cancel    context.CancelCauseFunc
 	canceling bool
 	index     int // in ready or timers, -1 if in neither

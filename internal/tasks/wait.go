@@ -28,6 +28,9 @@ func (s *Service) Wait(ctx context.Context, id string) (Record, error) {
 		}
 		select {
 		case <-done:
+			if e.final != nil { // the record just committed, not read back
+				return e.final.clone(), nil
+			}
 		case <-ctx.Done():
 			return s.Get(context.WithoutCancel(ctx), id)
 		}
