@@ -18,8 +18,10 @@ import (
 )
 
 // SchemaVersion is the layout this package reads and writes. Opening a file
-// written by a newer schema fails with ErrSchemaTooNew.
-const SchemaVersion = 1
+// written by a newer schema fails with ErrSchemaTooNew; an older one is
+// read as it is and marked with this version. Schema 2 stores task
+// records in a binary form (task_codec.go) where schema 1 stored JSON.
+const SchemaVersion = 2
 
 // FileName is the database file inside the data directory.
 const FileName = "nexus.db"
@@ -86,10 +88,17 @@ func (db *DB) init() error {
 			if len(v) != 4 {
 				return fmt.Errorf("store: corrupt schema version (%d bytes)", len(v))
 			}
-			if got := binary.BigEndian.Uint32(v); got > SchemaVersion {
+			got := binary.BigEndian.Uint32(v)
+			if got > SchemaVersion {
 				return fmt.Errorf("%w: file has schema %d, binary supports %d", ErrSchemaTooNew, got, SchemaVersion)
 			}
-			return nil
+			if got == SchemaVersion {
+				return nil
+			}
+			// Older layouts are read as they are (schema 1's JSON task
+			// records beside schema 2's binary ones); the version moves up
+			// so that an older binary refuses the file it can no longer
+			// read.
 		}
 		return meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 	})

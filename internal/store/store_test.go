@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/nexustask/nexus/internal/store"
+	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
 	bolt "go.etcd.io/bbolt"
 )
@@ -93,4 +96,54 @@ func TestModuleVersions(t *testing.T) {
 	if err := db.Check(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSchema1Upgrade: a schema-1 file, whose task records are JSON, opens
+// as schema 2; its records read as they are and are rewritten in the
+// binary form when they next change.
+func TestSchema1Upgrade(t *testing.T) {
+	dir := t.TempDir()
+	open(t, dir).Close()
+	rec := tasks.Record{ID: "0001", Module: "m", State: tasks.Succeeded, Tags: []string{"t"},
+		SubmittedAt: time.Date(2026, 11, 1, 8, 0, 0, 5, time.UTC), Output: []byte("out"), FuelUsed: 42}
+	js, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bolt.Open(dir+"/"+store.FileName, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Update(func(tx *bolt.Tx) error {
+		tx.Bucket([]byte("meta")).Put([]byte("schema"), binary.BigEndian.AppendUint32(nil, 1))
+		return tx.Bucket([]byte("tasks")).Put([]byte(rec.ID), js)
+	})
+	b.Close()
+
+	db := open(t, dir)
+	got, found, err := db.Task(rec.ID)
+	if err != nil || !found || !reflect.DeepEqual(got, rec) {
+		t.Fatalf("schema-1 record: found %v, err %v\n got %+v\nwant %+v", found, err, got, rec)
+	}
+	next := rec
+	next.Logs = "rewritten"
+	if err := db.CommitTasks([]tasks.Write{{Rec: &next, Prev: &rec}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	b, err = bolt.Open(dir+"/"+store.FileName, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	b.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema")); binary.BigEndian.Uint32(v) != store.SchemaVersion {
+			t.Errorf("schema %d after opening, want %d", binary.BigEndian.Uint32(v), store.SchemaVersion)
+		}
+		if v := tx.Bucket([]byte("tasks")).Get([]byte(rec.ID)); len(v) == 0 || v[0] == '{' {
+			t.Errorf("record still JSON after a write: %q", v)
+		}
+		return nil
+	})
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -19,7 +18,7 @@ var _ tasks.Store = (*DB)(nil)
 const InlineTaskBytes = 16 << 10
 
 var (
-	bucketTasks      = []byte("tasks")       // id → JSON taskRecord
+	bucketTasks      = []byte("tasks")       // id → taskRecord (task_codec.go)
 	bucketTaskBlobs  = []byte("task_blobs")  // id "/in" or id "/out" → bytes
 	bucketTaskCkpt   = []byte("task_ckpt")   // id → last checkpoint
 	bucketTaskState  = []byte("task_state")  // state 0 id → nil
@@ -115,7 +114,7 @@ func encodeTask(r *tasks.Record) ([]byte, error) {
 	if len(r.Output) > InlineTaskBytes {
 		tr.Output, tr.OutBlob = nil, true
 	}
-	return json.Marshal(tr)
+	return appendTaskRecord(make([]byte, 0, 256+len(tr.Output)+len(tr.Input)), &tr), nil
 }
 
 // moveTaskIndexes updates the indexes from prev (nil: a new record) to r.

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -31,7 +30,7 @@ func loadTask(tx *bolt.Tx, id []byte, full bool) (tasks.Record, bool, error) {
 		return tasks.Record{}, false, nil
 	}
 	var tr taskRecord
-	if err := json.Unmarshal(raw, &tr); err != nil {
+	if err := decodeTaskRecord(raw, &tr); err != nil {
 		return tasks.Record{}, false, fmt.Errorf("store: corrupt task record %s: %w", id, err)
 	}
 	r := tr.Record

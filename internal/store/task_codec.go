@@ -1,0 +1,255 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/nexustask/nexus/internal/tasks"
+)
+
+// Task records are stored in a compact binary form: a task is written
+// several times in its life (submitted, started, finished), each write
+// inside the group commit, and read back for every result, so the
+// encoding is on the durable path of every task. JSON cost about a fifth
+// of the CPU of a trivial task end to end; this form is a few hundred
+// nanoseconds each way.
+//
+// Layout (schema 2): the byte taskCodecV1, then every field of
+// taskRecord in declaration order: strings and byte slices as a uvarint
+// length and the bytes, integers as varints, times as one byte (0: the
+// zero time) followed by the Unix seconds (varint) and nanoseconds
+// (uvarint), lists as a uvarint count and the elements, Config's pairs
+// sorted by key, and last a byte of flags (InBlob, OutBlob). Records
+// written by schema 1 are JSON objects, which start with '{'; both are
+// read.
+const taskCodecV1 = 0x01
+
+// errTruncated is a binary record that ends inside a field.
+var errTruncated = errors.New("truncated")
+
+// appendTaskRecord appends tr's binary form to b.
+func appendTaskRecord(b []byte, tr *taskRecord) []byte {
+	r := &tr.Record
+	b = append(b, taskCodecV1)
+	b = appendString(b, r.ID)
+	b = appendString(b, r.Module)
+	b = binary.AppendVarint(b, int64(r.Version))
+	b = appendString(b, string(r.State))
+	b = binary.AppendVarint(b, int64(r.Priority))
+	b = appendString(b, r.Category)
+	b = binary.AppendUvarint(b, uint64(len(r.Tags)))
+	for _, t := range r.Tags {
+		b = appendString(b, t)
+	}
+	b = appendString(b, r.IdempotencyKey)
+	b = binary.AppendVarint(b, r.Fuel)
+	b = binary.AppendVarint(b, r.MemoryBytes)
+	b = binary.AppendVarint(b, r.TimeoutMs)
+	b = binary.AppendVarint(b, int64(r.MaxRetries))
+	b = binary.AppendVarint(b, r.CacheTTLMs)
+	b = binary.AppendUvarint(b, uint64(len(r.Config)))
+	for _, k := range slices.Sorted(maps.Keys(r.Config)) {
+		b = appendString(b, k)
+		b = appendString(b, r.Config[k])
+	}
+	b = binary.AppendVarint(b, int64(r.Attempts))
+	b = binary.AppendVarint(b, int64(r.RetryBase))
+	for _, t := range [...]time.Time{r.SubmittedAt, r.RunAt, r.QueuedAt, r.StartedAt, r.FinishedAt, r.LeaseUntil, r.ExpiresAt} {
+		b = appendTime(b, t)
+	}
+	b = binary.AppendVarint(b, r.FuelUsed)
+	b = appendString(b, string(r.Output))
+	b = appendString(b, r.Cache)
+	b = appendString(b, r.ErrorCode)
+	b = appendString(b, r.ErrorMessage)
+	b = appendString(b, r.Logs)
+	b = binary.AppendVarint(b, r.Progress[0])
+	b = binary.AppendVarint(b, r.Progress[1])
+	b = binary.AppendVarint(b, int64(r.CheckpointBytes))
+	b = binary.AppendVarint(b, int64(r.Preemptions))
+	b = binary.AppendUvarint(b, uint64(len(r.Events)))
+	for _, ev := range r.Events {
+		b = appendTime(b, ev.At)
+		b = appendString(b, ev.Kind)
+		b = binary.AppendVarint(b, int64(ev.Attempt))
+	}
+	b = appendString(b, string(r.Input))
+	var flags byte
+	if tr.InBlob {
+		flags |= 1
+	}
+	if tr.OutBlob {
+		flags |= 2
+	}
+	return append(b, flags)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+// decodeTaskRecord decodes a stored record in either form.
+func decodeTaskRecord(raw []byte, tr *taskRecord) error {
+	if len(raw) > 0 && raw[0] == '{' {
+		return json.Unmarshal(raw, tr)
+	}
+	if len(raw) == 0 || raw[0] != taskCodecV1 {
+		return errors.New("unknown record encoding")
+	}
+	d := decoder{b: raw[1:]}
+	r := &tr.Record
+	r.ID = d.string()
+	r.Module = d.string()
+	r.Version = d.int()
+	r.State = tasks.State(d.string())
+	r.Priority = d.int()
+	r.Category = d.string()
+	if n := d.count(); n > 0 {
+		r.Tags = make([]string, n)
+		for i := range r.Tags {
+			r.Tags[i] = d.string()
+		}
+	}
+	r.IdempotencyKey = d.string()
+	r.Fuel = d.varint()
+	r.MemoryBytes = d.varint()
+	r.TimeoutMs = d.varint()
+	r.MaxRetries = d.int()
+	r.CacheTTLMs = d.varint()
+	if n := d.count(); n > 0 {
+		r.Config = make(map[string]string, n)
+		for range n {
+			k := d.string()
+			r.Config[k] = d.string()
+		}
+	}
+	r.Attempts = d.int()
+	r.RetryBase = d.int()
+	for _, t := range [...]*time.Time{&r.SubmittedAt, &r.RunAt, &r.QueuedAt, &r.StartedAt, &r.FinishedAt, &r.LeaseUntil, &r.ExpiresAt} {
+		*t = d.time()
+	}
+	r.FuelUsed = d.varint()
+	r.Output = d.bytes()
+	r.Cache = d.string()
+	r.ErrorCode = d.string()
+	r.ErrorMessage = d.string()
+	r.Logs = d.string()
+	r.Progress[0] = d.varint()
+	r.Progress[1] = d.varint()
+	r.CheckpointBytes = d.int()
+	r.Preemptions = d.int()
+	if n := d.count(); n > 0 {
+		r.Events = make([]tasks.Event, n)
+		for i := range r.Events {
+			r.Events[i] = tasks.Event{At: d.time(), Kind: d.string(), Attempt: d.int()}
+		}
+	}
+	r.Input = d.bytes()
+	flags := d.byte()
+	tr.InBlob, tr.OutBlob = flags&1 != 0, flags&2 != 0
+	switch {
+	case d.err != nil:
+		return d.err
+	case len(d.b) != 0:
+		return fmt.Errorf("%d bytes after the record", len(d.b))
+	}
+	return nil
+}
+
+// decoder reads a binary record. After the first error every read
+// returns a zero value and err keeps that error.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail() { d.err, d.b = errTruncated, nil }
+
+func (d *decoder) byte() byte {
+	if len(d.b) == 0 {
+		d.fail()
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) int() int { return int(d.varint()) }
+
+// count reads a list length, which cannot exceed the bytes left (every
+// element takes at least one).
+func (d *decoder) count() int {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) raw() []byte {
+	n := d.count()
+	s := d.b[:n:n]
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) string() string { return string(d.raw()) }
+
+// bytes returns a copy of a byte field, nil when empty.
+func (d *decoder) bytes() []byte {
+	s := d.raw()
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
+}
+
+func (d *decoder) time() time.Time {
+	if d.byte() == 0 {
+		return time.Time{}
+	}
+	sec := d.varint()
+	nsec := d.uvarint()
+	if nsec >= 1e9 {
+		d.fail()
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
+}

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/nexustask/nexus/internal/tasks"
+)
+
+// fullRecord has every field of tasks.Record set, so that a field the
+// codec forgets fails the round trip.
+func fullRecord() taskRecord {
+	at := func(s string) time.Time {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			panic(err)
+		}
+		return t.UTC()
+	}
+	return taskRecord{Record: tasks.Record{
+		ID: "0192b3c4d5e6f708", Module: "echo", Version: 3, State: tasks.Dead, Priority: 7,
+		Category: "tenant-a", Tags: []string{"a", "", "ünïcode"}, IdempotencyKey: "order-17",
+		Fuel: 1e10, MemoryBytes: 64 << 20, TimeoutMs: 30_000, MaxRetries: 5, CacheTTLMs: 3_600_000,
+		Config:   map[string]string{"z": "last", "a": "first", "": "empty key"},
+		Attempts: 6, RetryBase: 1,
+		SubmittedAt: at("2026-12-06T08:00:00.123456789Z"),
+		RunAt:       at("9999-12-31T23:59:59.999999999Z"), // past UnixNano's range
+		QueuedAt:    at("1969-07-20T20:17:40.5Z"),         // before the epoch
+		StartedAt:   at("2026-12-06T08:00:01Z"),
+		FinishedAt:  at("2026-12-06T08:00:02.000000001Z"),
+		LeaseUntil:  at("2026-12-06T08:00:31Z"),
+		ExpiresAt:   at("2026-12-07T08:00:02Z"),
+		FuelUsed:    -1, // never negative in practice; negative varints must survive too
+		Output:      []byte{0, 1, 2, 0xff},
+		Cache:       tasks.CacheMiss, ErrorCode: "trap", ErrorMessage: "unreachable\nexecuted",
+		Logs: "line 1\nline 2\n", Progress: [2]int64{3, 10}, CheckpointBytes: 12, Preemptions: 2,
+		Events: []tasks.Event{
+			{At: at("2026-12-06T08:00:01.5Z"), Kind: tasks.EventPreempted, Attempt: 1},
+			{At: at("2026-12-06T08:00:01.7Z"), Kind: tasks.EventPreempted, Attempt: 6},
+		},
+		Input: []byte("input"),
+	}, InBlob: true, OutBlob: true}
+}
+
+// TestTaskCodecRoundTrip: every field survives encoding and decoding, and
+// a schema-1 JSON record decodes to the same record.
+func TestTaskCodecRoundTrip(t *testing.T) {
+	want := fullRecord()
+	v := reflect.ValueOf(want.Record)
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			t.Fatalf("fullRecord leaves %s zero", v.Type().Field(i).Name)
+		}
+	}
+	enc := appendTaskRecord(nil, &want)
+	var got taskRecord
+	if err := decodeTaskRecord(enc, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
+	}
+
+	js, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromJSON taskRecord
+	if err := decodeTaskRecord(js, &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromJSON, want) {
+		t.Fatalf("schema-1 JSON:\n got %+v\nwant %+v", fromJSON, want)
+	}
+
+	var empty taskRecord
+	if err := decodeTaskRecord(appendTaskRecord(nil, &taskRecord{}), &empty); err != nil || !reflect.DeepEqual(empty, taskRecord{}) {
+		t.Fatalf("zero record: %+v, %v", empty, err)
+	}
+}
+
+// TestTaskCodecRejects: a truncated, extended or unknown record is an
+// error, never a panic or a partial record taken for whole.
+func TestTaskCodecRejects(t *testing.T) {
+	r := fullRecord()
+	enc := appendTaskRecord(nil, &r)
+	for _, raw := range [][]byte{nil, {0x02}, enc[:1], enc[:len(enc)/2], enc[:len(enc)-1], append(enc[:len(enc):len(enc)], 0)} {
+		var tr taskRecord
+		if err := decodeTaskRecord(raw, &tr); err == nil {
+			t.Errorf("decoded %d bytes of %d without error", len(raw), len(enc))
+		}
+	}
+}
+
+func FuzzTaskCodec(f *testing.F) {
+	r := fullRecord()
+	f.Add(appendTaskRecord(nil, &r))
+	f.Add(appendTaskRecord(nil, &taskRecord{}))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var tr taskRecord
+		if len(raw) > 0 && raw[0] == '{' {
+			return // JSON: encoding/json's own business
+		}
+		if decodeTaskRecord(raw, &tr) != nil {
+			return
+		}
+		var again taskRecord
+		if err := decodeTaskRecord(appendTaskRecord(nil, &tr), &again); err != nil || !reflect.DeepEqual(again, tr) {
+			t.Fatalf("re-encoding a decoded record: %v\n got %+v\nwant %+v", err, again, tr)
+		}
+	})
+}
