@@ -176,7 +176,9 @@ func (r *Runtime) call(ctx context.Context, m *Module, t *task, mod api.Module, 
 		_, err := mod.ExportedFunction(abi.ExportStart).Call(ctx)
 		return err
 	}
-	if initialise {
+	// Asking wazero for an export the module lacks costs a formatted
+	// error, so the export list decides.
+	if initialise && hasExport(m.exports, abi.ExportInitialize) {
 		if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
 			if _, err := init.Call(ctx); err != nil {
 				return err

@@ -172,7 +172,7 @@ func (r *Runtime) newWarm(ctx context.Context, m *Module, ns *nsState, t *task, 
 		return nil, &TrapError{Message: "instrumented module lacks its fuel globals"}
 	}
 	t.meter.global = w.fuel
-	if initialise {
+	if initialise && hasExport(m.exports, abi.ExportInitialize) {
 		if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
 			if _, err := init.Call(ctx); err != nil {
 				t.meter.used = max(t.meter.used, t.meter.usedWith(int64(w.fuel.Get())))
