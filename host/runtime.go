@@ -112,7 +112,11 @@ type Module struct {
 	exports  []string
 	imports  []Import
 	shape    *shape
-	fast     fastPath // snapshot, base configurations, warm instances
+	// readsSources: the module imports a WASI function that reads the
+	// clocks or the random source, which each fresh instance then needs
+	// its own deterministic copies of.
+	readsSources bool
+	fast         fastPath // snapshot, base configurations, warm instances
 
 	mu     sync.RWMutex // held for reading by each Run, for writing by Close
 	closed bool
@@ -190,7 +194,7 @@ func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: instrumented module: %v", ErrInvalidModule, err)
 	}
-	m := &Module{compiled: compiled, imports: sh.imports, shape: sh}
+	m := &Module{compiled: compiled, imports: sh.imports, shape: sh, readsSources: readsSources(sh.imports)}
 	m.exports = append([]string(nil), sh.exports...)
 	sort.Strings(m.exports)
 	m.pure = abi.DeclaresPure(m.exports)

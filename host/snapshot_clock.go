@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 )
 
@@ -54,6 +55,22 @@ func (d *detSources) configure(cfg wazero.ModuleConfig) wazero.ModuleConfig {
 	return cfg.WithWalltime(d.walltime, sys.ClockResolution(time.Microsecond)).
 		WithNanotime(d.nanotime, sys.ClockResolution(1)).
 		WithRandSource(&d.rand)
+}
+
+// readsSources reports whether imports include a WASI function that reads
+// the clocks or the random source a ModuleConfig sets; a module without
+// one runs the same whatever they are.
+func readsSources(imports []Import) bool {
+	for _, imp := range imports {
+		if imp.Module != wasi_snapshot_preview1.ModuleName {
+			continue
+		}
+		switch imp.Name {
+		case "clock_time_get", "clock_res_get", "random_get", "poll_oneoff":
+			return true
+		}
+	}
+	return false
 }
 
 // detRand is wazero's default random source, created on first use (most

@@ -39,7 +39,8 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 }
 
 // taskConfig is the configuration of a fresh instance for t: the
-// deterministic clocks and random source, stdin and stdout for a
+// deterministic clocks and random source (for a module that reads them),
+// stdin and stdout for a
 // wasi-command, stderr, then the request's grants. The cleanup it returns is
 // never nil.
 func (r *Runtime) taskConfig(m *Module, ns *nsState, t *task, req Request) (wazero.ModuleConfig, func(), error) {
@@ -47,7 +48,9 @@ func (r *Runtime) taskConfig(m *Module, ns *nsState, t *task, req Request) (waze
 	if m.profile == abi.ProfileWASICommand {
 		cfg = cfg.WithStdin(bytes.NewReader(t.input)).WithStdout(&t.out)
 	}
-	cfg = newDetSources(0, 0, 0).configure(cfg)
+	if m.readsSources {
+		cfg = newDetSources(0, 0, 0).configure(cfg)
+	}
 	if req.Grants.none() {
 		return cfg, func() {}, nil
 	}

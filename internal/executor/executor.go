@@ -169,8 +169,10 @@ func (e *Executor) submit(ctx context.Context, j Job, inline bool) (*task, error
 	}
 	t := &task{e: e, job: j, prio: j.Priority, cat: j.Category, inline: inline,
 		done: make(chan struct{}), resume: make(chan *token, 1), cpuHint: -1}
-	if inline && pinning {
-		t.cpuHint = currentCPU() // Do's caller runs it, here if the token is free
+	if inline && pinning && e.cfg.PinAtStart {
+		// Do's caller runs it, here if the token is free. (Pinned only at
+		// its first Yield, a job is rarely still on this CPU by then.)
+		t.cpuHint = currentCPU()
 	}
 	if t.cat == "" {
 		t.cat = DefaultCategory
