@@ -20,6 +20,7 @@ import (
 type memImage struct {
 	f     *os.File
 	size  uint64
+	data  []byte   // the file mapped read-only, to restore written pages from
 	pools sync.Map // region size → *regionPool
 }
 
@@ -43,9 +44,23 @@ func newMemImage(memory []byte) (*memImage, error) {
 		f.Close()
 		return nil, err
 	}
-	im := &memImage{f: f, size: uint64(len(memory))}
-	runtime.AddCleanup(im, func(f *os.File) { f.Close() }, f)
+	data, err := syscall.Mmap(int(f.Fd()), 0, len(memory), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	im := &memImage{f: f, size: uint64(len(memory)), data: data}
+	runtime.AddCleanup(im, func(m imageFile) {
+		syscall.Munmap(m.data)
+		m.f.Close()
+	}, imageFile{f, data})
 	return im, nil
+}
+
+// imageFile is what a memImage's cleanup releases.
+type imageFile struct {
+	f    *os.File
+	data []byte
 }
 
 // mapRegion returns a region of limit bytes (at least the image's size)
@@ -54,7 +69,7 @@ func newMemImage(memory []byte) (*memImage, error) {
 // a new mapping.
 func (im *memImage) mapRegion(limit uint64) ([]byte, *regionPool, error) {
 	size := pageRound(max(limit, im.size))
-	pool := poolFor(&im.pools, size, false)
+	pool := poolFor(&im.pools, size, false, im.data)
 	if region := pool.get(); region != nil {
 		return region, pool, nil
 	}
@@ -83,7 +98,7 @@ var anonPools sync.Map
 // garbage collector's work).
 func mapAnon(size uint64) ([]byte, *regionPool, error) {
 	size = pageRound(size)
-	pool := poolFor(&anonPools, size, true)
+	pool := poolFor(&anonPools, size, true, nil)
 	if region := pool.get(); region != nil {
 		return region, pool, nil
 	}
@@ -109,9 +124,10 @@ const maxPooledRegions = 16
 // an mmap and a munmap per instance (and the address-space lock they take,
 // which page faults of running tasks wait for).
 type regionPool struct {
-	zero bool // regions are zero-filled, not an image's
-	mu   sync.Mutex
-	free [][]byte
+	zero  bool   // regions are zero-filled, not an image's
+	image []byte // the image's pages, for an image's regions
+	mu    sync.Mutex
+	free  [][]byte
 }
 
 // maxClearBytes bounds the memory reset zeroes itself.
@@ -122,13 +138,89 @@ const maxClearBytes = 256 << 10
 // pages it touched only: MADV_DONTNEED would drop them instead, but it
 // makes the kernel flush the other CPUs' TLBs (an interrupt to each, a
 // VM exit on a virtual machine), which measured 16 µs per task against a
-// few for the zeroing. An image region, or a larger one, is reset with
-// MADV_DONTNEED, which brings back the image's pages.
+// few for the zeroing. An image's region whose task wrote at most
+// maxClearBytes gets the image's bytes copied back over the pages written
+// (restoreWritten). A larger region is reset with MADV_DONTNEED, which
+// brings back the image's pages or zeros.
 func (p *regionPool) reset(b []byte) bool {
 	if p.zero && clearResident(b) {
 		return true
 	}
+	if p.image != nil && restoreWritten(b, p.image) {
+		return true
+	}
 	return syscall.Madvise(b, syscall.MADV_DONTNEED) == nil
+}
+
+// Bits of a /proc/self/pagemap entry.
+const (
+	pagePresent   = 1 << 63
+	pageSwapped   = 1 << 62
+	pageFile      = 1 << 61 // a file's page (or shared anonymous): not written privately
+	pageExclusive = 1 << 56 // mapped here only; not set for the shared zero page
+)
+
+// writtenPage reports whether a page map entry is a page the task wrote: a
+// private anonymous page of its own (swapped out or present), not the
+// image's file page it only read, nor the zero page that reading
+// untouched memory maps.
+func writtenPage(e uint64) bool {
+	return e&pageSwapped != 0 || e&(pagePresent|pageFile|pageExclusive) == pagePresent|pageExclusive
+}
+
+var pagemap struct {
+	once sync.Once
+	f    *os.File
+}
+
+// restoreWritten resets b, a used region that maps image privately over
+// its start, to the image (and zeros after it) by copying over the pages
+// the task wrote, as /proc/self/pagemap tells them (writtenPage). It
+// reports false, changing nothing, if they are more than maxClearBytes or
+// the page map cannot be read. The pages copied stay private and resident,
+// so the next task on the region takes no fault on them.
+func restoreWritten(b, image []byte) bool {
+	pagemap.once.Do(func() { pagemap.f, _ = os.Open("/proc/self/pagemap") })
+	if pagemap.f == nil {
+		return false
+	}
+	page := os.Getpagesize()
+	n := (len(b) + page - 1) / page
+	if n == 0 {
+		return true
+	}
+	var small [512]uint64
+	ents := small[:]
+	if n > len(small) {
+		ents = make([]uint64, n)
+	}
+	ents = ents[:n]
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(ents))), n*8)
+	off := int64(uintptr(unsafe.Pointer(unsafe.SliceData(b))) / uintptr(page) * 8)
+	if got, err := pagemap.f.ReadAt(raw, off); err != nil || got != len(raw) {
+		return false
+	}
+	written := 0
+	for _, e := range ents {
+		if writtenPage(e) {
+			written++
+		}
+	}
+	if written*page > maxClearBytes {
+		return false
+	}
+	for i, e := range ents {
+		if !writtenPage(e) {
+			continue
+		}
+		lo, hi := i*page, min((i+1)*page, len(b))
+		if lo < len(image) {
+			n := copy(b[lo:hi], image[lo:min(hi, len(image))])
+			lo += n
+		}
+		clear(b[lo:hi])
+	}
+	return true
 }
 
 // clearResident zeroes the pages of b that are resident (mincore), and
@@ -166,11 +258,11 @@ func clearResident(b []byte) bool {
 	return true
 }
 
-func poolFor(pools *sync.Map, size uint64, zero bool) *regionPool {
+func poolFor(pools *sync.Map, size uint64, zero bool, image []byte) *regionPool {
 	if p, ok := pools.Load(size); ok {
 		return p.(*regionPool)
 	}
-	p, _ := pools.LoadOrStore(size, &regionPool{zero: zero})
+	p, _ := pools.LoadOrStore(size, &regionPool{zero: zero, image: image})
 	return p.(*regionPool)
 }
 

@@ -37,3 +37,74 @@ func TestRegionReuseZeroes(t *testing.T) {
 		releaseRegion(again, 0, pool)
 	}
 }
+
+// TestImageRegionReuse checks that an image's region released and taken
+// again reads as the image (and zeros after it), whether its task wrote a
+// few pages (copied back from the image, found in the page map), only read
+// some, or wrote more than maxClearBytes (dropped with MADV_DONTNEED).
+func TestImageRegionReuse(t *testing.T) {
+	page := os.Getpagesize()
+	imagePages := maxClearBytes/page + 16
+	memory := make([]byte, imagePages*page)
+	for i := range memory {
+		memory[i] = byte(i*7 + i/page)
+	}
+	im, err := newMemImage(memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := uint64(2 * len(memory)) // zero-filled pages after the image
+	for _, tc := range []struct {
+		name         string
+		write        []int // pages written
+		read         []int // pages only read
+		wantCopyBack bool
+	}{
+		{"untouched", nil, nil, true},
+		{"read only", nil, []int{0, 5, imagePages - 1}, true},
+		{"a few written, in and after the image", []int{0, 3, imagePages - 1, imagePages, imagePages + 9}, []int{4}, true},
+		{"more than maxClearBytes written", seq(0, maxClearBytes/page+2), nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			region, pool, err := im.mapRegion(limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sink byte
+			for _, p := range tc.read {
+				sink += region[p*page+1]
+			}
+			for _, p := range tc.write {
+				region[p*page+5] ^= 0xff
+			}
+			used := uint64(len(region))
+			if got := restoreWritten(region[:used], im.data); got != tc.wantCopyBack {
+				t.Fatalf("restoreWritten = %v, want %v", got, tc.wantCopyBack)
+			}
+			releaseRegion(region, used, pool)
+			again, pool2, err := im.mapRegion(limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pool2 != pool || &again[0] != &region[0] {
+				t.Fatal("region not reused")
+			}
+			if !bytes.Equal(again[:len(memory)], memory) {
+				t.Fatal("image part differs from the image after reuse")
+			}
+			if i := bytes.IndexFunc(again[len(memory):], func(r rune) bool { return r != 0 }); i >= 0 {
+				t.Fatalf("byte %d after the image not zero after reuse", len(memory)+i)
+			}
+			releaseRegion(again, 0, pool)
+			_ = sink
+		})
+	}
+}
+
+func seq(from, to int) []int {
+	var s []int
+	for i := from; i < to; i++ {
+		s = append(s, i)
+	}
+	return s
+}
