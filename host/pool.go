@@ -23,8 +23,10 @@ type fastPath struct {
 // nsState is what a module keeps per name (kv namespace) it runs under.
 type nsState struct {
 	// base is the configuration every task starts from: no name, no start
-	// functions (the host calls them), argv = [namespace]. A ModuleConfig
-	// is immutable (each With method returns a copy), so tasks share it.
+	// functions (the host calls them), argv = [namespace], and constant
+	// clocks and random source (withUnreadSources; a module that reads
+	// them gets deterministic ones per instance). A ModuleConfig is
+	// immutable (each With method returns a copy), so tasks share it.
 	base      wazero.ModuleConfig
 	isolation atomic.Pointer[Isolation]
 	warm      warmPool
@@ -47,7 +49,7 @@ func (f *fastPath) get(namespace string) *nsState {
 		if f.ns == nil {
 			f.ns = map[string]*nsState{}
 		}
-		s = &nsState{base: wazero.NewModuleConfig().WithName("").WithStartFunctions().WithArgs(namespace)}
+		s = &nsState{base: withUnreadSources(wazero.NewModuleConfig().WithName("").WithStartFunctions().WithArgs(namespace))}
 		f.ns[namespace] = s
 	}
 	return s

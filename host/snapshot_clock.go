@@ -57,6 +57,24 @@ func (d *detSources) configure(cfg wazero.ModuleConfig) wazero.ModuleConfig {
 		WithRandSource(&d.rand)
 }
 
+// withUnreadSources sets cfg's clocks and random source to constant ones,
+// for instances of modules that do not read them (readsSources): without
+// any, wazero would build its default deterministic ones for every
+// instance, a seeded math/rand state among them.
+func withUnreadSources(cfg wazero.ModuleConfig) wazero.ModuleConfig {
+	return cfg.WithWalltime(func() (int64, int32) { return fakeEpochNanos / 1e9, 0 }, sys.ClockResolution(time.Microsecond)).
+		WithNanotime(func() int64 { return 0 }, sys.ClockResolution(1)).
+		WithRandSource(zeroReader{})
+}
+
+// zeroReader reads zeros.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
 // readsSources reports whether imports include a WASI function that reads
 // the clocks or the random source a ModuleConfig sets; a module without
 // one runs the same whatever they are.
