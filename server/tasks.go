@@ -18,8 +18,11 @@ import (
 const (
 	// MaxResultWait caps the wait parameter of GET /v1/tasks/{id}/result.
 	MaxResultWait = 5 * time.Minute
-	// MaxSubmitBatch bounds the tasks of one POST /v1/tasks with a list.
+	// MaxSubmitBatch bounds the tasks of one POST /v1/tasks with a list,
+	// and the ids of one POST /v1/tasks/results.
 	MaxSubmitBatch = 1000
+	// maxResultsBody bounds the body of POST /v1/tasks/results.
+	maxResultsBody = 256 << 10
 )
 
 // HeaderTaskState carries a task's state on GET /v1/tasks/{id}/result.
@@ -45,6 +48,29 @@ type SubmitResult struct {
 	State   tasks.State  `json:"state,omitempty"`
 	Created bool         `json:"created"`
 	Error   *ErrorDetail `json:"error,omitempty"`
+}
+
+// ResultsRequest is the body of POST /v1/tasks/results.
+type ResultsRequest struct {
+	IDs []string `json:"ids"`
+}
+
+// TaskResult is one answer of POST /v1/tasks/results: what GET
+// /v1/tasks/{id}/result says of the task, in one JSON object.
+type TaskResult struct {
+	ID       string      `json:"id"`
+	State    tasks.State `json:"state,omitempty"`
+	FuelUsed int64       `json:"fuel_used"`
+	// Output is a succeeded task's output.
+	Output []byte `json:"output_base64,omitempty"`
+	// Error is a failed, dead or canceled task's error (with its status
+	// in the code's table), or not_found for an unknown id.
+	Error *ErrorDetail `json:"error,omitempty"`
+}
+
+// TaskResults is the body of POST /v1/tasks/results.
+type TaskResults struct {
+	Results []TaskResult `json:"results"`
 }
 
 // TaskList is the body of GET /v1/tasks.
@@ -103,28 +129,32 @@ func (s *Server) submitBatch(c echo.Context, svc *tasks.Service, body []byte) er
 		return fmt.Errorf("%w: more than %d tasks in one request", errBadRequest, MaxSubmitBatch)
 	}
 	out := make([]SubmitResult, len(raws))
-	done := make(chan struct{}, len(raws))
-	ctx := c.Request().Context()
+	specs := make([]tasks.Spec, 0, len(raws))
+	at := make([]int, 0, len(raws))
 	for i, raw := range raws {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			spec, err := tasks.DecodeSpec(raw)
-			var rec tasks.Record
-			if err == nil {
-				rec, out[i].Created, err = svc.Submit(ctx, spec)
-			}
-			if err != nil {
-				_, code := codeOf(err)
-				out[i].Error = &ErrorDetail{Code: code, Message: err.Error()}
-				return
-			}
-			out[i].ID, out[i].State = rec.ID, rec.State
-		}()
+		spec, err := tasks.DecodeSpec(raw)
+		if err != nil {
+			out[i].Error = errorDetail(err)
+			continue
+		}
+		specs, at = append(specs, spec), append(at, i)
 	}
-	for range raws {
-		<-done
+	// The valid specs are committed together, in one synced write.
+	for k, sub := range svc.SubmitMany(c.Request().Context(), specs) {
+		r := &out[at[k]]
+		if sub.Err != nil {
+			r.Error = errorDetail(sub.Err)
+			continue
+		}
+		r.ID, r.State, r.Created = sub.Record.ID, sub.Record.State, sub.Created
 	}
 	return c.JSON(http.StatusAccepted, out)
+}
+
+// errorDetail is err in the error shape, without task details.
+func errorDetail(err error) *ErrorDetail {
+	_, code := codeOf(err)
+	return &ErrorDetail{Code: code, Message: err.Error()}
 }
 
 // getTask is GET /v1/tasks/{id}.
@@ -150,12 +180,9 @@ func (s *Server) taskResult(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	wait := time.Duration(0)
-	if v := c.QueryParam("wait"); v != "" {
-		if wait, err = parseDuration(v); err != nil || wait < 0 {
-			return fmt.Errorf("%w: wait %q must be a duration like 30s", errBadRequest, v)
-		}
-		wait = min(wait, MaxResultWait)
+	wait, err := waitParam(c)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), wait)
 	defer cancel()
@@ -181,6 +208,73 @@ func (s *Server) taskResult(c echo.Context) error {
 	return c.JSON(errcode.StatusOf(code), ErrorBody{Error: ErrorDetail{
 		Code: code, Message: rec.ErrorMessage, TaskID: rec.ID, FuelUsed: &fuel, Logs: rec.Logs,
 	}})
+}
+
+// taskResults is POST /v1/tasks/results?wait=30s with {"ids": [...]}: the
+// results of up to MaxSubmitBatch tasks in one request, in the order
+// asked, once every one has finished or wait (0 by default, at most
+// MaxResultWait) has passed; a task still unfinished then is answered
+// with its state and no output. A client that submits tasks in lists
+// collects their results this way instead of one request per task.
+func (s *Server) taskResults(c echo.Context) error {
+	svc, err := s.taskService()
+	if err != nil {
+		return err
+	}
+	wait, err := waitParam(c)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(c, maxResultsBody)
+	if err != nil {
+		return err
+	}
+	var req ResultsRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return fmt.Errorf("%w: body must be {\"ids\": [...]}: %v", errBadRequest, err)
+	}
+	if len(req.IDs) > MaxSubmitBatch {
+		return fmt.Errorf("%w: more than %d ids in one request", errBadRequest, MaxSubmitBatch)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), wait)
+	defer cancel()
+	out := TaskResults{Results: make([]TaskResult, len(req.IDs))}
+	for i, id := range req.IDs {
+		// One deadline for the whole list: a task that finished while an
+		// earlier one was awaited answers at once.
+		rec, err := svc.Wait(ctx, id)
+		if err != nil {
+			out.Results[i] = TaskResult{ID: id, Error: errorDetail(err)}
+			continue
+		}
+		r := TaskResult{ID: rec.ID, State: rec.State, FuelUsed: rec.FuelUsed}
+		switch {
+		case rec.State == tasks.Succeeded:
+			r.Output = rec.Output
+		case rec.State.Terminal():
+			code := rec.ErrorCode
+			if code == "" {
+				code = errcode.Canceled
+			}
+			r.Error = &ErrorDetail{Code: code, Message: rec.ErrorMessage, TaskID: rec.ID, Logs: rec.Logs}
+		}
+		out.Results[i] = r
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// waitParam reads the wait query parameter of the result endpoints: a
+// duration, 0 if absent, at most MaxResultWait.
+func waitParam(c echo.Context) (time.Duration, error) {
+	v := c.QueryParam("wait")
+	if v == "" {
+		return 0, nil
+	}
+	wait, err := parseDuration(v)
+	if err != nil || wait < 0 {
+		return 0, fmt.Errorf("%w: wait %q must be a duration like 30s", errBadRequest, v)
+	}
+	return min(wait, MaxResultWait), nil
 }
 
 // cancelTask is POST /v1/tasks/{id}/cancel: 200 with the canceled record,

@@ -202,3 +202,63 @@ func TestTasksHTTPBatchAndLongPoll(t *testing.T) {
 		}
 	}
 }
+
+// TestTasksHTTPResults: POST /v1/tasks/results answers a list of tasks in
+// one request, in the order asked: outputs of succeeded tasks, errors of
+// dead ones and of unknown ids, and the state of a task not finished when
+// the wait ends.
+func TestTasksHTTPResults(t *testing.T) {
+	url := startTasks(t)
+	st, _, b := doReq(t, "POST", url+"/v1/tasks", `[{"module":"tt","input":"cr0"},{"module":"tt","input":"cr1"},`+
+		`{"module":"tt","input":"t","max_retries":0},{"module":"tt","input":"cr2","delay_ms":60000}]`)
+	sub := decode[[]server.SubmitResult](t, b)
+	if st != 202 || len(sub) != 4 {
+		t.Fatalf("submit: %d %s", st, b)
+	}
+	ids := []string{sub[0].ID, sub[1].ID, sub[2].ID, sub[3].ID, "0123"}
+	body, _ := json.Marshal(server.ResultsRequest{IDs: ids})
+	start := time.Now()
+	st, _, b = doReq(t, "POST", url+"/v1/tasks/results?wait=300ms", string(body))
+	if st != 200 {
+		t.Fatalf("results: %d %s", st, b)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond || waited > 10*time.Second {
+		t.Errorf("answered after %v; the delayed task should hold it for the whole wait", waited)
+	}
+	res := decode[server.TaskResults](t, b).Results
+	if len(res) != len(ids) {
+		t.Fatalf("%d results for %d ids: %s", len(res), len(ids), b)
+	}
+	for i, r := range res {
+		if r.ID != ids[i] {
+			t.Fatalf("result %d is %s, want %s", i, r.ID, ids[i])
+		}
+	}
+	for _, r := range res[:2] {
+		if r.State != tasks.Succeeded || string(r.Output) != "1" || r.Error != nil || r.FuelUsed <= 0 {
+			t.Errorf("succeeded task: %+v", r)
+		}
+	}
+	if r := res[2]; r.State != tasks.Dead || r.Error == nil || r.Error.Code != "trap" || r.Output != nil {
+		t.Errorf("dead task: %+v", r)
+	}
+	if r := res[3]; r.State != tasks.Scheduled || r.Error != nil || r.Output != nil {
+		t.Errorf("unfinished task: %+v", r)
+	}
+	if r := res[4]; r.State != "" || r.Error == nil || r.Error.Code != "task_not_found" {
+		t.Errorf("unknown id: %+v", r)
+	}
+
+	many, _ := json.Marshal(server.ResultsRequest{IDs: make([]string, server.MaxSubmitBatch+1)})
+	for _, c := range []struct{ query, body string }{
+		{"", `{"ids":`},
+		{"", `["a"]`},
+		{"?wait=soon", `{"ids":["a"]}`},
+		{"", string(many)},
+	} {
+		st, _, b := doReq(t, "POST", url+"/v1/tasks/results"+c.query, c.body)
+		if e := decode[server.ErrorBody](t, b); st != 400 || e.Error.Code != "invalid_request" {
+			t.Errorf("%s %.40s: %d %s, want 400 invalid_request", c.query, c.body, st, b)
+		}
+	}
+}

@@ -53,9 +53,11 @@ func appendTaskRecord(b []byte, tr *taskRecord) []byte {
 	b = binary.AppendVarint(b, int64(r.MaxRetries))
 	b = binary.AppendVarint(b, r.CacheTTLMs)
 	b = binary.AppendUvarint(b, uint64(len(r.Config)))
-	for _, k := range slices.Sorted(maps.Keys(r.Config)) {
-		b = appendString(b, k)
-		b = appendString(b, r.Config[k])
+	if len(r.Config) > 0 {
+		for _, k := range slices.Sorted(maps.Keys(r.Config)) {
+			b = appendString(b, k)
+			b = appendString(b, r.Config[k])
+		}
 	}
 	b = binary.AppendVarint(b, int64(r.Attempts))
 	b = binary.AppendVarint(b, int64(r.RetryBase))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nexustask/nexus/internal/errcode"
 	"github.com/nexustask/nexus/internal/tasks"
+	"github.com/nexustask/nexus/modules"
 )
 
 func TestSubmitRunsOnce(t *testing.T) {
@@ -393,5 +394,111 @@ func TestReadyQueueByPriority(t *testing.T) {
 			t.Fatalf("task %d (priority %d) started %v, before the previous one at %v", i, r.Priority, r.StartedAt, prev)
 		}
 		prev = r.StartedAt
+	}
+}
+
+// TestSubmitMany: a list is answered element by element in order (new
+// tasks, the first of a key repeated in the list, an existing task of a
+// key, invalid specs), its new tasks are durable when it returns, and
+// each runs once.
+func TestSubmitMany(t *testing.T) {
+	e := open(t, t.TempDir(), tasks.Config{})
+	old := e.wait(e.submit(tasks.Spec{Module: "tt", Input: []byte("cm-old"), IdempotencyKey: "old"}).ID)
+	specs := []tasks.Spec{
+		{Module: "tt", Input: []byte("cm-a")},
+		{Module: "tt", Input: []byte("cm-b"), IdempotencyKey: "b"},
+		{Module: "nosuch"},
+		{Module: "tt", Input: []byte("cm-b"), IdempotencyKey: "b"}, // the list's own key again
+		{Module: "tt", Input: []byte("cm-old"), IdempotencyKey: "old"},
+		{Module: "tt", Priority: ptr(12)},
+		{Module: "tt", Input: []byte("cm-c"), DelayMs: 3_600_000},
+	}
+	out := e.svc.SubmitMany(context.Background(), specs)
+	if len(out) != len(specs) {
+		t.Fatalf("%d answers for %d specs", len(out), len(specs))
+	}
+	for _, i := range []int{0, 1, 6} {
+		if o := out[i]; o.Err != nil || !o.Created || o.Record.ID == "" {
+			t.Fatalf("spec %d: %+v", i, o)
+		}
+		if _, found, err := e.db.Task(out[i].Record.ID); !found || err != nil {
+			t.Fatalf("spec %d's task not durable on return: %v %v", i, found, err)
+		}
+	}
+	if out[6].Record.State != tasks.Scheduled {
+		t.Errorf("delayed spec: %s", out[6].Record.State)
+	}
+	if o := out[3]; o.Err != nil || o.Created || o.Record.ID != out[1].Record.ID {
+		t.Errorf("repeated key: %+v, want task %s", o, out[1].Record.ID)
+	}
+	if o := out[4]; o.Err != nil || o.Created || o.Record.ID != old.ID || o.Record.State != tasks.Succeeded {
+		t.Errorf("existing key: %+v, want task %s", o, old.ID)
+	}
+	if o := out[2]; !errors.Is(o.Err, modules.ErrNotFound) || o.Created {
+		t.Errorf("unknown module: %+v", o)
+	}
+	if o := out[5]; o.Err == nil || errcode.Code(o.Err) != errcode.InvalidRequest {
+		t.Errorf("bad priority: %+v", o)
+	}
+	for _, i := range []int{0, 1} {
+		if r := e.wait(out[i].Record.ID); r.State != tasks.Succeeded {
+			t.Errorf("task %d: %s", i, r.State)
+		}
+	}
+	if n := e.kvCount("m-b"); n != 1 {
+		t.Errorf("key b ran %d times, want 1", n)
+	}
+}
+
+// TestSubmitManyCrossedKeys: lists naming each other's idempotency keys,
+// submitted at once, neither wait for each other forever nor create a key's
+// task twice.
+func TestSubmitManyCrossedKeys(t *testing.T) {
+	e := open(t, t.TempDir(), tasks.Config{})
+	keys := []string{"x", "y", "z"}
+	spec := func(k string) tasks.Spec {
+		return tasks.Spec{Module: "tt", Input: []byte("cx-" + k), IdempotencyKey: k, DelayMs: 3_600_000}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ids := map[string]map[string]bool{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for round := range 40 {
+		for _, order := range [][]string{keys, {"z", "y", "x"}, {"y", "x", "z"}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var specs []tasks.Spec
+				for _, k := range order {
+					specs = append(specs, spec(fmt.Sprint(k, round)))
+				}
+				for i, o := range e.svc.SubmitMany(ctx, specs) {
+					if o.Err != nil {
+						t.Errorf("%s: %v", specs[i].IdempotencyKey, o.Err)
+						continue
+					}
+					mu.Lock()
+					k := specs[i].IdempotencyKey
+					if ids[k] == nil {
+						ids[k] = map[string]bool{}
+					}
+					ids[k][o.Record.ID] = true
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		t.Fatal("lists with crossed keys did not all finish")
+	}
+	for k, set := range ids {
+		if len(set) != 1 {
+			t.Errorf("key %s names %d tasks", k, len(set))
+		}
+	}
+	if len(ids) != 3*40 {
+		t.Errorf("%d keys answered, want %d", len(ids), 3*40)
 	}
 }

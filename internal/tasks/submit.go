@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,19 +15,98 @@ import (
 // spec's idempotency key names a task kept within the retention window,
 // Submit returns that task with created false and commits nothing.
 func (s *Service) Submit(ctx context.Context, spec Spec) (rec Record, created bool, err error) {
-	if err := spec.Validate(); err != nil {
-		return Record{}, false, err
-	}
-	if rec, ok, err := s.existing(ctx, spec.IdempotencyKey); ok || err != nil {
+	p, rec, err := s.prepare(ctx, spec, true)
+	if p == nil {
 		return rec, false, err
+	}
+	err = s.commit.commit(Write{Rec: p.r})
+	return s.settle(p, err)
+}
+
+// Submitted is the answer to one spec of SubmitMany.
+type Submitted struct {
+	Record  Record
+	Created bool
+	Err     error
+}
+
+// SubmitMany submits specs as Submit does each, committing all the new
+// tasks in one write, synced once, before it returns; each answer says
+// what became of its spec. Specs that share an idempotency key with an
+// earlier one, in the list or in flight elsewhere, answer with that task.
+func (s *Service) SubmitMany(ctx context.Context, specs []Spec) []Submitted {
+	out := make([]Submitted, len(specs))
+	var (
+		ps    []*pendingTask
+		at    []int // index in specs of each of ps
+		later []int // specs whose key another submission holds
+	)
+	for i, spec := range specs {
+		p, rec, err := s.prepare(ctx, spec, false)
+		switch {
+		case p != nil:
+			ps, at = append(ps, p), append(at, i)
+		case err == errKeyInFlight:
+			later = append(later, i)
+		default:
+			out[i] = Submitted{Record: rec, Err: err}
+		}
+	}
+	if len(ps) > 0 {
+		ws := make([]Write, len(ps))
+		for k, p := range ps {
+			ws[k] = Write{Rec: p.r}
+		}
+		err := s.commit.commit(ws...)
+		for k, p := range ps {
+			rec, created, err := s.settle(p, err)
+			out[at[k]] = Submitted{Record: rec, Created: created, Err: err}
+		}
+	}
+	// Only now, with this list's own tasks settled, wait for the other
+	// submissions holding a key: two lists naming each other's keys would
+	// otherwise wait for each other.
+	for _, i := range later {
+		rec, ok, err := s.existing(ctx, specs[i].IdempotencyKey)
+		if !ok && err == nil {
+			err = fmt.Errorf("%w: a concurrent submission with idempotency key %q failed", ErrConflict, specs[i].IdempotencyKey)
+		}
+		out[i] = Submitted{Record: rec, Err: err}
+	}
+	return out
+}
+
+// pendingTask is a new task registered but not yet committed.
+type pendingTask struct {
+	e *entry
+	r *Record
+}
+
+// errKeyInFlight: the spec's idempotency key belongs to a submission not
+// yet committed, which prepare was told not to wait for.
+var errKeyInFlight = errors.New("tasks: idempotency key in flight")
+
+// prepare validates spec and registers its new task, uncommitted. It
+// returns a nil *pendingTask with the answer when there is nothing to
+// commit: the existing task of the spec's idempotency key, or an error.
+// If wait is false it does not wait for a submission of the same key in
+// flight and answers errKeyInFlight instead.
+func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTask, Record, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, Record{}, err
+	}
+	if key := spec.IdempotencyKey; key != "" {
+		if rec, ok, err := s.existingWait(ctx, key, wait); ok || err != nil {
+			return nil, rec, err
+		}
 	}
 	v, _, err := s.runner.Registry.Resolve(ctx, spec.Module, spec.Version)
 	if err != nil {
-		return Record{}, false, err
+		return nil, Record{}, err
 	}
 	if spec.CacheTTLMs > 0 {
 		if err := checkCacheable(v); err != nil {
-			return Record{}, false, err
+			return nil, Record{}, err
 		}
 	}
 	now := time.Now()
@@ -36,25 +116,32 @@ func (s *Service) Submit(ctx context.Context, spec Spec) (rec Record, created bo
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return Record{}, false, ErrClosed
+		return nil, Record{}, ErrClosed
 	}
 	if key := spec.IdempotencyKey; key != "" {
 		if _, taken := s.idem[key]; taken { // lost a race with the same key
 			s.mu.Unlock()
+			if !wait {
+				return nil, Record{}, errKeyInFlight
+			}
 			rec, ok, err := s.existing(ctx, key)
 			if !ok && err == nil {
 				err = fmt.Errorf("%w: a concurrent submission with idempotency key %q failed", ErrConflict, key)
 			}
-			return rec, false, err
+			return nil, rec, err
 		}
 		s.idem[key] = r.ID
 	}
 	e := &entry{rec: r, last: &r, committed: make(chan struct{}), index: -1}
 	s.active[r.ID] = e
 	s.mu.Unlock()
+	return &pendingTask{e: e, r: &r}, Record{}, nil
+}
 
-	err = s.commit.commit(Write{Rec: &r})
-
+// settle finishes a prepared submission once its commit returned err:
+// the task is queued (or scheduled) if it is durable, forgotten if not.
+func (s *Service) settle(p *pendingTask, err error) (Record, bool, error) {
+	r, e := p.r, p.e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e.err = err
@@ -78,6 +165,12 @@ func (s *Service) Submit(ctx context.Context, spec Spec) (rec Record, created bo
 // existing returns the task of an idempotency key, waiting for its
 // submission to commit if it is under way.
 func (s *Service) existing(ctx context.Context, key string) (Record, bool, error) {
+	return s.existingWait(ctx, key, true)
+}
+
+// existingWait is existing; if wait is false, a submission under way is
+// not waited for and the answer is errKeyInFlight.
+func (s *Service) existingWait(ctx context.Context, key string, wait bool) (Record, bool, error) {
 	if key == "" {
 		return Record{}, false, nil
 	}
@@ -89,6 +182,13 @@ func (s *Service) existing(ctx context.Context, key string) (Record, bool, error
 		return Record{}, false, nil
 	}
 	if e != nil {
+		if !wait {
+			select {
+			case <-e.committed:
+			default:
+				return Record{}, false, errKeyInFlight
+			}
+		}
 		select {
 		case <-e.committed:
 		case <-ctx.Done():

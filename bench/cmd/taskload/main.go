@@ -11,13 +11,17 @@
 //   - batch: each request submits -batch tasks (POST /v1/tasks with a
 //     list), delayed likewise. Reports tasks per second.
 //   - e2e: batches of trivial tasks (the guest returns at once) are
-//     submitted until -tasks have been accepted; the run ends when the
-//     last one's success is durable. Reports tasks per second from the
-//     first submission to the last success.
+//     submitted until -tasks have been accepted, while -conns other
+//     connections collect every task's result as its batch is accepted;
+//     the run ends when the last success has been read. With -results
+//     batch (the default) each batch's results come in one POST
+//     /v1/tasks/results?wait=30s, with -results single one GET
+//     /v1/tasks/{id}/result?wait=30s per task. Reports tasks per second
+//     from the first submission to the last result.
 //
 // Run it from the bench directory:
 //
-//	go run ./cmd/taskload -mode submit|batch|e2e [-conns 32] [-duration 10s] [-batch 100] [-tasks 50000] [-server URL]
+//	go run ./cmd/taskload -mode submit|batch|e2e [-conns 32] [-duration 10s] [-batch 100] [-tasks 50000] [-results batch|single] [-server URL]
 //
 // With -server it drives a running server (the real binary, e.g. `nexus
 // serve`, with its own GOMAXPROCS and garbage-collection settings) instead
@@ -36,6 +40,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -58,8 +63,21 @@ func main() {
 	batch := flag.Int("batch", 100, "tasks per request (batch, e2e)")
 	total := flag.Int("tasks", 50_000, "tasks to run (e2e)")
 	wasm := flag.String("wasm", "../internal/tasks/testdata/tasktest.wasm", "the tasks test guest")
+	results := flag.String("results", "batch", "how e2e reads results: batch (POST /v1/tasks/results) or single (GET /v1/tasks/{id}/result)")
 	external := flag.String("server", "", "base URL of a running server to drive (default: one in this process)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this process (load generator, and the server unless -server) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "taskload:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	url, stop := *external, func() {}
 	var err error
 	if url == "" {
@@ -72,14 +90,18 @@ func main() {
 		os.Exit(1)
 	}
 	defer stop()
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conns}, Timeout: time.Minute}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * *conns}, Timeout: time.Minute}
 	switch *mode {
 	case "submit":
 		err = runSubmit(hc, url, *conns, *duration, 1)
 	case "batch":
 		err = runSubmit(hc, url, *conns, *duration, *batch)
 	case "e2e":
-		err = runE2E(hc, url, *conns, *batch, *total)
+		if *results != "batch" && *results != "single" {
+			err = fmt.Errorf("unknown -results %q", *results)
+			break
+		}
+		err = runE2E(hc, url, *conns, *batch, *total, *results == "batch")
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -175,12 +197,33 @@ func runSubmit(hc *http.Client, url string, conns int, d time.Duration, n int) e
 	return nil
 }
 
-func runE2E(hc *http.Client, url string, conns, n, total int) error {
+func runE2E(hc *http.Client, url string, conns, n, total int, batched bool) error {
 	b := body(n, false)
 	var next atomic.Int64
 	ids := make(chan []string, total/n+conns)
-	errs := make(chan error, conns)
+	errs := make(chan error, 2*conns)
 	start := time.Now()
+	// Results are collected while submission goes on, -conns requests at
+	// a time, as clients waiting for their work do.
+	var count atomic.Int64
+	var ww sync.WaitGroup
+	for range conns {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			for batch := range ids {
+				await := awaitResults
+				if !batched {
+					await = awaitEach
+				}
+				if err := await(hc, url, batch); err != nil {
+					errs <- err
+					return
+				}
+				count.Add(int64(len(batch)))
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	for range conns {
 		wg.Add(1)
@@ -197,39 +240,28 @@ func runE2E(hc *http.Client, url string, conns, n, total int) error {
 		}()
 	}
 	wg.Wait()
+	submitted := time.Since(start)
 	close(ids)
+	ww.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
 		return err
 	}
-	submitted := time.Since(start)
-	// Wait for every result, -conns long polls at a time.
-	var count atomic.Int64
-	werrs := make(chan error, conns)
-	var ww sync.WaitGroup
-	for range conns {
-		ww.Add(1)
-		go func() {
-			defer ww.Done()
-			for batch := range ids {
-				for _, id := range batch {
-					if err := awaitResult(hc, url, id); err != nil {
-						werrs <- err
-						return
-					}
-					count.Add(1)
-				}
-			}
-		}()
-	}
-	ww.Wait()
-	close(werrs)
-	if err := <-werrs; err != nil {
-		return err
-	}
 	el := time.Since(start)
-	fmt.Printf("mode=e2e conns=%d batch=%d tasks=%d submitted_in=%.2fs all_succeeded_in=%.2fs tasks/s=%.0f\n",
-		conns, n, count.Load(), submitted.Seconds(), el.Seconds(), float64(count.Load())/el.Seconds())
+	fmt.Printf("mode=e2e results=%s conns=%d batch=%d tasks=%d submitted_in=%.2fs all_succeeded_in=%.2fs tasks/s=%.0f\n",
+		map[bool]string{true: "batch", false: "single"}[batched], conns, n, count.Load(), submitted.Seconds(), el.Seconds(),
+		float64(count.Load())/el.Seconds())
+	return nil
+}
+
+// awaitEach long-polls the result of each task of ids in turn until it
+// has succeeded.
+func awaitEach(hc *http.Client, url string, ids []string) error {
+	for _, id := range ids {
+		if err := awaitResult(hc, url, id); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -250,6 +282,39 @@ func awaitResult(hc *http.Client, url, id string) error {
 		}
 		return fmt.Errorf("task %s: %d", id, resp.StatusCode)
 	}
+}
+
+// awaitResults long-polls the results of ids in lists (POST
+// /v1/tasks/results) until every task has succeeded.
+func awaitResults(hc *http.Client, url string, ids []string) error {
+	for len(ids) > 0 {
+		req, err := json.Marshal(server.ResultsRequest{IDs: ids})
+		if err != nil {
+			return err
+		}
+		resp, err := hc.Post(url+"/v1/tasks/results?wait=30s", "application/json", bytes.NewReader(req))
+		if err != nil {
+			return err
+		}
+		var out server.TaskResults
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("results: %d %v", resp.StatusCode, err)
+		}
+		var left []string
+		for _, r := range out.Results {
+			switch {
+			case r.State == tasks.Succeeded:
+			case !r.State.Terminal() && r.Error == nil:
+				left = append(left, r.ID)
+			default:
+				return fmt.Errorf("task %s: %s %+v", r.ID, r.State, r.Error)
+			}
+		}
+		ids = left
+	}
+	return nil
 }
 
 // startServer wires NexusTask as `nexus serve` does, with the task
