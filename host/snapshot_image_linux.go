@@ -170,7 +170,58 @@ func writtenPage(e uint64) bool {
 
 var pagemap struct {
 	once sync.Once
-	f    *os.File
+	f    *os.File // nil: restoreWritten is not used
+}
+
+// openPagemap opens /proc/self/pagemap if this kernel tells written pages
+// apart the way writtenPage reads it: a probe mapping of a file, one page
+// written and one read, must show the first as written and the second
+// not. (Without the exclusive bit, say, written pages would look like the
+// zero page and be left dirty.)
+func openPagemap() {
+	f, err := os.Open("/proc/self/pagemap")
+	if err != nil {
+		return
+	}
+	if !probePagemap(f) {
+		f.Close()
+		return
+	}
+	pagemap.f = f
+}
+
+func probePagemap(f *os.File) bool {
+	page := os.Getpagesize()
+	im, err := newMemImage(make([]byte, 2*page))
+	if err != nil {
+		return false
+	}
+	m, err := syscall.Mmap(int(im.f.Fd()), 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
+	if err != nil {
+		return false
+	}
+	defer syscall.Munmap(m)
+	m[0] = 1               // written
+	_ = readByte(m[page:]) // read only
+	ents := make([]uint64, 2)
+	if !readPagemap(f, m[:2*page], ents) {
+		return false
+	}
+	return writtenPage(ents[0]) && ents[1]&pagePresent != 0 && !writtenPage(ents[1])
+}
+
+// readByte reads b[0] so that the compiler keeps the read.
+//
+//go:noinline
+func readByte(b []byte) byte { return b[0] }
+
+// readPagemap reads the page map entries of the pages of b into ents.
+func readPagemap(f *os.File, b []byte, ents []uint64) bool {
+	page := uintptr(os.Getpagesize())
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(ents))), len(ents)*8)
+	off := int64(uintptr(unsafe.Pointer(unsafe.SliceData(b))) / page * 8)
+	got, err := f.ReadAt(raw, off)
+	return err == nil && got == len(raw)
 }
 
 // restoreWritten resets b, a used region that maps image privately over
@@ -180,7 +231,7 @@ var pagemap struct {
 // the page map cannot be read. The pages copied stay private and resident,
 // so the next task on the region takes no fault on them.
 func restoreWritten(b, image []byte) bool {
-	pagemap.once.Do(func() { pagemap.f, _ = os.Open("/proc/self/pagemap") })
+	pagemap.once.Do(openPagemap)
 	if pagemap.f == nil {
 		return false
 	}
@@ -195,9 +246,7 @@ func restoreWritten(b, image []byte) bool {
 		ents = make([]uint64, n)
 	}
 	ents = ents[:n]
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(ents))), n*8)
-	off := int64(uintptr(unsafe.Pointer(unsafe.SliceData(b))) / uintptr(page) * 8)
-	if got, err := pagemap.f.ReadAt(raw, off); err != nil || got != len(raw) {
+	if !readPagemap(pagemap.f, b, ents) {
 		return false
 	}
 	written := 0

@@ -54,6 +54,10 @@ func TestImageRegionReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	limit := uint64(2 * len(memory)) // zero-filled pages after the image
+	pagemap.once.Do(openPagemap)
+	if pagemap.f == nil {
+		t.Log("this kernel's page map fails the probe: regions are reset with MADV_DONTNEED only")
+	}
 	for _, tc := range []struct {
 		name         string
 		write        []int // pages written
@@ -78,7 +82,7 @@ func TestImageRegionReuse(t *testing.T) {
 				region[p*page+5] ^= 0xff
 			}
 			used := uint64(len(region))
-			if got := restoreWritten(region[:used], im.data); got != tc.wantCopyBack {
+			if got := restoreWritten(region[:used], im.data); got != (tc.wantCopyBack && pagemap.f != nil) {
 				t.Fatalf("restoreWritten = %v, want %v", got, tc.wantCopyBack)
 			}
 			releaseRegion(region, used, pool)
