@@ -5,13 +5,16 @@
 //
 // An Executor has a fixed number of worker tokens, by default one per CPU
 // of the process's affinity mask, each bound to one CPU (Config.CPUs,
-// Config.Workers). A job runs only while it holds a token, on a goroutine
-// locked to its OS thread and pinned with sched_setaffinity to the
-// token's CPU (Linux; elsewhere pinning is a no-op): Do runs the job on
-// its caller's goroutine, Submit starts one. The thread stays locked for
-// the whole job, across preemptions (the guest's stack lives there), and
-// gets its own mask back before it is unlocked, so no pinned thread
-// serves other goroutines.
+// Config.Workers). A job runs only while it holds a token: Do runs the job
+// on its caller's goroutine, Submit starts one. At its first Yield (its
+// first fuel-slice boundary), or as it starts with Config.PinAtStart, the
+// goroutine is locked to its OS thread and the thread pinned with
+// sched_setaffinity to the token's CPU (Linux; elsewhere pinning is a
+// no-op); a job that ends within its first slice never pays for the two
+// affinity calls. Once locked, the thread stays locked for the rest of the
+// job, across preemptions (the guest's stack lives there), and gets its own
+// mask back before it is unlocked, so no pinned thread serves other
+// goroutines.
 //
 // # Order
 //
