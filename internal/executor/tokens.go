@@ -45,9 +45,9 @@ func (e *Executor) takeTokenLocked(node, cpu int) *token {
 // job's goroutine (Do's caller, or one started for a Submit) locks itself
 // to its thread and pins it to the token's CPU, at its first Yield or,
 // with Config.PinAtStart, as it starts; a preempted job unlocks while
-// suspended and locks and pins again, on whatever thread it resumes on. Afterwards the process's start-up mask
-// is restored before the thread is unlocked, so no pinned thread returns
-// to the Go scheduler's pool. (Long-lived pinned worker goroutines would
+// suspended and locks and pins again, on whatever thread it resumes on.
+// Afterwards the process's start-up mask is restored before the thread is
+// unlocked, so no pinned thread returns to the Go scheduler's pool. (Long-lived pinned worker goroutines would
 // save the two affinity calls, but waking a goroutine locked to a
 // sleeping thread costs a thread handoff, tens of microseconds, per job.)
 type thread struct {
