@@ -19,15 +19,18 @@ import (
 // of the CPU of a trivial task end to end; this form is a few hundred
 // nanoseconds each way.
 //
-// Layout (schema 2): the byte taskCodecV1, then every field of
+// Layout (schema 2): the byte taskCodecV2, then every field of
 // taskRecord in declaration order: strings and byte slices as a uvarint
 // length and the bytes, integers as varints, times as one byte (0: the
 // zero time) followed by the Unix seconds (varint) and nanoseconds
 // (uvarint), lists as a uvarint count and the elements, Config's pairs
-// sorted by key, and last a byte of flags (InBlob, OutBlob). Records
-// written by schema 1 are JSON objects, which start with '{'; both are
-// read.
-const taskCodecV1 = 0x01
+// sorted by key, and last a byte of flags (InBlob, OutBlob). Version 1
+// (taskCodecV1) lacks InputBytes. Records written by schema 1 are JSON
+// objects, which start with '{'. All three are read.
+const (
+	taskCodecV1 = 0x01
+	taskCodecV2 = 0x02
+)
 
 // errTruncated is a binary record that ends inside a field.
 var errTruncated = errors.New("truncated")
@@ -35,7 +38,7 @@ var errTruncated = errors.New("truncated")
 // appendTaskRecord appends tr's binary form to b.
 func appendTaskRecord(b []byte, tr *taskRecord) []byte {
 	r := &tr.Record
-	b = append(b, taskCodecV1)
+	b = append(b, taskCodecV2)
 	b = appendString(b, r.ID)
 	b = appendString(b, r.Module)
 	b = binary.AppendVarint(b, int64(r.Version))
@@ -81,6 +84,7 @@ func appendTaskRecord(b []byte, tr *taskRecord) []byte {
 		b = binary.AppendVarint(b, int64(ev.Attempt))
 	}
 	b = appendString(b, string(r.Input))
+	b = binary.AppendVarint(b, int64(r.InputBytes))
 	var flags byte
 	if tr.InBlob {
 		flags |= 1
@@ -110,7 +114,7 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 	if len(raw) > 0 && raw[0] == '{' {
 		return json.Unmarshal(raw, tr)
 	}
-	if len(raw) == 0 || raw[0] != taskCodecV1 {
+	if len(raw) == 0 || (raw[0] != taskCodecV1 && raw[0] != taskCodecV2) {
 		return errors.New("unknown record encoding")
 	}
 	d := decoder{b: raw[1:]}
@@ -162,6 +166,9 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 		}
 	}
 	r.Input = d.bytes()
+	if raw[0] >= taskCodecV2 {
+		r.InputBytes = d.int()
+	}
 	flags := d.byte()
 	tr.InBlob, tr.OutBlob = flags&1 != 0, flags&2 != 0
 	switch {

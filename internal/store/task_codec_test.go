@@ -40,7 +40,7 @@ func fullRecord() taskRecord {
 			{At: at("2026-12-06T08:00:01.5Z"), Kind: tasks.EventPreempted, Attempt: 1},
 			{At: at("2026-12-06T08:00:01.7Z"), Kind: tasks.EventPreempted, Attempt: 6},
 		},
-		Input: []byte("input"),
+		Input: []byte("input"), InputBytes: 5,
 	}, InBlob: true, OutBlob: true}
 }
 
@@ -73,6 +73,20 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fromJSON, want) {
 		t.Fatalf("schema-1 JSON:\n got %+v\nwant %+v", fromJSON, want)
+	}
+
+	// Version 1, written before InputBytes: the same bytes without it
+	// (its varint is one byte here, just before the flags).
+	v1 := append([]byte{taskCodecV1}, enc[1:len(enc)-2]...)
+	v1 = append(v1, enc[len(enc)-1])
+	var fromV1 taskRecord
+	if err := decodeTaskRecord(v1, &fromV1); err != nil {
+		t.Fatal(err)
+	}
+	wantV1 := want
+	wantV1.InputBytes = 0
+	if !reflect.DeepEqual(fromV1, wantV1) {
+		t.Fatalf("version 1:\n got %+v\nwant %+v", fromV1, wantV1)
 	}
 
 	var empty taskRecord

@@ -17,6 +17,9 @@ var _ tasks.Store = (*DB)(nil)
 // record's many small updates do not rewrite them.
 const InlineTaskBytes = 16 << 10
 
+// Every input the task service leaves on disk must be in a blob.
+const _ = uint(tasks.MaxInputInMemory - InlineTaskBytes)
+
 var (
 	bucketTasks      = []byte("tasks")       // id → taskRecord (task_codec.go)
 	bucketTaskBlobs  = []byte("task_blobs")  // id "/in" or id "/out" → bytes
@@ -108,7 +111,10 @@ func (db *DB) EncodeTask(r *tasks.Record) ([]byte, error) { return encodeTask(r)
 
 func encodeTask(r *tasks.Record) ([]byte, error) {
 	tr := taskRecord{Record: *r}
-	if len(r.Input) > InlineTaskBytes {
+	// A large input is in the blob bucket from the record's creation on;
+	// the service drops it from the records it keeps in memory
+	// (tasks.MaxInputInMemory), so later versions may carry only its size.
+	if len(r.Input) > InlineTaskBytes || (len(r.Input) == 0 && r.InputBytes > InlineTaskBytes) {
 		tr.Input, tr.InBlob = nil, true
 	}
 	if len(r.Output) > InlineTaskBytes {

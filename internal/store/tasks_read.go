@@ -17,14 +17,46 @@ func (db *DB) Task(id string) (tasks.Record, bool, error) {
 	found := false
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		r, found, err = loadTask(tx, []byte(id), true)
+		r, found, err = loadTask(tx, []byte(id), full)
 		return err
 	})
 	return r, found, err
 }
 
-// loadTask decodes the record of id, with its blobs if full.
-func loadTask(tx *bolt.Tx, id []byte, full bool) (tasks.Record, bool, error) {
+// TaskInput implements tasks.Store.
+func (db *DB) TaskInput(id string) ([]byte, error) {
+	var in []byte
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketTasks).Get([]byte(id))
+		if raw == nil {
+			return fmt.Errorf("store: no task %s", id)
+		}
+		var tr taskRecord
+		if err := decodeTaskRecord(raw, &tr); err != nil {
+			return fmt.Errorf("store: corrupt task record %s: %w", id, err)
+		}
+		in = tr.Input
+		if tr.InBlob {
+			if in = tx.Bucket(bucketTaskBlobs).Get([]byte(id + "/in")); in == nil {
+				return fmt.Errorf("store: task %s lacks its input blob", id)
+			}
+		}
+		in = bytes.Clone(in)
+		return nil
+	})
+	return in, err
+}
+
+// What loadTask reads besides the record.
+const (
+	recordOnly  = iota // no input or output
+	full               // input and output, from the blobs if there
+	activeInput        // as full, but a large input only if the record lacks its size
+)
+
+// loadTask decodes the record of id, with its input and output as what
+// says.
+func loadTask(tx *bolt.Tx, id []byte, what int) (tasks.Record, bool, error) {
 	raw := tx.Bucket(bucketTasks).Get(id)
 	if raw == nil {
 		return tasks.Record{}, false, nil
@@ -34,13 +66,17 @@ func loadTask(tx *bolt.Tx, id []byte, full bool) (tasks.Record, bool, error) {
 		return tasks.Record{}, false, fmt.Errorf("store: corrupt task record %s: %w", id, err)
 	}
 	r := tr.Record
-	if !full {
+	if what == recordOnly {
 		r.Input, r.Output = nil, nil
 		return r, true, nil
 	}
 	blobs := tx.Bucket(bucketTaskBlobs)
-	if tr.InBlob {
+	// An active task's large input stays on disk until its attempt asks
+	// for it (tasks.MaxInputInMemory); a record written before InputBytes
+	// existed says nothing of its size, so its input is read.
+	if tr.InBlob && (what == full || r.InputBytes == 0) {
 		r.Input = bytes.Clone(blobs.Get([]byte(r.ID + "/in")))
+		r.InputBytes = len(r.Input)
 	}
 	if tr.OutBlob {
 		r.Output = bytes.Clone(blobs.Get([]byte(r.ID + "/out")))
@@ -65,7 +101,7 @@ func (db *DB) ActiveTasks(fn func(tasks.Record) error) error {
 		for _, st := range []tasks.State{tasks.Scheduled, tasks.Queued, tasks.Running} {
 			prefix := indexKey(string(st), "")
 			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-				r, found, err := loadTask(tx, k[len(prefix):], true)
+				r, found, err := loadTask(tx, k[len(prefix):], activeInput)
 				if err != nil {
 					return err
 				}
@@ -118,7 +154,7 @@ func (db *DB) ListTasks(f tasks.Filter, limit int) ([]tasks.Record, error) {
 			k, _ = c.Prev()
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
-			r, found, err := loadTask(tx, k[len(prefix):], false)
+			r, found, err := loadTask(tx, k[len(prefix):], recordOnly)
 			if err != nil {
 				return err
 			}
@@ -147,7 +183,7 @@ func (db *DB) ExpiredTasks(now time.Time, limit int) ([]tasks.Record, error) {
 			if len(k) < 8 || binary.BigEndian.Uint64(k[:8]) >= cut {
 				break
 			}
-			r, found, err := loadTask(tx, k[8:], false)
+			r, found, err := loadTask(tx, k[8:], recordOnly)
 			if err != nil {
 				return err
 			}

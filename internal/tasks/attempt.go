@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/nexustask/nexus/host"
@@ -42,6 +43,15 @@ func (s *Service) startLocked(e *entry) {
 // runAttempt runs one attempt of rec and records its outcome.
 func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	defer s.attempts.Done()
+	if rec.inputShed() {
+		in, err := s.store.TaskInput(rec.ID)
+		if err != nil {
+			s.log.Error("task: loading input", "task", rec.ID, "err", err)
+			s.finish(ctx, e, nil, fmt.Errorf("%w: loading the task's input: %v", errcode.ErrUnavailable, err), newKVTxn(s.kv), time.Time{}, "", nil)
+			return
+		}
+		rec.Input = in
+	}
 	var checkpoint []byte
 	if rec.CheckpointBytes > 0 {
 		cp, err := s.store.Checkpoint(rec.ID)

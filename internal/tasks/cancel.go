@@ -106,6 +106,9 @@ func (s *Service) Retry(ctx context.Context, id string) (Record, error) {
 		delete(s.active, id)
 		return Record{}, err
 	}
+	out := next.clone()
+	e.rec.shedInput() // durable now: a large input waits on disk
+	e.last.shedInput()
 	s.enqueueLocked(e, now)
-	return next.clone(), nil
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package tasks_test
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"sync"
@@ -43,5 +44,60 @@ func TestMemoryPerWaitingTask(t *testing.T) {
 	t.Logf("%d tasks waiting an hour: %d bytes of heap each", n, per)
 	if per > 4<<10 {
 		t.Errorf("a waiting task holds %d bytes of heap, want at most 4 KiB", per)
+	}
+}
+
+// TestLargeInputsWaitOnDisk: a waiting task whose input is larger than
+// MaxInputInMemory leaves it on disk; its attempt reads it back, in the
+// process that accepted it, after a restart (recovered without it), and
+// after a retry by hand.
+func TestLargeInputsWaitOnDisk(t *testing.T) {
+	const n, size = 24, 1 << 20
+	dir := t.TempDir()
+	e := open(t, dir, tasks.Config{})
+	e.put("echo", "../../examples/wat/echo.wasm")
+	inputs := make([][]byte, n)
+	for i := range inputs {
+		inputs[i] = bytes.Repeat([]byte{byte('a' + i)}, size)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ids := make([]string, n)
+	for i, in := range inputs {
+		delay := int64(300) // the first third runs in this process
+		if i >= n/3 {
+			delay = 3_000 // the rest after a restart
+		}
+		ids[i] = e.submit(tasks.Spec{Module: "echo", Input: in, DelayMs: delay}).ID
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > n*size/4 {
+		t.Errorf("%d waiting tasks with %d-byte inputs grew the heap by %d bytes", n, size, grew)
+	}
+	check := func(i int, r tasks.Record) {
+		t.Helper()
+		if r.State != tasks.Succeeded || !bytes.Equal(r.Output, inputs[i]) || r.InputBytes != size {
+			t.Fatalf("task %d: %s, %d output bytes, input_bytes %d", i, r.State, len(r.Output), r.InputBytes)
+		}
+	}
+	for i := range n / 3 {
+		check(i, e.wait(ids[i]))
+	}
+	e.stop(context.Background())
+
+	// Recovered without their inputs in memory, the rest run when due; the
+	// last is canceled and retried by hand first.
+	e = open(t, dir, tasks.Config{})
+	last := n - 1
+	if _, err := e.svc.Cancel(context.Background(), ids[last]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Retry(context.Background(), ids[last]); err != nil {
+		t.Fatal(err)
+	}
+	for i := n / 3; i < n; i++ {
+		check(i, e.wait(ids[i]))
 	}
 }

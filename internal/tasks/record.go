@@ -97,7 +97,29 @@ type Record struct {
 	Events []Event `json:"events,omitempty"`
 
 	Input []byte `json:"input,omitempty"`
+	// InputBytes is the size of Input. A waiting task whose input is
+	// larger than MaxInputInMemory does not keep it in memory: Input is
+	// nil there, and the attempt reads it from the store.
+	InputBytes int `json:"input_bytes,omitempty"`
 }
+
+// MaxInputInMemory is the largest input a waiting task keeps in memory.
+// Larger ones stay on disk (the store keeps them apart from the record)
+// until the task's attempt starts, so that many tasks with large inputs
+// waiting for their time cost memory for their records only.
+const MaxInputInMemory = 16 << 10
+
+// shedInput drops a large input from r, which the store has: see
+// MaxInputInMemory.
+func (r *Record) shedInput() {
+	if len(r.Input) > MaxInputInMemory {
+		r.InputBytes = len(r.Input) // records stored before InputBytes lack it
+		r.Input = nil
+	}
+}
+
+// inputShed reports whether r's input is on disk only.
+func (r *Record) inputShed() bool { return r.Input == nil && r.InputBytes > 0 }
 
 // MaxEvents bounds Record.Events; older events are dropped.
 const MaxEvents = 32

@@ -14,8 +14,11 @@ type Store interface {
 	// Checkpoint returns the last checkpoint saved for id, or nil.
 	Checkpoint(id string) ([]byte, error)
 	// ActiveTasks calls fn with every record in state scheduled, queued or
-	// running, with its input.
+	// running, with its input unless that is larger than MaxInputInMemory
+	// (then Input is nil and InputBytes says its size).
 	ActiveTasks(fn func(Record) error) error
+	// TaskInput returns the input of id.
+	TaskInput(id string) ([]byte, error)
 	// IdempotencyKeys calls fn with every idempotency key and its task id.
 	IdempotencyKeys(fn func(key, id string) error) error
 	// ListTasks returns up to limit records matching f, newest first,

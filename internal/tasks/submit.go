@@ -156,10 +156,13 @@ func (s *Service) settle(p *pendingTask, err error) (Record, bool, error) {
 		return Record{}, false, fmt.Errorf("%w: committing task %s: %v", errcode.ErrUnavailable, r.ID, err)
 	}
 	s.count.submitted.Add(1)
+	out := r.clone()
+	e.rec.shedInput() // durable now: a large input waits on disk
+	e.last.shedInput()
 	if !s.closed {
 		s.enqueueLocked(e, time.Now())
 	}
-	return r.clone(), true, nil
+	return out, true, nil
 }
 
 // existing returns the task of an idempotency key, waiting for its
@@ -221,6 +224,7 @@ func (s *Service) newRecord(spec Spec, now time.Time) Record {
 		SubmittedAt:    now,
 		QueuedAt:       now,
 		Input:          append([]byte(nil), spec.Input...),
+		InputBytes:     len(spec.Input),
 	}
 	if spec.Priority != nil {
 		r.Priority = *spec.Priority
