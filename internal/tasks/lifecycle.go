@@ -38,6 +38,7 @@ func (s *Service) Start(ctx context.Context) error {
 	entries := make([]*entry, 0, len(found))
 	for i := range found {
 		r := &found[i]
+		r.shedInput() // a record stored before InputBytes came with its input
 		e := &entry{rec: *r, last: r, committed: closedChan, index: -1}
 		if r.State == Running {
 			next := requeued(*r, now)
