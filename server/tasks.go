@@ -23,6 +23,10 @@ const (
 	MaxSubmitBatch = 1000
 	// maxResultsBody bounds the body of POST /v1/tasks/results.
 	maxResultsBody = 256 << 10
+	// MaxResultsOutput bounds the outputs one POST /v1/tasks/results
+	// answer carries; the outputs past it are left out (their size is
+	// given), to be read with GET /v1/tasks/{id}/result.
+	MaxResultsOutput = 16 << 20
 )
 
 // HeaderTaskState carries a task's state on GET /v1/tasks/{id}/result.
@@ -61,8 +65,11 @@ type TaskResult struct {
 	ID       string      `json:"id"`
 	State    tasks.State `json:"state,omitempty"`
 	FuelUsed int64       `json:"fuel_used"`
-	// Output is a succeeded task's output.
-	Output []byte `json:"output_base64,omitempty"`
+	// Output is a succeeded task's output, unless the answer's outputs
+	// would pass MaxResultsOutput with it; OutputBytes is its size either
+	// way.
+	Output      []byte `json:"output_base64,omitempty"`
+	OutputBytes int    `json:"output_bytes"`
 	// Error is a failed, dead or canceled task's error (with its status
 	// in the code's table), or not_found for an unknown id.
 	Error *ErrorDetail `json:"error,omitempty"`
@@ -214,7 +221,8 @@ func (s *Server) taskResult(c echo.Context) error {
 // results of up to MaxSubmitBatch tasks in one request, in the order
 // asked, once every one has finished or wait (0 by default, at most
 // MaxResultWait) has passed; a task still unfinished then is answered
-// with its state and no output. A client that submits tasks in lists
+// with its state and no output. Outputs past MaxResultsOutput in all are
+// left out, with their sizes. A client that submits tasks in lists
 // collects their results this way instead of one request per task.
 func (s *Server) taskResults(c echo.Context) error {
 	svc, err := s.taskService()
@@ -239,6 +247,7 @@ func (s *Server) taskResults(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), wait)
 	defer cancel()
 	out := TaskResults{Results: make([]TaskResult, len(req.IDs))}
+	outputs := 0
 	for i, id := range req.IDs {
 		// One deadline for the whole list: a task that finished while an
 		// earlier one was awaited answers at once.
@@ -247,10 +256,13 @@ func (s *Server) taskResults(c echo.Context) error {
 			out.Results[i] = TaskResult{ID: id, Error: errorDetail(err)}
 			continue
 		}
-		r := TaskResult{ID: rec.ID, State: rec.State, FuelUsed: rec.FuelUsed}
+		r := TaskResult{ID: rec.ID, State: rec.State, FuelUsed: rec.FuelUsed, OutputBytes: len(rec.Output)}
 		switch {
 		case rec.State == tasks.Succeeded:
-			r.Output = rec.Output
+			if outputs+len(rec.Output) <= MaxResultsOutput {
+				r.Output = rec.Output
+				outputs += len(rec.Output)
+			}
 		case rec.State.Terminal():
 			code := rec.ErrorCode
 			if code == "" {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -259,6 +260,43 @@ func TestTasksHTTPResults(t *testing.T) {
 		st, _, b := doReq(t, "POST", url+"/v1/tasks/results"+c.query, c.body)
 		if e := decode[server.ErrorBody](t, b); st != 400 || e.Error.Code != "invalid_request" {
 			t.Errorf("%s %.40s: %d %s, want 400 invalid_request", c.query, c.body, st, b)
+		}
+	}
+}
+
+// TestTasksHTTPResultsOutputCap: the outputs of one results answer stop at
+// MaxResultsOutput; later ones are left out with their sizes.
+func TestTasksHTTPResultsOutputCap(t *testing.T) {
+	url := startTasks(t)
+	wasm, err := os.ReadFile("../examples/wat/echo.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _, b := doReq(t, "POST", url+"/v1/modules/echo", string(wasm)); st != http.StatusCreated {
+		t.Fatalf("upload: %d %s", st, b)
+	}
+	size := server.MaxResultsOutput/2 + 1
+	in := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("x"), size))
+	var ids []string
+	for range 3 {
+		st, _, b := doReq(t, "POST", url+"/v1/tasks", `{"module":"echo","input_base64":"`+in+`"}`)
+		if st != http.StatusAccepted {
+			t.Fatalf("submit: %d %.200s", st, b)
+		}
+		ids = append(ids, decode[server.TaskView](t, b).ID)
+	}
+	body, _ := json.Marshal(server.ResultsRequest{IDs: ids})
+	st, _, b := doReq(t, "POST", url+"/v1/tasks/results?wait=20s", string(body))
+	if st != 200 {
+		t.Fatalf("results: %d %.200s", st, b)
+	}
+	res := decode[server.TaskResults](t, b).Results
+	for i, r := range res {
+		if r.State != tasks.Succeeded || r.OutputBytes != size {
+			t.Fatalf("result %d: %s, %d bytes", i, r.State, r.OutputBytes)
+		}
+		if withOutput := i == 0; (len(r.Output) == size) != withOutput || (!withOutput && r.Output != nil) {
+			t.Errorf("result %d carries %d output bytes", i, len(r.Output))
 		}
 	}
 }
