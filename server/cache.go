@@ -63,8 +63,8 @@ func parseCache(q url.Values, p *invokeParams) error {
 }
 
 // bypassCache marks an invocation that did not ask for caching.
-func (s *Server) bypassCache(h http.Header) {
-	h.Set(HeaderCache, CacheBypass)
+func (s *Server) bypassCache(h *respHeaders) {
+	h.set(HeaderCache, CacheBypass)
 	if s.cache != nil {
 		s.cache.Bypass()
 	}
@@ -73,35 +73,31 @@ func (s *Server) bypassCache(h http.Header) {
 // invokeCached answers an invocation with cache_ttl: from the cache, by
 // waiting for an identical invocation in flight, or by running the task
 // and storing its result if it succeeds.
-func (s *Server) invokeCached(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module) error {
+func (s *Server) invokeCached(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module, h *respHeaders) error {
 	warm := v.Isolation == host.IsolationWarm
 	if err := cache.CheckCacheable(v.Name, v.Version, v.Pure, warm, !p.grants.Deterministic()); err != nil {
 		return err
 	}
-	h := c.Response().Header()
 	if s.cache == nil { // the server runs without a cache
 		s.bypassCache(h)
-		res, err := s.execute(c, id, p, input, v, mod)
+		res, err := s.execute(c, id, p, input, v, mod, h)
 		if err != nil {
 			return err
 		}
 		return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
 	}
 	key := cacheSpec(v, p, input).Key()
-	// One backing array for the cache headers: the hit path is hot.
-	vals := make([]string, 3)
-	vals[0] = key.String()
-	h[HeaderCacheKey] = vals[0:1:1]
+	h.set(HeaderCacheKey, key.String())
 	req := cache.Request{Key: key, Module: v.Name, Tags: p.tags, TTL: p.cacheTTL}
 	res, outcome, err := s.cache.Do(c.Request().Context(), req, func(ctx context.Context) (cache.Result, error) {
-		r, err := s.execute(c, id, p, input, v, mod)
+		r, err := s.execute(c, id, p, input, v, mod, h)
 		if err != nil {
 			return cache.Result{}, err
 		}
 		return cache.Result{Output: r.Output, FuelUsed: r.FuelUsed}, nil
 	})
 	if err != nil {
-		h.Set(HeaderCache, CacheMiss)
+		h.set(HeaderCache, CacheMiss)
 		var f *taskFailure
 		if errors.As(err, &f) && f.taskID != id { // another invocation's run failed
 			shared := *f
@@ -111,10 +107,10 @@ func (s *Server) invokeCached(c echo.Context, id string, p invokeParams, input [
 		return err
 	}
 	if outcome == cache.Miss {
-		h.Set(HeaderCache, CacheMiss)
+		h.set(HeaderCache, CacheMiss)
 	} else {
-		vals[1], vals[2] = CacheHit, strconv.FormatInt(res.FuelUsed, 10)
-		h[HeaderCache], h[HeaderFuelUsed] = vals[1:2:2], vals[2:3:3]
+		h.set(HeaderCache, CacheHit)
+		h.set(HeaderFuelUsed, strconv.FormatInt(res.FuelUsed, 10))
 	}
 	return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
 }

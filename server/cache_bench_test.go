@@ -45,6 +45,14 @@ func BenchmarkCacheHit(b *testing.B) {
 	})
 }
 
+// BenchmarkInvokeFresh serves an uncached invocation of the same pure
+// echo through the whole handler: a fresh instance for every request, as
+// the loadgen's WAT echo target, in process.
+func BenchmarkInvokeFresh(b *testing.B) {
+	h := benchServer(b, slog.LevelInfo)
+	benchHandler(b, h, "/v1/modules/pecho/invoke", "bypass")
+}
+
 // benchHandler posts benchBody to path on h b.N times, checking each answer.
 func benchHandler(b *testing.B, h http.Handler, path, cacheHeader string) {
 	b.ReportAllocs()

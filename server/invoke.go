@@ -28,8 +28,9 @@ const (
 // the task id and the task's logs.
 func (s *Server) invoke(c echo.Context) error {
 	id := tasks.NewID()
-	c.Response().Header().Set(HeaderTaskID, id)
-	if err := s.runInvoke(c, id); err != nil {
+	h := &respHeaders{h: c.Response().Header()}
+	h.set(HeaderTaskID, id)
+	if err := s.runInvoke(c, id, h); err != nil {
 		var f *taskFailure
 		if !errors.As(err, &f) {
 			err = &taskFailure{err: err, taskID: id}
@@ -39,8 +40,7 @@ func (s *Server) invoke(c echo.Context) error {
 	return nil
 }
 
-func (s *Server) runInvoke(c echo.Context, id string) error {
-	h := c.Response().Header()
+func (s *Server) runInvoke(c echo.Context, id string, h *respHeaders) error {
 	name := c.Param("name")
 	p, err := parseInvokeParams(c)
 	if err != nil {
@@ -55,12 +55,12 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	h.Set(HeaderModuleVer, strconv.Itoa(v.Version))
+	h.set(HeaderModuleVer, strconv.Itoa(v.Version))
 	if p.cacheTTL > 0 {
-		return s.invokeCached(c, id, p, input, v, mod)
+		return s.invokeCached(c, id, p, input, v, mod, h)
 	}
 	s.bypassCache(h)
-	res, err := s.execute(c, id, p, input, v, mod)
+	res, err := s.execute(c, id, p, input, v, mod, h)
 	if err != nil {
 		return err
 	}
@@ -69,8 +69,7 @@ func (s *Server) runInvoke(c echo.Context, id string) error {
 
 // execute runs one task of mod through the executor, sets the response
 // headers of the run and records its metrics. A failure is a *taskFailure.
-func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module) (*host.Result, error) {
-	h := c.Response().Header()
+func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module, h *respHeaders) (*host.Result, error) {
 	name := v.Name
 	ctx := c.Request().Context()
 	preemptions := 0
@@ -89,17 +88,17 @@ func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte
 		OnPreempt: func() { preemptions++ },
 	})
 	if preemptions > 0 {
-		h.Set(HeaderPreemptions, strconv.Itoa(preemptions))
+		h.set(HeaderPreemptions, strconv.Itoa(preemptions))
 	}
 	outcome := "ok"
 	if err != nil {
 		_, outcome = codeOf(err)
 	}
 	if res != nil {
-		h.Set(HeaderDurationMs, strconv.FormatFloat(float64(res.Duration.Microseconds())/1000, 'f', 3, 64))
-		h.Set(HeaderFuelUsed, strconv.FormatInt(res.FuelUsed, 10))
+		h.set(HeaderDurationMs, strconv.FormatFloat(float64(res.Duration.Microseconds())/1000, 'f', 3, 64))
+		h.set(HeaderFuelUsed, strconv.FormatInt(res.FuelUsed, 10))
 		if res.Progress != [2]int64{} {
-			h.Set(HeaderProgress, strconv.FormatInt(res.Progress[0], 10)+"/"+strconv.FormatInt(res.Progress[1], 10))
+			h.set(HeaderProgress, strconv.FormatInt(res.Progress[0], 10)+"/"+strconv.FormatInt(res.Progress[1], 10))
 		}
 		s.metrics.Invocation(name, outcome, res.Duration, res.FuelUsed)
 	}
@@ -111,4 +110,24 @@ func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte
 		return nil, f
 	}
 	return res, nil
+}
+
+// respHeaders sets an invocation's response headers from one backing
+// array: http.Header.Set allocates a one-element slice for every value,
+// and an invocation sets five or six. Keys must be in canonical form.
+type respHeaders struct {
+	h    http.Header
+	vals [8]string
+	n    int
+}
+
+// set sets key to the single value v.
+func (r *respHeaders) set(key, v string) {
+	if r.n == len(r.vals) {
+		r.h.Set(key, v)
+		return
+	}
+	r.vals[r.n] = v
+	r.h[key] = r.vals[r.n : r.n+1 : r.n+1]
+	r.n++
 }

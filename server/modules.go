@@ -65,11 +65,25 @@ func (s *Server) deleteModule(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// presizeBody is the largest body readBody allocates whole before reading.
+const presizeBody = 64 << 10
+
 // readBody reads the request body, failing with errTooLarge past limit bytes.
 func readBody(c echo.Context, limit int64) ([]byte, error) {
 	r := c.Request()
 	if r.ContentLength > limit {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", errTooLarge, r.ContentLength, limit)
+	}
+	if r.ContentLength >= 0 && r.ContentLength <= presizeBody {
+		// A small body of known length (net/http delivers exactly that
+		// many bytes): one buffer of that size, no limiting reader. A
+		// larger one grows as it arrives, so that a client announcing a
+		// large body and sending it slowly holds no more than it sent.
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)
+		}
+		return body, nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, limit))
 	var mbe *http.MaxBytesError

@@ -456,3 +456,14 @@ func TestNotReady(t *testing.T) {
 		t.Fatalf("readyz after SetReady: %d", resp.StatusCode)
 	}
 }
+
+// TestInvokeHeaderKeysCanonical: the invoke path stores its response
+// headers into the header map directly, which needs canonical keys.
+func TestInvokeHeaderKeysCanonical(t *testing.T) {
+	for _, k := range []string{server.HeaderTaskID, server.HeaderDurationMs, server.HeaderModuleVer,
+		server.HeaderFuelUsed, server.HeaderProgress, server.HeaderPreemptions, server.HeaderCache, server.HeaderCacheKey} {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			t.Errorf("header %q is not canonical (%q)", k, c)
+		}
+	}
+}
