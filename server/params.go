@@ -52,7 +52,10 @@ const maxConfigBytes = 64 << 10
 //   - cache_ttl and tag: see parseCache.
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
 	p := invokeParams{priority: DefaultPriority, category: executor.DefaultCategory}
-	q := c.QueryParams()
+	var q url.Values // parsed once, and not at all for an empty query
+	if c.Request().URL.RawQuery != "" {
+		q = c.QueryParams()
+	}
 	if v := q.Get("priority"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < executor.MinPriority || n > executor.MaxPriority {
@@ -87,7 +90,7 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 		}
 		p.limits.Fuel = n
 	}
-	if err := parseConfig(c, &p); err != nil {
+	if err := parseConfig(c, q, &p); err != nil {
 		return p, err
 	}
 	if err := parseGrants(q, &p.grants); err != nil {
@@ -109,7 +112,7 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 // parseConfig collects task configuration from repeated config=key=value
 // query parameters and X-Nexus-Config-<key> headers; a query value wins
 // over a header for the same key.
-func parseConfig(c echo.Context, p *invokeParams) error {
+func parseConfig(c echo.Context, q url.Values, p *invokeParams) error {
 	size := 0
 	set := func(k, v string) error {
 		if k == "" {
@@ -131,7 +134,7 @@ func parseConfig(c echo.Context, p *invokeParams) error {
 			}
 		}
 	}
-	for _, kv := range c.QueryParams()["config"] {
+	for _, kv := range q["config"] {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			return fmt.Errorf("%w: config %q must be key=value", errBadRequest, kv)
