@@ -235,74 +235,67 @@ func restoreWritten(b, image []byte) bool {
 	if pagemap.f == nil {
 		return false
 	}
-	page := os.Getpagesize()
-	n := (len(b) + page - 1) / page
-	if n == 0 {
+	if len(b) == 0 {
 		return true
 	}
 	var small [512]uint64
-	ents := small[:]
-	if n > len(small) {
-		ents = make([]uint64, n)
-	}
-	ents = ents[:n]
+	ents := pageMarks(b, small[:])
 	if !readPagemap(pagemap.f, b, ents) {
 		return false
 	}
-	written := 0
-	for _, e := range ents {
-		if writtenPage(e) {
-			written++
-		}
-	}
-	if written*page > maxClearBytes {
-		return false
-	}
-	for i, e := range ents {
-		if !writtenPage(e) {
-			continue
-		}
-		lo, hi := i*page, min((i+1)*page, len(b))
-		if lo < len(image) {
-			n := copy(b[lo:hi], image[lo:min(hi, len(image))])
-			lo += n
-		}
-		clear(b[lo:hi])
-	}
-	return true
+	return resetPages(b, image, ents, writtenPage)
 }
 
 // clearResident zeroes the pages of b that are resident (mincore), and
 // reports false, changing nothing, if they are more than maxClearBytes or
 // mincore fails. Pages not resident read as zeros already.
 func clearResident(b []byte) bool {
-	page := os.Getpagesize()
-	n := (len(b) + page - 1) / page
-	if n == 0 {
+	if len(b) == 0 {
 		return true
 	}
 	var small [64]byte
-	vec := small[:]
-	if n > len(small) {
-		vec = make([]byte, n)
-	}
-	vec = vec[:n]
+	vec := pageMarks(b, small[:])
 	_, _, errno := syscall.Syscall(syscall.SYS_MINCORE, uintptr(unsafe.Pointer(unsafe.SliceData(b))),
 		uintptr(len(b)), uintptr(unsafe.Pointer(unsafe.SliceData(vec))))
 	if errno != 0 {
 		return false
 	}
-	resident := 0
-	for _, v := range vec {
-		resident += int(v & 1)
+	return resetPages(b, nil, vec, func(v byte) bool { return v&1 != 0 })
+}
+
+// pageMarks returns a mark per page of b: small, if they fit.
+func pageMarks[M any](b []byte, small []M) []M {
+	page := os.Getpagesize()
+	n := (len(b) + page - 1) / page
+	if n <= len(small) {
+		return small[:n]
 	}
-	if resident*page > maxClearBytes {
+	return make([]M, n)
+}
+
+// resetPages resets the pages of b whose mark says so (marks[i] is page
+// i's) to image's bytes, and zeros past the image. It reports false,
+// changing nothing, if they are more than maxClearBytes.
+func resetPages[M any](b, image []byte, marks []M, marked func(M) bool) bool {
+	page := os.Getpagesize()
+	n := 0
+	for _, m := range marks {
+		if marked(m) {
+			n++
+		}
+	}
+	if n*page > maxClearBytes {
 		return false
 	}
-	for i, v := range vec {
-		if v&1 != 0 {
-			clear(b[i*page : min((i+1)*page, len(b))])
+	for i, m := range marks {
+		if !marked(m) {
+			continue
 		}
+		lo, hi := i*page, min((i+1)*page, len(b))
+		if lo < len(image) {
+			lo += copy(b[lo:hi], image[lo:min(hi, len(image))])
+		}
+		clear(b[lo:hi])
 	}
 	return true
 }

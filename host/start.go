@@ -40,9 +40,8 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 
 // taskConfig is the configuration of a fresh instance for t: the
 // deterministic clocks and random source (for a module that reads them),
-// stdin and stdout for a
-// wasi-command, stderr, then the request's grants. The cleanup it returns is
-// never nil.
+// stdin and stdout for a wasi-command, stderr, then the request's grants.
+// The cleanup it returns is never nil.
 func (r *Runtime) taskConfig(m *Module, ns *nsState, t *task, req Request) (wazero.ModuleConfig, func(), error) {
 	cfg := ns.base.WithStderr(&t.logs)
 	if m.profile == abi.ProfileWASICommand {

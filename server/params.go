@@ -52,7 +52,7 @@ const maxConfigBytes = 64 << 10
 //   - cache_ttl and tag: see parseCache.
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
 	p := invokeParams{priority: DefaultPriority, category: executor.DefaultCategory}
-	var q url.Values // parsed once, and not at all for an empty query
+	var q url.Values // nil for an empty query, which then needs no parsing
 	if c.Request().URL.RawQuery != "" {
 		q = c.QueryParams()
 	}

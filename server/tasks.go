@@ -207,14 +207,19 @@ func (s *Server) taskResult(c echo.Context) error {
 	case rec.State == tasks.Succeeded:
 		return c.Blob(http.StatusOK, "application/octet-stream", rec.Output)
 	}
+	e := taskError(rec)
+	fuel := rec.FuelUsed
+	e.FuelUsed = &fuel
+	return c.JSON(errcode.StatusOf(e.Code), ErrorBody{Error: e})
+}
+
+// taskError is the error of a failed, dead or canceled task's record.
+func taskError(rec tasks.Record) ErrorDetail {
 	code := rec.ErrorCode
 	if code == "" {
 		code = errcode.Canceled
 	}
-	fuel := rec.FuelUsed
-	return c.JSON(errcode.StatusOf(code), ErrorBody{Error: ErrorDetail{
-		Code: code, Message: rec.ErrorMessage, TaskID: rec.ID, FuelUsed: &fuel, Logs: rec.Logs,
-	}})
+	return ErrorDetail{Code: code, Message: rec.ErrorMessage, TaskID: rec.ID, Logs: rec.Logs}
 }
 
 // taskResults is POST /v1/tasks/results?wait=30s with {"ids": [...]}: the
@@ -264,11 +269,8 @@ func (s *Server) taskResults(c echo.Context) error {
 				outputs += len(rec.Output)
 			}
 		case rec.State.Terminal():
-			code := rec.ErrorCode
-			if code == "" {
-				code = errcode.Canceled
-			}
-			r.Error = &ErrorDetail{Code: code, Message: rec.ErrorMessage, TaskID: rec.ID, Logs: rec.Logs}
+			e := taskError(rec)
+			r.Error = &e
 		}
 		out.Results[i] = r
 	}

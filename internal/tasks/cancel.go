@@ -107,8 +107,7 @@ func (s *Service) Retry(ctx context.Context, id string) (Record, error) {
 		return Record{}, err
 	}
 	out := next.clone()
-	e.rec.shedInput() // durable now: a large input waits on disk
-	e.last.shedInput()
+	e.shedInput()
 	s.enqueueLocked(e, now)
 	return out, nil
 }

@@ -152,6 +152,13 @@ func (s *Service) viewLocked(e *entry) Record {
 	return r
 }
 
+// shedInput drops a large input from the entry's records once they are
+// durable: it waits on disk (Record.shedInput).
+func (e *entry) shedInput() {
+	e.rec.shedInput()
+	e.last.shedInput()
+}
+
 func (e *entry) isCommitted() bool {
 	select {
 	case <-e.committed:

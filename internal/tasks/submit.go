@@ -67,10 +67,7 @@ func (s *Service) SubmitMany(ctx context.Context, specs []Spec) []Submitted {
 	// submissions holding a key: two lists naming each other's keys would
 	// otherwise wait for each other.
 	for _, i := range later {
-		rec, ok, err := s.existing(ctx, specs[i].IdempotencyKey)
-		if !ok && err == nil {
-			err = fmt.Errorf("%w: a concurrent submission with idempotency key %q failed", ErrConflict, specs[i].IdempotencyKey)
-		}
+		rec, err := s.keyHolder(ctx, specs[i].IdempotencyKey)
 		out[i] = Submitted{Record: rec, Err: err}
 	}
 	return out
@@ -95,10 +92,8 @@ func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTa
 	if err := spec.Validate(); err != nil {
 		return nil, Record{}, err
 	}
-	if key := spec.IdempotencyKey; key != "" {
-		if rec, ok, err := s.existingWait(ctx, key, wait); ok || err != nil {
-			return nil, rec, err
-		}
+	if rec, ok, err := s.existingWait(ctx, spec.IdempotencyKey, wait); ok || err != nil {
+		return nil, rec, err
 	}
 	v, _, err := s.runner.Registry.Resolve(ctx, spec.Module, spec.Version)
 	if err != nil {
@@ -124,10 +119,7 @@ func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTa
 			if !wait {
 				return nil, Record{}, errKeyInFlight
 			}
-			rec, ok, err := s.existing(ctx, key)
-			if !ok && err == nil {
-				err = fmt.Errorf("%w: a concurrent submission with idempotency key %q failed", ErrConflict, key)
-			}
+			rec, err := s.keyHolder(ctx, key)
 			return nil, rec, err
 		}
 		s.idem[key] = r.ID
@@ -157,12 +149,21 @@ func (s *Service) settle(p *pendingTask, err error) (Record, bool, error) {
 	}
 	s.count.submitted.Add(1)
 	out := r.clone()
-	e.rec.shedInput() // durable now: a large input waits on disk
-	e.last.shedInput()
+	e.shedInput()
 	if !s.closed {
 		s.enqueueLocked(e, time.Now())
 	}
 	return out, true, nil
+}
+
+// keyHolder returns the task a concurrent submission with key created,
+// once it is committed, or ErrConflict if that submission failed.
+func (s *Service) keyHolder(ctx context.Context, key string) (Record, error) {
+	rec, ok, err := s.existing(ctx, key)
+	if !ok && err == nil {
+		err = fmt.Errorf("%w: a concurrent submission with idempotency key %q failed", ErrConflict, key)
+	}
+	return rec, err
 }
 
 // existing returns the task of an idempotency key, waiting for its

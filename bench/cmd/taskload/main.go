@@ -205,6 +205,10 @@ func runE2E(hc *http.Client, url string, conns, n, total int, batched bool) erro
 	start := time.Now()
 	// Results are collected while submission goes on, -conns requests at
 	// a time, as clients waiting for their work do.
+	await := awaitResults
+	if !batched {
+		await = awaitEach
+	}
 	var count atomic.Int64
 	var ww sync.WaitGroup
 	for range conns {
@@ -212,10 +216,6 @@ func runE2E(hc *http.Client, url string, conns, n, total int, batched bool) erro
 		go func() {
 			defer ww.Done()
 			for batch := range ids {
-				await := awaitResults
-				if !batched {
-					await = awaitEach
-				}
 				if err := await(hc, url, batch); err != nil {
 					errs <- err
 					return
