@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -39,7 +38,7 @@ const (
 //     with grant=clock or grant=random; asking for it otherwise is a 400.
 //   - tag: repeated, up to 16; stored with the result for DELETE
 //     /v1/cache?tag=.
-func parseCache(q url.Values, p *invokeParams) error {
+func parseCache(q query, p *invokeParams) error {
 	if v := q.Get("cache_ttl"); v != "" {
 		d, err := cache.ParseTTL(v)
 		if err != nil {
@@ -47,7 +46,7 @@ func parseCache(q url.Values, p *invokeParams) error {
 		}
 		p.cacheTTL = d
 	}
-	p.tags = q["tag"]
+	p.tags = q.All("tag")
 	if len(p.tags) > 0 && p.cacheTTL == 0 {
 		return fmt.Errorf("%w: tag needs cache_ttl: tags label cached results", errBadRequest)
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,10 +51,8 @@ const maxConfigBytes = 64 << 10
 //   - cache_ttl and tag: see parseCache.
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
 	p := invokeParams{priority: DefaultPriority, category: executor.DefaultCategory}
-	var q url.Values // nil for an empty query, which then needs no parsing
-	if c.Request().URL.RawQuery != "" {
-		q = c.QueryParams()
-	}
+	var params [8]queryParam
+	q := parseQuery(params[:0], c.Request().URL.RawQuery)
 	if v := q.Get("priority"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < executor.MinPriority || n > executor.MaxPriority {
@@ -112,7 +109,7 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 // parseConfig collects task configuration from repeated config=key=value
 // query parameters and X-Nexus-Config-<key> headers; a query value wins
 // over a header for the same key.
-func parseConfig(c echo.Context, q url.Values, p *invokeParams) error {
+func parseConfig(c echo.Context, q query, p *invokeParams) error {
 	size := 0
 	set := func(k, v string) error {
 		if k == "" {
@@ -134,7 +131,7 @@ func parseConfig(c echo.Context, q url.Values, p *invokeParams) error {
 			}
 		}
 	}
-	for _, kv := range q["config"] {
+	for _, kv := range q.All("config") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			return fmt.Errorf("%w: config %q must be key=value", errBadRequest, kv)
@@ -147,8 +144,8 @@ func parseConfig(c echo.Context, q url.Values, p *invokeParams) error {
 }
 
 // parseGrants reads the capabilities a request grants its task.
-func parseGrants(q url.Values, g *host.Grants) error {
-	for _, name := range q["grant"] {
+func parseGrants(q query, g *host.Grants) error {
+	for _, name := range q.All("grant") {
 		switch name {
 		case "clock":
 			g.Clock = true
@@ -167,13 +164,13 @@ func parseGrants(q url.Values, g *host.Grants) error {
 		}
 		g.ScratchBytes = n
 	}
-	for _, kv := range q["env"] {
+	for _, kv := range q.All("env") {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
 			return fmt.Errorf("%w: env %q must be KEY=VALUE", errBadRequest, kv)
 		}
 		g.Env = append(g.Env, kv)
 	}
-	g.Args = q["arg"]
+	g.Args = q.All("arg")
 	return nil
 }
 
