@@ -3,16 +3,14 @@ package host
 import "sync"
 
 // capped is an append-only buffer that keeps at most limit bytes. Writes past
-// the limit are dropped and recorded. It is safe for concurrent use (WASI
-// writes and host functions may come from one goroutine, but a flooded
-// output also triggers a cancel from Write).
+// the limit are dropped and recorded; the task stops at its next fuel slice
+// (sliceBoundary). It is safe for concurrent use: the sandbox reads
+// Exceeded while the guest writes.
 type capped struct {
 	mu       sync.Mutex
 	buf      []byte
 	limit    int64
 	exceeded bool
-	// onExceed, if set, is called once when a write first goes past limit.
-	onExceed func()
 }
 
 // Write appends p if it fits. Past the limit it keeps what fits, reports
@@ -28,13 +26,8 @@ func (c *capped) Write(p []byte) (int, error) {
 	if room > 0 {
 		c.buf = append(c.buf, p[:room]...)
 	}
-	first := !c.exceeded
 	c.exceeded = true
-	f := c.onExceed
 	c.mu.Unlock()
-	if first && f != nil {
-		f()
-	}
 	return int(max(room, 0)), ErrOutputLimit
 }
 

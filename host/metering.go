@@ -94,8 +94,8 @@ func (m *meter) prime() error {
 // sliceBoundary is nexus_fuel.slice(remaining i64) -> i64, called by
 // instrumented code when the fuel global is negative at a function entry or
 // loop header. It accounts the fuel used, stops the task if the budget is
-// gone, the deadline passed or the task was canceled, lets the executor
-// preempt it, and returns the next slice.
+// gone, the deadline passed, the task was canceled or its output passed
+// its limit, lets the executor preempt it, and returns the next slice.
 func sliceBoundary(ctx context.Context, _ api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	next, err := t.meter.refill(int64(stack[0]))
@@ -104,6 +104,9 @@ func sliceBoundary(ctx context.Context, _ api.Module, stack []uint64) {
 	}
 	if err := ctx.Err(); err != nil {
 		panic(context.Cause(ctx))
+	}
+	if t.out.Exceeded() {
+		panic(ErrOutputLimit)
 	}
 	if y := t.meter.yielder; y != nil {
 		if err := y.Yield(ctx); err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 )
 
@@ -125,13 +124,13 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	t.logs.limit = lim.LogBytes
 	t.out.limit = lim.OutputBytes
 
+	// One context carries the deadline, and the task for the host
+	// functions. Passing the output limit stops the task at its next fuel
+	// slice (sliceBoundary), not through the context; each instantiation
+	// sets its own memory allocator.
 	ctx, cancelTimeout := context.WithTimeoutCause(ctx, lim.Timeout, ErrTimeout)
 	defer cancelTimeout()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	t.out.onExceed = func() { cancel(ErrOutputLimit) }
 	ctx = context.WithValue(ctx, taskKey{}, t)
-	ctx = experimental.WithMemoryAllocator(ctx, &t.mem)
 
 	if m.pure && !req.Grants.Deterministic() {
 		return nil, fmt.Errorf("%w: a pure module may not be granted a real clock or random source", ErrGrant)
@@ -204,18 +203,14 @@ func (r *Runtime) call(ctx context.Context, m *Module, t *task, mod api.Module, 
 
 // classify turns what wazero returned into the package's typed errors.
 func (t *task) classify(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil && (err != nil || t.out.Exceeded()) {
-		switch {
-		case errors.Is(cause, ErrOutputLimit):
-			return fmt.Errorf("%w: output passed %d bytes", ErrOutputLimit, t.out.limit)
-		case errors.Is(cause, ErrTimeout):
-			return ErrTimeout
-		default:
-			return fmt.Errorf("%w: %v", ErrCanceled, cause)
-		}
-	}
 	if t.out.Exceeded() {
 		return fmt.Errorf("%w: output passed %d bytes", ErrOutputLimit, t.out.limit)
+	}
+	if cause := context.Cause(ctx); cause != nil && err != nil {
+		if errors.Is(cause, ErrTimeout) {
+			return ErrTimeout
+		}
+		return fmt.Errorf("%w: %v", ErrCanceled, cause)
 	}
 	if err == nil {
 		return nil
