@@ -144,6 +144,16 @@ func (e *Executor) Do(ctx context.Context, j Job) error {
 	case <-t.resume: // its first token
 		e.runTask(t)
 	case <-t.done: // dropped while waiting
+	case <-t.ctx.Done():
+		// Here rather than in a context.AfterFunc, which costs a
+		// registration with the context per job: Do's caller is waiting
+		// anyway. Unless it got a token meanwhile, the job leaves the queue.
+		e.cancelWaiting(t)
+		select {
+		case <-t.resume:
+			e.runTask(t) // it returns at once with the cause
+		case <-t.done:
+		}
 	}
 	return t.err
 }
@@ -179,13 +189,15 @@ func (e *Executor) submit(ctx context.Context, j Job, inline bool) (*task, error
 	}
 	t.inLevel.t, t.inFlow.t, t.inLive.t = t, t, t
 	t.ctx, t.cancel = context.WithCancelCause(ctx)
-	t.stop = context.AfterFunc(t.ctx, func() { e.cancelWaiting(t) })
+	if !inline { // Do watches the context itself
+		t.stop = context.AfterFunc(t.ctx, func() { e.cancelWaiting(t) })
+	}
 
 	e.mu.Lock()
 	err := e.acceptLocked(t)
 	e.mu.Unlock()
 	if err != nil && err != errRateWait {
-		t.stop()
+		t.unwatch()
 		t.cancel(nil)
 		return nil, err
 	}
@@ -380,9 +392,16 @@ func (e *Executor) checkDrainedLocked() {
 // complete publishes t's outcome.
 func (t *task) complete(err error) {
 	t.err = err
-	t.stop()
+	t.unwatch()
 	t.cancel(context.Canceled) // release the context's resources
 	close(t.done)
+}
+
+// unwatch stops watching t's ctx, if submit started to.
+func (t *task) unwatch() {
+	if t.stop != nil {
+		t.stop()
+	}
 }
 
 // cancelWaiting runs when t's ctx is done: a task not yet started leaves

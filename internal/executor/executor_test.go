@@ -183,6 +183,12 @@ func TestCloseCancelsAtDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A Do waiting in the queue is canceled too.
+	doErr := make(chan error, 1)
+	go func() { doErr <- e.Do(context.Background(), Job{Run: nop}) }()
+	for e.Stats().QueuedTotal() != 2 {
+		runtime.Gosched()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := e.Close(ctx); !errors.Is(err, context.Canceled) {
@@ -192,6 +198,9 @@ func TestCloseCancelsAtDeadline(t *testing.T) {
 	<-queued.Done()
 	if !errors.Is(running.Err(), host.ErrCanceled) || !errors.Is(queued.Err(), ErrClosed) {
 		t.Fatalf("running: %v; queued: %v", running.Err(), queued.Err())
+	}
+	if err := <-doErr; !errors.Is(err, ErrClosed) {
+		t.Fatalf("queued Do: %v", err)
 	}
 	if err := e.Do(context.Background(), Job{Run: nop}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("after Close: %v", err)

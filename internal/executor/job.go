@@ -108,7 +108,7 @@ type task struct {
 	cat    string
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	stop   func() bool   // unregisters the ctx watcher
+	stop   func() bool   // unregisters the ctx watcher; nil for Do's jobs
 	done   chan struct{} // closed after err is set
 	err    error
 	resume chan *token // a suspended task's next token; buffered 1
