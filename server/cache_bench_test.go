@@ -29,16 +29,17 @@ var benchBody = bytes.Repeat([]byte("nexus-64"), 8)
 // registry, key, cache), in process, next to a plain Echo handler that
 // echoes its body: the reference. Both read the body and write it back.
 //
-// nexus-cache-hit-nolog is the same with the request log below its level,
-// to show what formatting the per-request log line costs.
+// nexus-cache-hit runs with the default request log (failed requests
+// only, so none here); nexus-cache-hit-logall logs every request, to show
+// what formatting the per-request line costs.
 func BenchmarkCacheHit(b *testing.B) {
-	h := benchServer(b, slog.LevelInfo)
+	h := benchServer(b, server.RequestLogErrors)
 	b.Run("nexus-cache-hit", func(b *testing.B) {
 		benchHandler(b, h, "/v1/modules/pecho/invoke?cache_ttl=1h", "hit")
 	})
-	quiet := benchServer(b, slog.LevelWarn)
-	b.Run("nexus-cache-hit-nolog", func(b *testing.B) {
-		benchHandler(b, quiet, "/v1/modules/pecho/invoke?cache_ttl=1h", "hit")
+	all := benchServer(b, server.RequestLogAll)
+	b.Run("nexus-cache-hit-logall", func(b *testing.B) {
+		benchHandler(b, all, "/v1/modules/pecho/invoke?cache_ttl=1h", "hit")
 	})
 	b.Run("echo-baseline", func(b *testing.B) {
 		benchHandler(b, newBaseline(), "/echo", "")
@@ -49,7 +50,7 @@ func BenchmarkCacheHit(b *testing.B) {
 // echo through the whole handler: a fresh instance for every request, as
 // the loadgen's WAT echo target, in process.
 func BenchmarkInvokeFresh(b *testing.B) {
-	h := benchServer(b, slog.LevelInfo)
+	h := benchServer(b, server.RequestLogErrors)
 	benchHandler(b, h, "/v1/modules/pecho/invoke", "bypass")
 }
 
@@ -66,10 +67,10 @@ func benchHandler(b *testing.B, h http.Handler, path, cacheHeader string) {
 	}
 }
 
-// benchServer is a server wired as nexus serve wires it (request logs
-// formatted at level and discarded; bench/cmd/loadgen uses info), with
+// benchServer is a server wired as nexus serve wires it (the request log
+// set to requests, at level info, formatted and discarded), with
 // pure_echo.wasm uploaded as pecho and its result for benchBody cached.
-func benchServer(b *testing.B, level slog.Level) http.Handler {
+func benchServer(b *testing.B, requests server.RequestLog) http.Handler {
 	dir := b.TempDir()
 	ctx := context.Background()
 	db, err := store.Open(dir, 0)
@@ -99,8 +100,9 @@ func benchServer(b *testing.B, level slog.Level) http.Handler {
 	}
 	b.Cleanup(rc.Close)
 	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level})),
-		Cache:  rc,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		RequestLog: requests,
+		Cache:      rc,
 	})
 	srv.SetReady(true)
 	wasm, err := os.ReadFile("testdata/pure_echo.wasm")

@@ -1,14 +1,58 @@
 package server
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/labstack/echo/v4"
 )
 
-// logRequests writes one structured line per request after it is served.
+// RequestLog says which requests get a line in the server's log.
+type RequestLog int
+
+const (
+	// RequestLogErrors logs the requests answered with status 400 or more:
+	// failed tasks, refused input, server errors. It is the default: at
+	// tens of thousands of invocations per second a line per request is
+	// itself a load (formatting, and a write to the log's file for each),
+	// and the metrics count every request anyway.
+	RequestLogErrors RequestLog = iota
+	// RequestLogAll logs every request.
+	RequestLogAll
+	// RequestLogOff logs none.
+	RequestLogOff
+)
+
+// ParseRequestLog reads "errors", "all" or "off".
+func ParseRequestLog(s string) (RequestLog, error) {
+	switch s {
+	case "errors":
+		return RequestLogErrors, nil
+	case "all":
+		return RequestLogAll, nil
+	case "off":
+		return RequestLogOff, nil
+	}
+	return 0, fmt.Errorf("request log must be errors, all or off, not %q", s)
+}
+
+// String returns the name ParseRequestLog reads.
+func (r RequestLog) String() string {
+	switch r {
+	case RequestLogAll:
+		return "all"
+	case RequestLogOff:
+		return "off"
+	}
+	return "errors"
+}
+
+// logRequests writes one structured line per request after it is served,
+// for the requests Config.RequestLog selects: at level error for a status
+// of 500 or more, info otherwise.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	which := s.cfg.RequestLog
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
@@ -16,6 +60,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			s.handleError(err, c)
 		}
 		res := c.Response()
+		if which == RequestLogOff || which == RequestLogErrors && res.Status < 400 {
+			return nil
+		}
 		level := slog.LevelInfo
 		if res.Status >= 500 {
 			level = slog.LevelError

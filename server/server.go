@@ -27,8 +27,12 @@ type Config struct {
 	MaxModuleBytes int64
 	// MaxInputBytes caps invoke bodies; 0 means DefaultMaxInputBytes.
 	MaxInputBytes int64
-	// Logger receives one structured line per request; nil means slog.Default().
+	// Logger receives the server's log, with a line per request that
+	// RequestLog selects; nil means slog.Default().
 	Logger *slog.Logger
+	// RequestLog says which requests are logged; the zero value is
+	// RequestLogErrors.
+	RequestLog RequestLog
 	// Tasks, if set, serves /v1/tasks; nil answers those with 503.
 	Tasks *tasks.Service
 	// Schedules, if set, serves /v1/schedules; nil answers 503 there. The

@@ -177,6 +177,12 @@ func TestServeCLIRestart(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(out, "module_not_found") {
 		t.Fatalf("unknown module: %v %q", err, out)
 	}
+	// By default (--request-log errors) the failed requests are logged,
+	// the others not.
+	if log := d.log(); !strings.Contains(log, "path=/v1/modules/exit3/invoke status=422") ||
+		!strings.Contains(log, "path=/v1/modules/nope/invoke status=404") || strings.Contains(log, "status=200") {
+		t.Fatalf("request log:\n%s", log)
+	}
 
 	// SIGTERM while a task is running: the task finishes, then the server
 	// closes the database and exits 0.
@@ -210,6 +216,13 @@ func TestServeCLIRestart(t *testing.T) {
 		t.Fatalf("ls after rm: %q", out)
 	}
 	d.stop(t, os.Interrupt)
+}
+
+func TestServeBadRequestLog(t *testing.T) {
+	out, err := exec.Command(nexusBin, "serve", "--request-log", "some", "--data-dir", t.TempDir()).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--request-log: request log must be errors, all or off") {
+		t.Fatalf("%v: %s", err, out)
+	}
 }
 
 // waitInFlight waits until the daemon reports a running invocation.

@@ -33,6 +33,7 @@ type serveOptions struct {
 	dataDir         string
 	logFormat       string
 	logLevel        string
+	requestLog      string
 	maxModuleBytes  int64
 	noSnapshots     bool
 	maxInputBytes   int64
@@ -80,6 +81,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringVar(&o.dataDir, "data-dir", envOr("NEXUS_DATA_DIR", "./nexus-data"), "data directory (env NEXUS_DATA_DIR)")
 	f.StringVar(&o.logFormat, "log-format", envOr("NEXUS_LOG_FORMAT", "text"), "log format: text or json (env NEXUS_LOG_FORMAT)")
 	f.StringVar(&o.logLevel, "log-level", envOr("NEXUS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env NEXUS_LOG_LEVEL)")
+	f.StringVar(&o.requestLog, "request-log", envOr("NEXUS_REQUEST_LOG", "errors"), "which requests get a log line: errors (answered 400 or more), all, off (env NEXUS_REQUEST_LOG)")
 	f.Int64Var(&o.maxModuleBytes, "max-module-bytes", modules.DefaultMaxBytes, "largest module accepted for upload")
 	f.BoolVar(&o.noSnapshots, "no-snapshots", false, "do not pre-initialise nexus-v1 modules at upload (each fresh instance runs _initialize)")
 	f.Int64Var(&o.maxInputBytes, "max-input-bytes", server.DefaultMaxInputBytes, "largest invoke input accepted")
@@ -127,6 +129,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	log, err := newLogger(o.logFormat, o.logLevel)
 	if err != nil {
 		return err
+	}
+	requestLog, err := server.ParseRequestLog(o.requestLog)
+	if err != nil {
+		return fmt.Errorf("--request-log: %w", err)
 	}
 	db, err := store.Open(o.dataDir, 2*time.Second)
 	if err != nil {
@@ -194,6 +200,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		MaxModuleBytes: o.maxModuleBytes,
 		MaxInputBytes:  o.maxInputBytes,
 		Logger:         log,
+		RequestLog:     requestLog,
 		Cache:          rc,
 	})
 
