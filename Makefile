@@ -35,6 +35,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./host/ ./host/fuel/ ./modules/
 	cd bench && $(GO) run ./cmd/fueloverhead -processes 10 -count 2
 	cd bench && $(GO) run ./cmd/loadgen -rounds 5 -warmup 500ms
+	$(GO) build -o bin/nexus ./cmd/nexus
+	cd bench && $(GO) run ./cmd/loadgen -rounds 5 -warmup 500ms -nexus-bin ../bin/nexus
 
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

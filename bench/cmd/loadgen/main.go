@@ -14,6 +14,11 @@
 //
 //	go run ./cmd/loadgen [-conns 32] [-duration 10s] [-warmup 2s] [-targets echo-baseline,nexus-wat-echo,nexus-go-echo,nexus-cache-hit]
 //
+// With -nexus-bin PATH the servers run in processes of their own, as
+// deployed: NexusTask as `PATH serve` (with its own GC target and
+// GOMAXPROCS), the plain Echo and Extism references in a child of loadgen
+// with Go's defaults; this process then only generates the load.
+//
 // With -serve D it only starts the servers, prints their invoke URLs and
 // serves for D, so that an external tool such as wrk can load them.
 package main
@@ -31,6 +36,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/nexustask/nexus/server"
 )
 
 // config is what the flags set.
@@ -48,11 +55,19 @@ type config struct {
 	reactorWasm string
 	extismWasm  string
 	serve       time.Duration
-	// cpuProfile, if set, receives a CPU profile of the whole process
-	// (generator and servers) over the driven targets.
+	// cpuProfile, if set, receives a CPU profile of this process over the
+	// driven targets: generator and servers, or only the generator with
+	// nexusBin.
 	cpuProfile string
 	// ready is host.Config.ReadyInstances of the NexusTask servers.
 	ready int
+	// nexusBin, if set, is the nexus binary: the servers then run in
+	// processes of their own (procs.go).
+	nexusBin string
+	// requestLog is the NexusTask servers' --request-log.
+	requestLog string
+	// serveRefs: only serve the references for a parent loadgen.
+	serveRefs bool
 	// rounds splits each target's duration into turns (see run).
 	rounds int
 }
@@ -92,9 +107,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"Go-compiled nexus-v1 echo, uploaded as "+moduleReactor+" (and warm as "+moduleReactorWarm+")")
 	fs.StringVar(&cfg.extismWasm, "extism-wasm", "extism/echo.wasm", "Extism echo plugin of the "+targetExtism+" target")
 	fs.DurationVar(&cfg.serve, "serve", 0, "if set, only start the servers and serve for this long")
-	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (all targets) to this file")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process over the run (all targets) to this file")
 	fs.IntVar(&cfg.rounds, "rounds", 1, "drive the targets in turns, this many rounds of -duration/-rounds each")
 	fs.IntVar(&cfg.ready, "ready", 0, "ready instances kept per module by the NexusTask servers (host.Config.ReadyInstances; 0: none)")
+	fs.StringVar(&cfg.nexusBin, "nexus-bin", "", "run NexusTask as this nexus binary (nexus serve) and the references in a child process, leaving this process to the load generator")
+	fs.StringVar(&cfg.requestLog, "request-log", "errors", "the NexusTask servers' request log: errors, all or off (nexus serve --request-log)")
+	fs.BoolVar(&cfg.serveRefs, "serve-refs", false, "only serve the plain Echo and Extism references, print their URLs and serve until stdin ends (used by -nexus-bin)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -120,6 +138,11 @@ func (c config) validate() error {
 		return errors.New("-serve must not be negative")
 	case c.rounds < 1:
 		return errors.New("-rounds must be at least 1")
+	case c.nexusBin != "" && c.ready > 0:
+		return errors.New("-ready needs the servers in this process (no -nexus-bin)")
+	}
+	if _, err := server.ParseRequestLog(c.requestLog); err != nil {
+		return fmt.Errorf("-request-log: %w", err)
 	}
 	for _, t := range c.targets {
 		if !knownTarget(t) {
@@ -132,6 +155,9 @@ func (c config) validate() error {
 // run starts the servers, then either serves for cfg.serve or drives each
 // target and writes the report to w and its progress to progress.
 func run(ctx context.Context, cfg config, w, progress io.Writer) error {
+	if cfg.serveRefs {
+		return serveRefs(ctx, cfg, w)
+	}
 	srv, err := startServers(ctx, cfg)
 	if err != nil {
 		return err
@@ -142,8 +168,12 @@ func run(ctx context.Context, cfg config, w, progress io.Writer) error {
 	}
 	body := makeBody(cfg.bodySize)
 	fmt.Fprintf(w, "%s\n", describeMachine())
-	fmt.Fprintf(w, "conns=%d warmup=%s duration=%s rounds=%d ready=%d body=%dB; load generator and servers share this process and its CPUs\n\n",
-		cfg.conns, cfg.warmup, cfg.duration, cfg.rounds, cfg.ready, len(body))
+	where := "load generator and servers share this process and its CPUs"
+	if cfg.nexusBin != "" {
+		where = "NexusTask runs as " + cfg.nexusBin + " serve, the references in a child process; all share the CPUs"
+	}
+	fmt.Fprintf(w, "conns=%d warmup=%s duration=%s rounds=%d ready=%d body=%dB request-log=%s; %s\n\n",
+		cfg.conns, cfg.warmup, cfg.duration, cfg.rounds, cfg.ready, len(body), cfg.requestLog, where)
 	if cfg.cpuProfile != "" {
 		stop, err := startProfile(cfg.cpuProfile)
 		if err != nil {

@@ -75,8 +75,10 @@ type servers struct {
 	closers       []func() error
 }
 
-// startServers starts NexusTask with both example modules uploaded, and the
-// baseline. On error it closes whatever it had started.
+// startServers starts NexusTask twice (with and without snapshots) with
+// the modules uploaded, and the references: in this process, or with
+// -nexus-bin in processes of their own (procs.go). On error it closes
+// whatever it had started.
 func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 	s := &servers{}
 	defer func() {
@@ -84,7 +86,12 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 			s.close()
 		}
 	}()
-	if s.nexusURL, err = s.startNexus(ctx, true, cfg.ready); err != nil {
+	if cfg.nexusBin != "" {
+		s.nexusURL, err = s.startNexusProc(ctx, cfg.nexusBin, cfg.requestLog)
+	} else {
+		s.nexusURL, err = s.startNexus(ctx, true, cfg)
+	}
+	if err != nil {
 		return nil, err
 	}
 	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}, {modulePure, cfg.pureWasm},
@@ -93,24 +100,37 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 			return nil, err
 		}
 	}
-	if s.nexusPlainURL, err = s.startNexus(ctx, false, cfg.ready); err != nil {
+	if cfg.nexusBin != "" {
+		s.nexusPlainURL, err = s.startNexusProc(ctx, cfg.nexusBin, cfg.requestLog, "--no-snapshots")
+	} else {
+		s.nexusPlainURL, err = s.startNexus(ctx, false, cfg)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := upload(ctx, s.nexusPlainURL, moduleReactor, cfg.reactorWasm); err != nil {
 		return nil, err
 	}
+	if cfg.nexusBin != "" {
+		s.baselineURL, s.extismURL, err = s.startRefsProc(cfg)
+		return s, err
+	}
+	return s, s.startRefs(ctx, cfg)
+}
+
+// startRefs starts the references in this process: the Extism server and
+// the plain Echo baseline.
+func (s *servers) startRefs(ctx context.Context, cfg config) error {
 	ext, closeExt, err := newExtismServer(ctx, cfg.extismWasm, 2*cfg.conns)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.closers = append(s.closers, closeExt)
 	if s.extismURL, err = s.serve(ext.handler()); err != nil {
-		return nil, err
+		return err
 	}
-	if s.baselineURL, err = s.serve(newBaseline()); err != nil {
-		return nil, err
-	}
-	return s, nil
+	s.baselineURL, err = s.serve(newBaseline())
+	return err
 }
 
 // url returns the URL a target is driven at.
@@ -144,11 +164,13 @@ func (s *servers) close() error {
 	return errors.Join(errs...)
 }
 
-// startNexus wires a NexusTask server as `nexus serve` does: a bbolt store
-// and a compilation cache in a temporary data directory, a host runtime, a
-// registry, metrics, the result cache (default size) and the HTTP API. Request logs are formatted at info
-// level, as by default, but discarded. It returns the server's base URL.
-func (s *servers) startNexus(ctx context.Context, snapshots bool, ready int) (string, error) {
+// startNexus wires a NexusTask server in this process as `nexus serve`
+// does: a bbolt store and a compilation cache in a temporary data
+// directory, a host runtime, a registry, metrics, the result cache
+// (default size) and the HTTP API, with the request log of -request-log
+// (formatted at level info, then discarded). It returns the server's base
+// URL.
+func (s *servers) startNexus(ctx context.Context, snapshots bool, cfg config) (string, error) {
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
 	if err != nil {
 		return "", err
@@ -161,7 +183,7 @@ func (s *servers) startNexus(ctx context.Context, snapshots bool, ready int) (st
 	s.closers = append(s.closers, db.Close)
 	hcfg := host.DefaultConfig()
 	hcfg.CacheDir = filepath.Join(dir, "compiled")
-	hcfg.ReadyInstances = ready
+	hcfg.ReadyInstances = cfg.ready
 	rt, err := host.New(ctx, hcfg)
 	if err != nil {
 		return "", err
@@ -183,9 +205,14 @@ func (s *servers) startNexus(ctx context.Context, snapshots bool, ready int) (st
 		return "", err
 	}
 	s.closers = append(s.closers, func() error { rc.Close(); return nil })
+	requests, err := server.ParseRequestLog(cfg.requestLog)
+	if err != nil {
+		return "", err
+	}
 	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Cache:  rc,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		RequestLog: requests,
+		Cache:      rc,
 	})
 	srv.SetReady(true)
 	return s.serve(srv.Handler())
