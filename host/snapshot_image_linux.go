@@ -133,9 +133,17 @@ type regionPool struct {
 // maxClearBytes bounds the memory reset zeroes itself.
 const maxClearBytes = 256 << 10
 
+// maxZeroAllBytes bounds the zero-filled regions that reset zeroes whole,
+// without asking which pages the task touched: the question is a system
+// call (mincore) that walks the region's page table, which costs more
+// than zeroing this much (in process on the reference machine, 128 KiB: 1.55
+// against 1.18 µs; 64 KiB: 1.33 against 0.58 µs).
+const maxZeroAllBytes = 128 << 10
+
 // reset restores b, the used part of a released region. A zero-filled
-// region whose task touched at most maxClearBytes is zeroed in place, the
-// pages it touched only: MADV_DONTNEED would drop them instead, but it
+// region of at most maxZeroAllBytes is zeroed whole; a larger one whose
+// task touched at most maxClearBytes is zeroed in place, the pages it
+// touched only: MADV_DONTNEED would drop them instead, but it
 // makes the kernel flush the other CPUs' TLBs (an interrupt to each, a
 // VM exit on a virtual machine), which measured 16 µs per task against a
 // few for the zeroing. An image's region whose task wrote at most
@@ -143,6 +151,10 @@ const maxClearBytes = 256 << 10
 // (restoreWritten). A larger region is reset with MADV_DONTNEED, which
 // brings back the image's pages or zeros.
 func (p *regionPool) reset(b []byte) bool {
+	if p.zero && len(b) <= maxZeroAllBytes {
+		clear(b)
+		return true
+	}
 	if p.zero && clearResident(b) {
 		return true
 	}

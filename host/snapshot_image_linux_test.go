@@ -9,11 +9,13 @@ import (
 )
 
 // TestRegionReuseZeroes checks that a zero-filled region released and
-// taken again reads as zeros, whether the task touched a few pages (zeroed
-// in place) or more than maxClearBytes (dropped with MADV_DONTNEED).
+// taken again reads as zeros, whether its used part was small (zeroed
+// whole), larger with a few pages touched (those zeroed in place), or
+// touched over more than maxClearBytes (dropped with MADV_DONTNEED).
 func TestRegionReuseZeroes(t *testing.T) {
 	page := os.Getpagesize()
-	for _, touched := range []int{0, 1, 3, maxClearBytes/page + 5} {
+	zeroAll := maxZeroAllBytes / page / 2
+	for _, touched := range []int{0, 1, 3, zeroAll, zeroAll + 1, zeroAll + 20, maxClearBytes/page + 5} {
 		size := uint64(touched+8) * uint64(page) * 2
 		region, pool, err := mapAnon(size)
 		if err != nil {
