@@ -20,7 +20,7 @@ func newInvokeCmd() *cobra.Command {
 		tags                                       []string
 		version                                    int
 		verbose                                    bool
-		config, grants, env, args                  []string
+		config, grants, env, argv                  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "invoke NAME",
@@ -66,7 +66,7 @@ message and the task's logs to stderr and exits with status 2.`,
 			for _, kv := range env {
 				q.Add("env", kv)
 			}
-			for _, a := range args {
+			for _, a := range argv {
 				q.Add("arg", a)
 			}
 			if cacheTTL != "" {
@@ -107,7 +107,7 @@ message and the task's logs to stderr and exits with status 2.`,
 	f.StringArrayVarP(&config, "config", "c", nil, "task configuration KEY=VALUE (repeatable)")
 	f.StringArrayVar(&grants, "grant", nil, "grant a capability: clock, random or scratch (repeatable)")
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE for a wasi-command task (repeatable)")
-	f.StringArrayVar(&args, "arg", nil, "argument for a wasi-command task (repeatable)")
+	f.StringArrayVar(&argv, "arg", nil, "argument for a wasi-command task (repeatable)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print the task id, duration and other response headers to stderr")
 	return cmd
 }
