@@ -75,6 +75,9 @@ func (c Config) Validate() error {
 	if c.SliceFuel < 0 {
 		return errors.New("host: SliceFuel must not be negative")
 	}
+	if c.ReadyInstances < 0 || c.ReadyBytes < 0 || c.WarmIdle < 0 {
+		return errors.New("host: ReadyInstances, ReadyBytes and WarmIdle must not be negative")
+	}
 	if err := c.Defaults.withDefaults(DefaultLimits()).check(c.Max); err != nil {
 		return fmt.Errorf("host: default limits above the maximum: %w", err)
 	}

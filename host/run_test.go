@@ -213,3 +213,23 @@ func TestModuleCloseWaitsAndRefuses(t *testing.T) {
 		t.Fatalf("err = %v, want ErrClosed", err)
 	}
 }
+
+// TestConfigRefusesNegative: a negative count or bound in the runtime's
+// configuration is refused by New rather than read as "off".
+func TestConfigRefusesNegative(t *testing.T) {
+	for name, set := range map[string]func(*host.Config){
+		"SliceFuel":      func(c *host.Config) { c.SliceFuel = -1 },
+		"ReadyInstances": func(c *host.Config) { c.ReadyInstances = -1 },
+		"ReadyBytes":     func(c *host.Config) { c.ReadyBytes = -1 },
+		"WarmIdle":       func(c *host.Config) { c.WarmIdle = -1 },
+	} {
+		cfg := host.DefaultConfig()
+		set(&cfg)
+		if rt, err := host.New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), name) {
+			if rt != nil {
+				rt.Close(context.Background())
+			}
+			t.Errorf("%s = -1: %v", name, err)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type Runtime struct {
 	validator wazero.Runtime
 	// readyBytes is the linear memory of the ready instances (pool_ready.go).
 	readyBytes atomic.Int64
+	counts     instanceCounts // InstanceStats
 	// bg tracks background work (ready-pool refills), which Close waits
 	// for; bgMu guards closing and bg.Add.
 	bgMu    sync.Mutex

@@ -24,9 +24,11 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 			return r.runWarm(ctx, m, ns, t, req.Namespace, lim)
 		}
 		if w := r.readyFor(m, ns, lim); w != nil {
+			r.counts.ready.Add(1)
 			return r.runReady(ctx, m, t, w, lim)
 		}
 		if s := ns.snap.Load(); v1 && s.fits(lim) {
+			r.counts.restored.Add(1)
 			return r.runRestored(ctx, m, t, s, ns.base.WithStderr(&t.logs))
 		}
 	}
@@ -35,6 +37,7 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 		return err
 	}
 	defer cleanup()
+	r.counts.fresh.Add(1)
 	return r.runFresh(ctx, m, t, m.compiled, cfg, true)
 }
 

@@ -117,15 +117,18 @@ func (r *Runtime) runWarm(ctx context.Context, m *Module, ns *nsState, t *task, 
 	// a smaller quota (its memory may be a region of that size), is not
 	// reused for it.
 	if w != nil && (uint64(w.mod.Memory().Size()) > uint64(lim.MemoryBytes) || w.madeFor < uint64(lim.MemoryBytes)) {
+		r.counts.warmDiscarded.Add(1)
 		w.mod.Close(ctx)
 		w = nil
 	}
 	var err error
 	if w == nil {
+		r.counts.warmNew.Add(1)
 		if w, err = r.newWarm(ctx, m, ns, t, namespace, lim); err != nil {
 			return err
 		}
 	} else {
+		r.counts.warmReused.Add(1)
 		w.quota.limit = uint64(lim.MemoryBytes)
 		w.quota.refused.Store(false)
 		w.fuel.Set(0)
@@ -141,6 +144,7 @@ func (r *Runtime) runWarm(ctx context.Context, m *Module, ns *nsState, t *task, 
 	var te *TaskError
 	keep := (err == nil || errors.As(err, &te)) && !t.out.Exceeded() && ctx.Err() == nil && w.depth.Get() == 0
 	if !keep || !pool.put(w, r.warmIdle()) {
+		r.counts.warmDiscarded.Add(1)
 		w.mod.Close(context.WithoutCancel(ctx))
 	}
 	return err

@@ -76,6 +76,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 		s.cache = cfg.Cache
 		s.wireCache(cfg.Cache)
 	}
+	s.wireInstances()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -112,6 +113,21 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 
 // Handler returns the http.Handler serving the API.
 func (s *Server) Handler() http.Handler { return s.e }
+
+// wireInstances exposes the runtime's instance figures on /metrics.
+func (s *Server) wireInstances() {
+	err := s.metrics.RegisterInstances(func() metrics.InstanceStats {
+		st := s.rt.InstanceStats()
+		return metrics.InstanceStats{
+			Fresh: st.Fresh, Restored: st.Restored, Ready: st.Ready,
+			WarmNew: st.WarmNew, WarmReused: st.WarmReused, WarmDiscarded: st.WarmDiscarded,
+			ReadyBytes: st.ReadyBytes,
+		}
+	})
+	if err != nil {
+		s.log.Warn("instance metrics not registered", "err", err)
+	}
+}
 
 // SetReady sets what GET /readyz reports.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }

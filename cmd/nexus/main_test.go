@@ -44,10 +44,12 @@ type daemon struct {
 
 var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
-func startDaemon(t *testing.T, dataDir string) *daemon {
+// startDaemon runs nexus serve on dataDir with the extra flags, and waits
+// until it serves.
+func startDaemon(t *testing.T, dataDir string, flags ...string) *daemon {
 	t.Helper()
 	d := &daemon{done: make(chan error, 1)}
-	d.cmd = exec.Command(nexusBin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	d.cmd = exec.Command(nexusBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, flags...)...)
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

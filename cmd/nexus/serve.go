@@ -44,6 +44,9 @@ type serveOptions struct {
 	limits          host.Limits // per-task defaults
 	maxFuel         int64
 	sliceFuel       int64
+	readyInstances  int
+	readyBytes      int64
+	warmIdle        int
 
 	workers       int
 	cpus          string
@@ -95,6 +98,9 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.Int64Var(&o.sliceFuel, "slice-fuel", host.DefaultSliceFuel, "fuel between two checks of budget, deadline and cancellation")
 	f.Int64Var(&o.limits.MemoryBytes, "memory", d.MemoryBytes, "default memory quota of a task, in bytes")
 	f.DurationVar(&o.limits.Timeout, "timeout", d.Timeout, "default deadline of a task")
+	f.IntVar(&o.readyInstances, "ready-instances", 0, "fresh instances kept ready per module, made in the background as recent demand calls for, up to this many (0: off)")
+	f.Int64Var(&o.readyBytes, "ready-bytes", host.DefaultReadyBytes, "bound on the linear memory of all ready instances together")
+	f.IntVar(&o.warmIdle, "warm-idle", host.DefaultWarmIdle, "idle instances kept per module uploaded with isolation=warm")
 	ed := executor.DefaultConfig()
 	f.IntVar(&o.workers, "workers", 0, "worker tokens (default: one per CPU in the process affinity mask)")
 	f.StringVar(&o.cpus, "cpus", "", "CPUs to pin worker tokens to, e.g. 0-3,6 (env NEXUS_CPUS)")
@@ -147,6 +153,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	hcfg := host.DefaultConfig()
 	hcfg.Defaults.Fuel, hcfg.Defaults.MemoryBytes, hcfg.Defaults.Timeout = o.limits.Fuel, o.limits.MemoryBytes, o.limits.Timeout
 	hcfg.Max.Fuel, hcfg.SliceFuel = o.maxFuel, o.sliceFuel
+	hcfg.ReadyInstances, hcfg.ReadyBytes, hcfg.WarmIdle = o.readyInstances, o.readyBytes, o.warmIdle
 	hcfg.KV = db
 	if !o.noCache {
 		hcfg.CacheDir = filepath.Join(o.dataDir, "compiled")

@@ -1,0 +1,40 @@
+package host
+
+import "sync/atomic"
+
+// InstanceStats counts where tasks' instances came from since the runtime
+// started, and what the ready pools hold. It is meant for metrics.
+type InstanceStats struct {
+	// Fresh counts instances made for their task by instantiating the
+	// module (and running its _initialize, if it has one).
+	Fresh uint64
+	// Restored counts instances made for their task from a snapshot.
+	Restored uint64
+	// Ready counts tasks that took an instance a ready pool had made ahead.
+	Ready uint64
+	// WarmNew and WarmReused count the tasks of warm modules that made an
+	// instance and that reused an idle one.
+	WarmNew, WarmReused uint64
+	// WarmDiscarded counts warm instances closed instead of kept or
+	// reused: their task trapped or ran out of fuel, memory or time, enough
+	// instances were idle, or the next task's memory quota did not fit.
+	WarmDiscarded uint64
+	// ReadyBytes is the linear memory of the instances waiting in ready
+	// pools, bounded by Config.ReadyBytes.
+	ReadyBytes int64
+}
+
+// instanceCounts are a Runtime's InstanceStats counters.
+type instanceCounts struct {
+	fresh, restored, ready, warmNew, warmReused, warmDiscarded atomic.Uint64
+}
+
+// InstanceStats returns the runtime's instance figures.
+func (r *Runtime) InstanceStats() InstanceStats {
+	c := &r.counts
+	return InstanceStats{
+		Fresh: c.fresh.Load(), Restored: c.restored.Load(), Ready: c.ready.Load(),
+		WarmNew: c.warmNew.Load(), WarmReused: c.warmReused.Load(), WarmDiscarded: c.warmDiscarded.Load(),
+		ReadyBytes: r.readyBytes.Load(),
+	}
+}
