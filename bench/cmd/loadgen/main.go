@@ -109,7 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.serve, "serve", 0, "if set, only start the servers and serve for this long")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process over the run (all targets) to this file")
 	fs.IntVar(&cfg.rounds, "rounds", 1, "drive the targets in turns, this many rounds of -duration/-rounds each")
-	fs.IntVar(&cfg.ready, "ready", 0, "ready instances kept per module by the NexusTask servers (host.Config.ReadyInstances; 0: none)")
+	fs.IntVar(&cfg.ready, "ready", 0, "ready instances kept per module by the NexusTask servers (nexus serve --ready-instances; 0: none)")
 	fs.StringVar(&cfg.nexusBin, "nexus-bin", "", "run NexusTask as this nexus binary (nexus serve) and the references in a child process, leaving this process to the load generator")
 	fs.StringVar(&cfg.requestLog, "request-log", "errors", "the NexusTask servers' request log: errors, all or off (nexus serve --request-log)")
 	fs.BoolVar(&cfg.serveRefs, "serve-refs", false, "only serve the plain Echo and Extism references, print their URLs and serve until stdin ends (used by -nexus-bin)")
@@ -138,8 +138,8 @@ func (c config) validate() error {
 		return errors.New("-serve must not be negative")
 	case c.rounds < 1:
 		return errors.New("-rounds must be at least 1")
-	case c.nexusBin != "" && c.ready > 0:
-		return errors.New("-ready needs the servers in this process (no -nexus-bin)")
+	case c.ready < 0:
+		return errors.New("-ready must not be negative")
 	}
 	if _, err := server.ParseRequestLog(c.requestLog); err != nil {
 		return fmt.Errorf("-request-log: %w", err)

@@ -21,17 +21,19 @@ import (
 // references (plain Echo and Extism) a child of this program started with
 // -serve-refs, with Go's defaults.
 
-// startNexusProc starts `bin serve` on a new 127.0.0.1 port with its data
-// in a temporary directory, waits until it is ready and returns its base
-// URL. extra are further flags of serve.
-func (s *servers) startNexusProc(ctx context.Context, bin, requestLog string, extra ...string) (string, error) {
+// startNexusProc starts `cfg.nexusBin serve` on a new 127.0.0.1 port with
+// its data in a temporary directory and the request log and ready pool of
+// cfg, waits until it is ready and returns its base URL. extra are further
+// flags of serve.
+func (s *servers) startNexusProc(ctx context.Context, cfg config, extra ...string) (string, error) {
+	bin := cfg.nexusBin
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
 	if err != nil {
 		return "", err
 	}
 	s.closers = append(s.closers, func() error { return os.RemoveAll(dir) })
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir,
-		"--log-format", "json", "--request-log", requestLog}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-format", "json",
+		"--request-log", cfg.requestLog, "--ready-instances", fmt.Sprint(cfg.ready)}, extra...)
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

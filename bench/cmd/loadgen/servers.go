@@ -87,7 +87,7 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 		}
 	}()
 	if cfg.nexusBin != "" {
-		s.nexusURL, err = s.startNexusProc(ctx, cfg.nexusBin, cfg.requestLog)
+		s.nexusURL, err = s.startNexusProc(ctx, cfg)
 	} else {
 		s.nexusURL, err = s.startNexus(ctx, true, cfg)
 	}
@@ -101,7 +101,7 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 		}
 	}
 	if cfg.nexusBin != "" {
-		s.nexusPlainURL, err = s.startNexusProc(ctx, cfg.nexusBin, cfg.requestLog, "--no-snapshots")
+		s.nexusPlainURL, err = s.startNexusProc(ctx, cfg, "--no-snapshots")
 	} else {
 		s.nexusPlainURL, err = s.startNexus(ctx, false, cfg)
 	}
