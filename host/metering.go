@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nexustask/nexus/host/fuel"
 	"github.com/tetratelabs/wazero"
@@ -105,11 +106,14 @@ func sliceBoundary(ctx context.Context, _ api.Module, stack []uint64) {
 	if err := ctx.Err(); err != nil {
 		panic(context.Cause(ctx))
 	}
+	if !time.Now().Before(t.deadline) {
+		panic(ErrTimeout)
+	}
 	if t.out.Exceeded() {
 		panic(ErrOutputLimit)
 	}
 	if y := t.meter.yielder; y != nil {
-		if err := y.Yield(ctx); err != nil {
+		if err := y.Yield(t.yieldContext(ctx)); err != nil {
 			panic(err)
 		}
 	}

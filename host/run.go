@@ -85,6 +85,21 @@ type task struct {
 	// snapshotting is set while Snapshot runs the initialisation: the
 	// nexus_v1 imports then refuse to run.
 	snapshotting bool
+	// deadline is when the task times out: sliceBoundary compares the
+	// clock with it, and waitCtx carries it into the executor's waits.
+	deadline   time.Time
+	waitCtx    context.Context // nil until the task first yields
+	waitCancel context.CancelFunc
+}
+
+// yieldContext returns the context the task's Yields wait under: ctx with
+// the task's deadline, made at the first Yield. A task that ends inside
+// its first fuel slice, as most do, makes no timer.
+func (t *task) yieldContext(ctx context.Context) context.Context {
+	if t.waitCtx == nil {
+		t.waitCtx, t.waitCancel = context.WithDeadlineCause(ctx, t.deadline, ErrTimeout)
+	}
+	return t.waitCtx
 }
 
 type taskKey struct{}
@@ -124,12 +139,17 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	t.logs.limit = lim.LogBytes
 	t.out.limit = lim.OutputBytes
 
-	// One context carries the deadline, and the task for the host
-	// functions. Passing the output limit stops the task at its next fuel
-	// slice (sliceBoundary), not through the context; each instantiation
+	// The task's context only adds the task, for the host functions. The
+	// deadline, the output limit and the caller's cancellation stop the
+	// task at its next fuel slice (sliceBoundary); a timer for the deadline
+	// is made only if the task yields (yieldContext). Each instantiation
 	// sets its own memory allocator.
-	ctx, cancelTimeout := context.WithTimeoutCause(ctx, lim.Timeout, ErrTimeout)
-	defer cancelTimeout()
+	t.deadline = time.Now().Add(lim.Timeout)
+	defer func() {
+		if t.waitCancel != nil {
+			t.waitCancel()
+		}
+	}()
 	ctx = context.WithValue(ctx, taskKey{}, t)
 
 	if m.pure && !req.Grants.Deterministic() {
@@ -206,10 +226,10 @@ func (t *task) classify(ctx context.Context, err error) error {
 	if t.out.Exceeded() {
 		return fmt.Errorf("%w: output passed %d bytes", ErrOutputLimit, t.out.limit)
 	}
+	if errors.Is(err, ErrTimeout) {
+		return ErrTimeout
+	}
 	if cause := context.Cause(ctx); cause != nil && err != nil {
-		if errors.Is(cause, ErrTimeout) {
-			return ErrTimeout
-		}
 		return fmt.Errorf("%w: %v", ErrCanceled, cause)
 	}
 	if err == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
@@ -214,8 +215,7 @@ func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace 
 	t.mem.limit = uint64(lim.MemoryBytes)
 	t.logs.limit, t.out.limit = 1, 1
 
-	ctx, cancel := context.WithTimeoutCause(ctx, lim.Timeout, ErrTimeout)
-	defer cancel()
+	t.deadline = time.Now().Add(lim.Timeout)
 	ctx = context.WithValue(ctx, taskKey{}, t)
 	ctx = experimental.WithMemoryAllocator(ctx, &t.mem)
 	src := newDetSources(0, 0, 0)

@@ -2,12 +2,15 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nexustask/nexus/host"
 )
 
 // TestPreemptWasm: a CPU-bound low-priority guest is suspended when a
@@ -266,4 +269,41 @@ func TestPinAtFirstYield(t *testing.T) {
 	if mask, _ := threadCPUs(); !slices.Equal(mask, cpus) {
 		t.Fatalf("caller's thread has affinity %v after the job, want %v", mask, cpus)
 	}
+}
+
+// TestTimeoutWhileSuspended: a guest whose deadline passes while it is
+// suspended for a higher-priority job stops then with host.ErrTimeout,
+// not when it gets a token back.
+func TestTimeoutWhileSuspended(t *testing.T) {
+	g := newCountGuest(t)
+	g.limits = host.Limits{Timeout: 200 * time.Millisecond}
+	e := newExec(t, Config{Workers: 1, Preemption: true})
+	started := make(chan struct{})
+	low, err := e.Submit(context.Background(), Job{Priority: 0, Run: func(ctx context.Context, y Yielder) error {
+		return g.run(ctx, 4_000_000_000, &probe{inner: y, first: func() { close(started) }})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	hiRunning, hiRelease := make(chan struct{}), make(chan struct{})
+	high, err := e.Submit(context.Background(), Job{Priority: 9, Run: func(context.Context, Yielder) error {
+		close(hiRunning)
+		<-hiRelease
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-hiRunning
+	select {
+	case <-low.Done():
+		if !errors.Is(low.Err(), host.ErrTimeout) {
+			t.Fatalf("low: %v", low.Err())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the suspended guest's deadline passed without stopping it")
+	}
+	close(hiRelease)
+	waitAll(t, []*Handle{high})
 }
