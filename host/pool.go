@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/nexustask/nexus/abi"
 	"github.com/tetratelabs/wazero"
 )
 
@@ -33,6 +34,35 @@ type nsState struct {
 	ready     readyPool
 	snap      atomic.Pointer[snapshot]
 	snapNote  atomic.Pointer[string] // why Snapshot fell back, or ""
+	stdio     sync.Pool              // *stdioConfig
+}
+
+// stdioConfig is a namespace's base configuration with stdio that reach
+// the task its io names. Tasks without grants take one from the pool for
+// their instance instead of copying the base configuration once per
+// stream (each With method copies it).
+type stdioConfig struct {
+	cfg wazero.ModuleConfig
+	io  instanceIO
+}
+
+// stdioFor returns a configuration whose stdin, stdout (for a
+// wasi-command) and stderr are t's, and a function that gives it back once
+// t's instance is closed.
+func (s *nsState) stdioFor(profile abi.Profile, t *task) (wazero.ModuleConfig, func()) {
+	c, _ := s.stdio.Get().(*stdioConfig)
+	if c == nil {
+		c = &stdioConfig{}
+		c.cfg = s.base.WithStderr(ioErr{&c.io})
+		if profile == abi.ProfileWASICommand {
+			c.cfg = c.cfg.WithStdin(ioIn{&c.io}).WithStdout(ioOut{&c.io})
+		}
+	}
+	c.io = instanceIO{t: t}
+	return c.cfg, func() {
+		c.io = instanceIO{}
+		s.stdio.Put(c)
+	}
 }
 
 // get returns the state of namespace, creating it on first use.

@@ -233,3 +233,33 @@ func TestConfigRefusesNegative(t *testing.T) {
 		}
 	}
 }
+
+// TestStdioConcurrent runs a wasi-command echo from many goroutines: the
+// instances' stdio configurations are pooled and reused, and every task
+// must read its own input and write its own output.
+func TestStdioConcurrent(t *testing.T) {
+	rt := newRuntime(t, host.DefaultConfig())
+	m := compileFile(t, rt, "../examples/wat/echo.wasm")
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Go(func() {
+			for i := 0; i < 50; i++ {
+				in := bytes.Repeat([]byte(fmt.Sprintf("g%d-i%d;", g, i)), 1+i%7)
+				res, err := rt.Run(context.Background(), m, host.Request{Input: in, Namespace: "s"})
+				if err == nil && !bytes.Equal(res.Output, in) {
+					err = fmt.Errorf("input %q, output %q", in, res.Output)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
