@@ -47,9 +47,9 @@ type stdioConfig struct {
 }
 
 // stdioFor returns a configuration whose stdin, stdout (for a
-// wasi-command) and stderr are t's, and a function that gives it back once
-// t's instance is closed.
-func (s *nsState) stdioFor(profile abi.Profile, t *task) (wazero.ModuleConfig, func()) {
+// wasi-command) and stderr are t's. Give it back with putStdio once t's
+// instance is closed.
+func (s *nsState) stdioFor(profile abi.Profile, t *task) *stdioConfig {
 	c, _ := s.stdio.Get().(*stdioConfig)
 	if c == nil {
 		c = &stdioConfig{}
@@ -59,10 +59,13 @@ func (s *nsState) stdioFor(profile abi.Profile, t *task) (wazero.ModuleConfig, f
 		}
 	}
 	c.io = instanceIO{t: t}
-	return c.cfg, func() {
-		c.io = instanceIO{}
-		s.stdio.Put(c)
-	}
+	return c
+}
+
+// putStdio returns c to the pool.
+func (s *nsState) putStdio(c *stdioConfig) {
+	c.io = instanceIO{}
+	s.stdio.Put(c)
 }
 
 // get returns the state of namespace, creating it on first use.

@@ -29,9 +29,15 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 		}
 		if s := ns.snap.Load(); v1 && s.fits(lim) {
 			r.counts.restored.Add(1)
-			cfg, done := ns.stdioFor(m.profile, t)
-			defer done()
-			return r.runRestored(ctx, m, t, s, cfg)
+			c := ns.stdioFor(m.profile, t)
+			defer ns.putStdio(c)
+			return r.runRestored(ctx, m, t, s, c.cfg)
+		}
+		if !m.readsSources {
+			r.counts.fresh.Add(1)
+			c := ns.stdioFor(m.profile, t)
+			defer ns.putStdio(c)
+			return r.runFresh(ctx, m, t, m.compiled, c.cfg, true)
 		}
 	}
 	cfg, cleanup, err := r.taskConfig(m, ns, t, req)
@@ -46,14 +52,10 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 // taskConfig is the configuration of a fresh instance for t: the
 // deterministic clocks and random source (for a module that reads them),
 // stdin and stdout for a wasi-command, stderr, then the request's grants.
-// A task without grants of a module that reads neither clocks nor random
-// takes a pooled configuration (nsState.stdioFor). The cleanup it returns
-// is never nil; call it after closing the instance.
+// (A task without grants of a module that reads neither clocks nor random
+// takes a pooled configuration instead: nsState.stdioFor.) The cleanup it
+// returns is never nil; call it after closing the instance.
 func (r *Runtime) taskConfig(m *Module, ns *nsState, t *task, req Request) (wazero.ModuleConfig, func(), error) {
-	if req.Grants.none() && !m.readsSources {
-		cfg, done := ns.stdioFor(m.profile, t)
-		return cfg, done, nil
-	}
 	cfg := ns.base.WithStderr(&t.logs)
 	if m.profile == abi.ProfileWASICommand {
 		cfg = cfg.WithStdin(bytes.NewReader(t.input)).WithStdout(&t.out)
