@@ -136,9 +136,12 @@ const maxClearBytes = 256 << 10
 // maxZeroAllBytes bounds the zero-filled regions that reset zeroes whole,
 // without asking which pages the task touched: the question is a system
 // call (mincore) that walks the region's page table, which costs more
-// than zeroing this much (in process on the reference machine, 128 KiB: 1.55
-// against 1.18 µs; 64 KiB: 1.33 against 0.58 µs).
-const maxZeroAllBytes = 128 << 10
+// than zeroing this much. On the reference machine, with the region in
+// cache, 64 KiB took 0.58 µs zeroed against 1.33 µs with mincore, 128 KiB
+// 1.18 against 1.55; but in a loaded server (perf under wrk) zeroing 128
+// KiB per task cost as much as mincore (5.4 % of the CPU against 5.0 %),
+// and writes memory bandwidth that mincore does not.
+const maxZeroAllBytes = 64 << 10
 
 // reset restores b, the used part of a released region. A zero-filled
 // region of at most maxZeroAllBytes is zeroed whole; a larger one whose
