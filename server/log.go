@@ -12,19 +12,18 @@ import (
 type RequestLog int
 
 const (
+	// RequestLogAll logs every request. It is the default.
+	RequestLogAll RequestLog = iota
 	// RequestLogErrors logs the requests answered with status 400 or more:
-	// failed tasks, refused input, server errors. It is the default: at
-	// tens of thousands of invocations per second a line per request is
-	// itself a load (formatting, and a write to the log's file for each),
-	// and the metrics count every request anyway.
-	RequestLogErrors RequestLog = iota
-	// RequestLogAll logs every request.
-	RequestLogAll
+	// failed tasks, refused input, server errors. At tens of thousands of
+	// invocations per second a line per request is a large log; the
+	// metrics count every request either way.
+	RequestLogErrors
 	// RequestLogOff logs none.
 	RequestLogOff
 )
 
-// ParseRequestLog reads "errors", "all" or "off".
+// ParseRequestLog reads "all", "errors" or "off".
 func ParseRequestLog(s string) (RequestLog, error) {
 	switch s {
 	case "errors":
@@ -34,18 +33,18 @@ func ParseRequestLog(s string) (RequestLog, error) {
 	case "off":
 		return RequestLogOff, nil
 	}
-	return 0, fmt.Errorf("request log must be errors, all or off, not %q", s)
+	return 0, fmt.Errorf("request log must be all, errors or off, not %q", s)
 }
 
 // String returns the name ParseRequestLog reads.
 func (r RequestLog) String() string {
 	switch r {
-	case RequestLogAll:
-		return "all"
+	case RequestLogErrors:
+		return "errors"
 	case RequestLogOff:
 		return "off"
 	}
-	return "errors"
+	return "all"
 }
 
 // logRequests writes one structured line per request after it is served,

@@ -31,7 +31,7 @@ type Config struct {
 	// RequestLog selects; nil means slog.Default().
 	Logger *slog.Logger
 	// RequestLog says which requests are logged; the zero value is
-	// RequestLogErrors.
+	// RequestLogAll.
 	RequestLog RequestLog
 	// Tasks, if set, serves /v1/tasks; nil answers those with 503.
 	Tasks *tasks.Service

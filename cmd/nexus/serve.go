@@ -84,7 +84,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringVar(&o.dataDir, "data-dir", envOr("NEXUS_DATA_DIR", "./nexus-data"), "data directory (env NEXUS_DATA_DIR)")
 	f.StringVar(&o.logFormat, "log-format", envOr("NEXUS_LOG_FORMAT", "text"), "log format: text or json (env NEXUS_LOG_FORMAT)")
 	f.StringVar(&o.logLevel, "log-level", envOr("NEXUS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env NEXUS_LOG_LEVEL)")
-	f.StringVar(&o.requestLog, "request-log", envOr("NEXUS_REQUEST_LOG", "errors"), "which requests get a log line: errors (answered 400 or more), all, off (env NEXUS_REQUEST_LOG)")
+	f.StringVar(&o.requestLog, "request-log", envOr("NEXUS_REQUEST_LOG", "all"), "which requests get a log line: all, errors (answered 400 or more), off (env NEXUS_REQUEST_LOG)")
 	f.Int64Var(&o.maxModuleBytes, "max-module-bytes", modules.DefaultMaxBytes, "largest module accepted for upload")
 	f.BoolVar(&o.noSnapshots, "no-snapshots", false, "do not pre-initialise nexus-v1 modules at upload (each fresh instance runs _initialize)")
 	f.Int64Var(&o.maxInputBytes, "max-input-bytes", server.DefaultMaxInputBytes, "largest invoke input accepted")

@@ -111,7 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 1, "drive the targets in turns, this many rounds of -duration/-rounds each")
 	fs.IntVar(&cfg.ready, "ready", 0, "ready instances kept per module by the NexusTask servers (nexus serve --ready-instances; 0: none)")
 	fs.StringVar(&cfg.nexusBin, "nexus-bin", "", "run NexusTask as this nexus binary (nexus serve) and the references in a child process, leaving this process to the load generator")
-	fs.StringVar(&cfg.requestLog, "request-log", "errors", "the NexusTask servers' request log: errors, all or off (nexus serve --request-log)")
+	fs.StringVar(&cfg.requestLog, "request-log", "all", "the NexusTask servers' request log: all, errors or off (nexus serve --request-log)")
 	fs.BoolVar(&cfg.serveRefs, "serve-refs", false, "only serve the plain Echo and Extism references, print their URLs and serve until stdin ends (used by -nexus-bin)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -13,7 +13,7 @@ func TestListeningAddr(t *testing.T) {
 	if addr, err := listeningAddr(strings.NewReader(log)); err != nil || addr != "127.0.0.1:40123" {
 		t.Fatalf("%q %v", addr, err)
 	}
-	_, err := listeningAddr(strings.NewReader("Error: --request-log: request log must be errors, all or off, not \"x\"\n"))
+	_, err := listeningAddr(strings.NewReader("Error: --request-log: request log must be all, errors or off, not \"x\"\n"))
 	if err == nil || !strings.Contains(err.Error(), "--request-log") {
 		t.Fatalf("exit before listening: %v", err)
 	}
