@@ -240,20 +240,31 @@ func TestConfigRefusesNegative(t *testing.T) {
 func TestStdioConcurrent(t *testing.T) {
 	rt := newRuntime(t, host.DefaultConfig())
 	m := compileFile(t, rt, "../examples/wat/echo.wasm")
+	concurrently(t, 8, func(g int) error {
+		for i := 0; i < 50; i++ {
+			in := bytes.Repeat([]byte(fmt.Sprintf("g%d-i%d;", g, i)), 1+i%7)
+			res, err := rt.Run(context.Background(), m, host.Request{Input: in, Namespace: "s"})
+			if err == nil && !bytes.Equal(res.Output, in) {
+				err = fmt.Errorf("input %q, output %q", in, res.Output)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// concurrently runs f(0) to f(n-1) on goroutines of their own and reports
+// the errors they return.
+func concurrently(t *testing.T, n int, f func(g int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := 0; g < 8; g++ {
+	errs := make(chan error, n)
+	for g := 0; g < n; g++ {
 		wg.Go(func() {
-			for i := 0; i < 50; i++ {
-				in := bytes.Repeat([]byte(fmt.Sprintf("g%d-i%d;", g, i)), 1+i%7)
-				res, err := rt.Run(context.Background(), m, host.Request{Input: in, Namespace: "s"})
-				if err == nil && !bytes.Equal(res.Output, in) {
-					err = fmt.Errorf("input %q, output %q", in, res.Output)
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
+			if err := f(g); err != nil {
+				errs <- err
 			}
 		})
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -253,28 +252,19 @@ func TestFastPathsConcurrent(t *testing.T) {
 	if err := rt.Snapshot(ctx, m, art, "c"); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for g := 0; g < 6; g++ {
-		wg.Go(func() {
-			for i := 0; i < 15; i++ {
-				iso := host.IsolationFresh
-				if (g+i)%2 == 0 {
-					iso = host.IsolationWarm
-				}
-				in := []byte(fmt.Sprintf("g%d-i%d", g, i))
-				if err := runEcho(rt, m, host.Request{Input: in, Namespace: "c", Isolation: iso}); err != nil {
-					errs <- err
-					return
-				}
+	concurrently(t, 6, func(g int) error {
+		for i := 0; i < 15; i++ {
+			iso := host.IsolationFresh
+			if (g+i)%2 == 0 {
+				iso = host.IsolationWarm
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			in := []byte(fmt.Sprintf("g%d-i%d", g, i))
+			if err := runEcho(rt, m, host.Request{Input: in, Namespace: "c", Isolation: iso}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // TestInstanceStats checks the counts of where tasks' instances came from:

@@ -33,28 +33,30 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 			defer ns.putStdio(c)
 			return r.runRestored(ctx, m, t, s, c.cfg)
 		}
-		if !m.readsSources {
-			r.counts.fresh.Add(1)
-			c := ns.stdioFor(m.profile, t)
-			defer ns.putStdio(c)
-			return r.runFresh(ctx, m, t, m.compiled, c.cfg, true)
+	}
+	var cfg wazero.ModuleConfig
+	if req.Grants.none() && !m.readsSources {
+		c := ns.stdioFor(m.profile, t)
+		defer ns.putStdio(c)
+		cfg = c.cfg
+	} else {
+		var cleanup func()
+		var err error
+		if cfg, cleanup, err = r.taskConfig(m, ns, t, req); err != nil {
+			return err
 		}
+		defer cleanup()
 	}
-	cfg, cleanup, err := r.taskConfig(m, ns, t, req)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
 	r.counts.fresh.Add(1)
 	return r.runFresh(ctx, m, t, m.compiled, cfg, true)
 }
 
-// taskConfig is the configuration of a fresh instance for t: the
-// deterministic clocks and random source (for a module that reads them),
-// stdin and stdout for a wasi-command, stderr, then the request's grants.
-// (A task without grants of a module that reads neither clocks nor random
-// takes a pooled configuration instead: nsState.stdioFor.) The cleanup it
-// returns is never nil; call it after closing the instance.
+// taskConfig is the configuration of a fresh instance for a task t with
+// grants, or of a module that reads clocks or random (the others take a
+// pooled one: nsState.stdioFor): the deterministic clocks and random
+// source (for a module that reads them), stdin and stdout for a
+// wasi-command, stderr, then the request's grants. The cleanup it returns
+// is never nil; call it after closing the instance.
 func (r *Runtime) taskConfig(m *Module, ns *nsState, t *task, req Request) (wazero.ModuleConfig, func(), error) {
 	cfg := ns.base.WithStderr(&t.logs)
 	if m.profile == abi.ProfileWASICommand {

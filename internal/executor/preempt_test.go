@@ -286,16 +286,8 @@ func TestTimeoutWhileSuspended(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-started
-	hiRunning, hiRelease := make(chan struct{}), make(chan struct{})
-	high, err := e.Submit(context.Background(), Job{Priority: 9, Run: func(context.Context, Yielder) error {
-		close(hiRunning)
-		<-hiRelease
-		return nil
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-hiRunning
+	release := occupy(t, e, 9) // suspends low, and holds the token until released
+	defer release()
 	select {
 	case <-low.Done():
 		if !errors.Is(low.Err(), host.ErrTimeout) {
@@ -304,6 +296,4 @@ func TestTimeoutWhileSuspended(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the suspended guest's deadline passed without stopping it")
 	}
-	close(hiRelease)
-	waitAll(t, []*Handle{high})
 }

@@ -23,17 +23,20 @@ import (
 
 // startNexusProc starts `cfg.nexusBin serve` on a new 127.0.0.1 port with
 // its data in a temporary directory and the request log and ready pool of
-// cfg, waits until it is ready and returns its base URL. extra are further
-// flags of serve.
-func (s *servers) startNexusProc(ctx context.Context, cfg config, extra ...string) (string, error) {
+// cfg (and --no-snapshots unless snapshots), waits until it is ready and
+// returns its base URL: startNexus's counterpart in a process of its own.
+func (s *servers) startNexusProc(ctx context.Context, snapshots bool, cfg config) (string, error) {
 	bin := cfg.nexusBin
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
 	if err != nil {
 		return "", err
 	}
 	s.closers = append(s.closers, func() error { return os.RemoveAll(dir) })
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-format", "json",
-		"--request-log", cfg.requestLog, "--ready-instances", fmt.Sprint(cfg.ready)}, extra...)
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-format", "json",
+		"--request-log", cfg.requestLog, "--ready-instances", fmt.Sprint(cfg.ready)}
+	if !snapshots {
+		args = append(args, "--no-snapshots")
+	}
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

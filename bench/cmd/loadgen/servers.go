@@ -86,12 +86,11 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 			s.close()
 		}
 	}()
+	startNexus := s.startNexus
 	if cfg.nexusBin != "" {
-		s.nexusURL, err = s.startNexusProc(ctx, cfg)
-	} else {
-		s.nexusURL, err = s.startNexus(ctx, true, cfg)
+		startNexus = s.startNexusProc
 	}
-	if err != nil {
+	if s.nexusURL, err = startNexus(ctx, true, cfg); err != nil {
 		return nil, err
 	}
 	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}, {modulePure, cfg.pureWasm},
@@ -100,12 +99,7 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 			return nil, err
 		}
 	}
-	if cfg.nexusBin != "" {
-		s.nexusPlainURL, err = s.startNexusProc(ctx, cfg, "--no-snapshots")
-	} else {
-		s.nexusPlainURL, err = s.startNexus(ctx, false, cfg)
-	}
-	if err != nil {
+	if s.nexusPlainURL, err = startNexus(ctx, false, cfg); err != nil {
 		return nil, err
 	}
 	if err := upload(ctx, s.nexusPlainURL, moduleReactor, cfg.reactorWasm); err != nil {
