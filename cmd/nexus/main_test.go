@@ -100,6 +100,26 @@ func (d *daemon) log() string {
 	return d.logs.String()
 }
 
+// waitLog waits until d's log has each of lines.
+func (d *daemon) waitLog(t *testing.T, lines ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		log, missing := d.log(), ""
+		for _, l := range lines {
+			if !strings.Contains(log, l) {
+				missing = l
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log:\n%s", missing, log)
+		}
+	}
+}
+
 // stop sends sig and waits for the process to exit.
 func (d *daemon) stop(t *testing.T, sig os.Signal) {
 	t.Helper()
@@ -179,12 +199,10 @@ func TestServeCLIRestart(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(out, "module_not_found") {
 		t.Fatalf("unknown module: %v %q", err, out)
 	}
-	// By default (--request-log all) every request is logged.
-	if log := d.log(); !strings.Contains(log, "path=/v1/modules/exit3/invoke status=422") ||
-		!strings.Contains(log, "path=/v1/modules/nope/invoke status=404") ||
-		!strings.Contains(log, "path=/v1/modules/echo/invoke status=200") {
-		t.Fatalf("request log:\n%s", log)
-	}
+	// By default (--request-log all) every request is logged; the lines
+	// reach stderr within --log-flush (100ms).
+	d.waitLog(t, "path=/v1/modules/exit3/invoke status=422", "path=/v1/modules/nope/invoke status=404",
+		"path=/v1/modules/echo/invoke status=200")
 
 	// SIGTERM while a task is running: the task finishes, then the server
 	// closes the database and exits 0.
@@ -220,10 +238,15 @@ func TestServeCLIRestart(t *testing.T) {
 	d.stop(t, os.Interrupt)
 }
 
-func TestServeBadRequestLog(t *testing.T) {
-	out, err := exec.Command(nexusBin, "serve", "--request-log", "some", "--data-dir", t.TempDir()).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "--request-log: request log must be all, errors or off") {
-		t.Fatalf("%v: %s", err, out)
+func TestServeBadLogFlags(t *testing.T) {
+	for _, c := range []struct{ flag, value, want string }{
+		{"--request-log", "some", "--request-log: request log must be all, errors or off"},
+		{"--log-flush", "-1s", "--log-flush must not be negative"},
+	} {
+		out, err := exec.Command(nexusBin, "serve", c.flag, c.value, "--data-dir", t.TempDir()).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("%s %s: %v: %s", c.flag, c.value, err, out)
+		}
 	}
 }
 

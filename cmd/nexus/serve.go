@@ -20,6 +20,7 @@ import (
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/logbuf"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/modules"
@@ -33,6 +34,7 @@ type serveOptions struct {
 	dataDir         string
 	logFormat       string
 	logLevel        string
+	logFlush        time.Duration
 	requestLog      string
 	maxModuleBytes  int64
 	noSnapshots     bool
@@ -84,6 +86,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringVar(&o.dataDir, "data-dir", envOr("NEXUS_DATA_DIR", "./nexus-data"), "data directory (env NEXUS_DATA_DIR)")
 	f.StringVar(&o.logFormat, "log-format", envOr("NEXUS_LOG_FORMAT", "text"), "log format: text or json (env NEXUS_LOG_FORMAT)")
 	f.StringVar(&o.logLevel, "log-level", envOr("NEXUS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env NEXUS_LOG_LEVEL)")
+	f.DurationVar(&o.logFlush, "log-flush", defaultLogFlush, "longest an info line waits in the log buffer before it is written (0: write every line at once); warnings and errors are written at once")
 	f.StringVar(&o.requestLog, "request-log", envOr("NEXUS_REQUEST_LOG", "all"), "which requests get a log line: all, errors (answered 400 or more), off (env NEXUS_REQUEST_LOG)")
 	f.Int64Var(&o.maxModuleBytes, "max-module-bytes", modules.DefaultMaxBytes, "largest module accepted for upload")
 	f.BoolVar(&o.noSnapshots, "no-snapshots", false, "do not pre-initialise nexus-v1 modules at upload (each fresh instance runs _initialize)")
@@ -116,26 +119,42 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	return cmd
 }
 
-func newLogger(format, level string) (*slog.Logger, error) {
+// defaultLogFlush is --log-flush's default: long enough to gather the
+// lines of a busy server into a few writes a second, short enough to look
+// immediate on a terminal.
+const defaultLogFlush = 100 * time.Millisecond
+
+// newLogger returns the server's logger, writing to stderr through a
+// buffer that holds info and debug lines up to flush (see package logbuf),
+// and that buffer, which the caller closes before it exits.
+func newLogger(format, level string, flush time.Duration) (*slog.Logger, *logbuf.Writer, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		return nil, nil, fmt.Errorf("--log-level: %w", err)
 	}
+	if flush < 0 {
+		return nil, nil, fmt.Errorf("--log-flush must not be negative, not %s", flush)
+	}
+	w := logbuf.New(os.Stderr, 0, flush)
 	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		h = slog.NewTextHandler(w, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, nil, fmt.Errorf("--log-format must be text or json, not %q", format)
 	}
-	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+	return slog.New(logbuf.Handler(h, w, slog.LevelWarn)), w, nil
 }
 
 func serve(ctx context.Context, o serveOptions) error {
-	log, err := newLogger(o.logFormat, o.logLevel)
+	log, logw, err := newLogger(o.logFormat, o.logLevel, o.logFlush)
 	if err != nil {
 		return err
 	}
+	defer logw.Close()
 	requestLog, err := server.ParseRequestLog(o.requestLog)
 	if err != nil {
 		return fmt.Errorf("--request-log: %w", err)
