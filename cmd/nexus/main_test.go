@@ -242,6 +242,7 @@ func TestServeBadLogFlags(t *testing.T) {
 	for _, c := range []struct{ flag, value, want string }{
 		{"--request-log", "some", "--request-log: request log must be all, errors or off"},
 		{"--log-flush", "-1s", "--log-flush must not be negative"},
+		{"--pprof-addr", "127.0.0.1:99999", "--pprof-addr: listen tcp"},
 	} {
 		out, err := exec.Command(nexusBin, "serve", c.flag, c.value, "--data-dir", t.TempDir()).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), c.want) {
@@ -266,4 +267,38 @@ func waitInFlight(t *testing.T, d *daemon) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("no invocation in flight:\n%s", d.log())
+}
+
+func TestServePprof(t *testing.T) {
+	d := startDaemon(t, t.TempDir(), "--pprof-addr", "127.0.0.1:0")
+	d.waitLog(t, `msg="pprof listening"`)
+	m := regexp.MustCompile(`msg="pprof listening" addr=(\S+)`).FindStringSubmatch(d.log())
+	if m == nil {
+		t.Fatalf("no pprof address in the log:\n%s", d.log())
+	}
+	get := func(url string) (int, []byte) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b
+	}
+	if code, b := get("http://" + m[1] + "/debug/pprof/cmdline"); code != http.StatusOK || !strings.Contains(string(b), "serve") {
+		t.Fatalf("cmdline: %d %q", code, b)
+	}
+	// A CPU profile of the server while it serves: gzip-compressed protobuf.
+	if code, b := get("http://" + m[1] + "/debug/pprof/profile?seconds=1"); code != http.StatusOK || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile: %d, %d bytes", code, len(b))
+	}
+	// The API's own port does not serve them.
+	if code, _ := get(d.url + "/debug/pprof/"); code != http.StatusNotFound {
+		t.Fatalf("API port /debug/pprof/: %d, want 404", code)
+	}
+	d.stop(t, os.Interrupt)
 }

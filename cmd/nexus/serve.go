@@ -35,6 +35,7 @@ type serveOptions struct {
 	logFormat       string
 	logLevel        string
 	logFlush        time.Duration
+	pprofAddr       string
 	requestLog      string
 	maxModuleBytes  int64
 	noSnapshots     bool
@@ -87,6 +88,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringVar(&o.logFormat, "log-format", envOr("NEXUS_LOG_FORMAT", "text"), "log format: text or json (env NEXUS_LOG_FORMAT)")
 	f.StringVar(&o.logLevel, "log-level", envOr("NEXUS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env NEXUS_LOG_LEVEL)")
 	f.DurationVar(&o.logFlush, "log-flush", defaultLogFlush, "longest an info line waits in the log buffer before it is written (0: write every line at once); warnings and errors are written at once")
+	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (default: off)")
 	f.StringVar(&o.requestLog, "request-log", envOr("NEXUS_REQUEST_LOG", "all"), "which requests get a log line: all, errors (answered 400 or more), off (env NEXUS_REQUEST_LOG)")
 	f.Int64Var(&o.maxModuleBytes, "max-module-bytes", modules.DefaultMaxBytes, "largest module accepted for upload")
 	f.BoolVar(&o.noSnapshots, "no-snapshots", false, "do not pre-initialise nexus-v1 modules at upload (each fresh instance runs _initialize)")
@@ -230,6 +232,13 @@ func serve(ctx context.Context, o serveOptions) error {
 		Cache:          rc,
 	})
 
+	if o.pprofAddr != "" {
+		stop, err := startPprof(o.pprofAddr, log)
+		if err != nil {
+			return fmt.Errorf("--pprof-addr: %w", err)
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
