@@ -70,13 +70,15 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			// The record goes to the handler directly: Logger.LogAttrs would
 			// also capture the caller's program counter, which only a
 			// handler with AddSource reads, and allocate the attribute slice.
-			r := slog.NewRecord(time.Now(), level, "request", 0)
+			// One clock read for the record's time and the duration.
+			end := time.Now()
+			r := slog.NewRecord(end, level, "request", 0)
 			r.AddAttrs(
 				slog.String("method", c.Request().Method),
 				slog.String("path", c.Request().URL.Path),
 				slog.Int("status", res.Status),
 				slog.Int64("bytes", res.Size),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", end.Sub(start)),
 			)
 			if id := res.Header().Get(HeaderTaskID); id != "" {
 				r.AddAttrs(slog.String("task_id", id))
