@@ -15,6 +15,7 @@ import (
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/logline"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/modules"
@@ -100,7 +101,7 @@ func benchServer(b *testing.B, requests server.RequestLog) http.Handler {
 	}
 	b.Cleanup(rc.Close)
 	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:     slog.New(logline.New(io.Discard, false, nil)),
 		RequestLog: requests,
 		Cache:      rc,
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/logbuf"
+	"github.com/nexustask/nexus/internal/logline"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/modules"
@@ -126,8 +127,9 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 // immediate on a terminal.
 const defaultLogFlush = 100 * time.Millisecond
 
-// newLogger returns the server's logger, writing to stderr through a
-// buffer that holds info and debug lines up to flush (see package logbuf),
+// newLogger returns the server's logger, formatting as log/slog's text or
+// JSON handler (faster for plain lines, see package logline) and writing to
+// stderr through a buffer that holds info and debug lines up to flush (see package logbuf),
 // and that buffer, which the caller closes before it exits.
 func newLogger(format, level string, flush time.Duration) (*slog.Logger, *logbuf.Writer, error) {
 	var lv slog.Level
@@ -139,15 +141,10 @@ func newLogger(format, level string, flush time.Duration) (*slog.Logger, *logbuf
 	}
 	w := logbuf.New(os.Stderr, 0, flush)
 	opts := &slog.HandlerOptions{Level: lv}
-	var h slog.Handler
-	switch format {
-	case "text":
-		h = slog.NewTextHandler(w, opts)
-	case "json":
-		h = slog.NewJSONHandler(w, opts)
-	default:
+	if format != "text" && format != "json" {
 		return nil, nil, fmt.Errorf("--log-format must be text or json, not %q", format)
 	}
+	h := logline.New(w, format == "json", opts)
 	return slog.New(logbuf.Handler(h, w, slog.LevelWarn)), w, nil
 }
 
