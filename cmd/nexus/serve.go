@@ -129,8 +129,8 @@ const defaultLogFlush = 100 * time.Millisecond
 
 // newLogger returns the server's logger, formatting as log/slog's text or
 // JSON handler (faster for plain lines, see package logline) and writing to
-// stderr through a buffer that holds info and debug lines up to flush (see package logbuf),
-// and that buffer, which the caller closes before it exits.
+// stderr through a buffer that holds info and debug lines up to flush (see
+// package logbuf), and that buffer, which the caller closes before it exits.
 func newLogger(format, level string, flush time.Duration) (*slog.Logger, *logbuf.Writer, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -139,12 +139,11 @@ func newLogger(format, level string, flush time.Duration) (*slog.Logger, *logbuf
 	if flush < 0 {
 		return nil, nil, fmt.Errorf("--log-flush must not be negative, not %s", flush)
 	}
-	w := logbuf.New(os.Stderr, 0, flush)
-	opts := &slog.HandlerOptions{Level: lv}
 	if format != "text" && format != "json" {
 		return nil, nil, fmt.Errorf("--log-format must be text or json, not %q", format)
 	}
-	h := logline.New(w, format == "json", opts)
+	w := logbuf.New(os.Stderr, 0, flush)
+	h := logline.New(w, format == "json", &slog.HandlerOptions{Level: lv})
 	return slog.New(logbuf.Handler(h, w, slog.LevelWarn)), w, nil
 }
 
