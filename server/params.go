@@ -168,9 +168,28 @@ func parseGrants(q query, g *host.Grants) error {
 		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
 			return fmt.Errorf("%w: env %q must be KEY=VALUE", errBadRequest, kv)
 		}
+		if err := checkCString("env", kv); err != nil {
+			return err
+		}
 		g.Env = append(g.Env, kv)
 	}
+	for _, a := range q.All("arg") {
+		if err := checkCString("arg", a); err != nil {
+			return err
+		}
+	}
 	g.Args = q.All("arg")
+	return nil
+}
+
+// checkCString refuses a WASI argument or environment entry the guest
+// cannot receive: WASI passes both as NUL-terminated strings, so a NUL
+// inside one would cut it short (wazero refuses the instance, which
+// would surface as a trap of the task rather than as bad input).
+func checkCString(param, v string) error {
+	if strings.IndexByte(v, 0) >= 0 {
+		return fmt.Errorf("%w: %s %q contains a NUL byte, which WASI cannot pass", errBadRequest, param, v)
+	}
 	return nil
 }
 
