@@ -1,6 +1,6 @@
 // Package errcode is NexusTask's one error table: it maps every error the
-// API can report to its HTTP status and the code of the contract in
-// DESIGN.md. The server writes responses through it; the conformance
+// API can report to its HTTP status and the code of the HTTP contract
+// (README.md, "HTTP API v1"). The server writes responses through it; the conformance
 // suite's in-process target grades tasks through it, so both speak the same
 // codes.
 package errcode
