@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -102,7 +103,7 @@ func (s *Server) submitTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := readBody(c, s.cfg.MaxInputBytes*4/3+64<<10)
+	body, err := readBody(c, submitBodyLimit(s.cfg.MaxInputBytes))
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func (s *Server) submitTask(c echo.Context) error {
 	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) > 0 && b[0] == '[' {
 		return s.submitBatch(c, svc, b)
 	}
-	spec, err := tasks.DecodeSpec(body)
+	spec, err := s.decodeSpec(body)
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func (s *Server) submitBatch(c echo.Context, svc *tasks.Service, body []byte) er
 	specs := make([]tasks.Spec, 0, len(raws))
 	at := make([]int, 0, len(raws))
 	for i, raw := range raws {
-		spec, err := tasks.DecodeSpec(raw)
+		spec, err := s.decodeSpec(raw)
 		if err != nil {
 			out[i].Error = errorDetail(err)
 			continue
@@ -156,6 +157,32 @@ func (s *Server) submitBatch(c echo.Context, svc *tasks.Service, body []byte) er
 		r.ID, r.State, r.Created = sub.Record.ID, sub.Record.State, sub.Created
 	}
 	return c.JSON(http.StatusAccepted, out)
+}
+
+// submitEnvelopeBytes is what a POST /v1/tasks body may hold besides a
+// task's input: the other fields of the spec, its config and tags.
+const submitEnvelopeBytes = 128 << 10
+
+// submitBodyLimit is the body limit of POST /v1/tasks for an input cap of
+// maxInput bytes: the cap in base64 (the longer of the input's two
+// spellings for binary data) plus the envelope. The decoded input is
+// checked against maxInput itself (decodeSpec), so neither spelling gets
+// past the cap.
+func submitBodyLimit(maxInput int64) int64 {
+	return int64(base64.StdEncoding.EncodedLen(int(maxInput))) + submitEnvelopeBytes
+}
+
+// decodeSpec decodes one task of a POST /v1/tasks body and refuses an
+// input larger than Config.MaxInputBytes with too_large, as an invoke's.
+func (s *Server) decodeSpec(body []byte) (tasks.Spec, error) {
+	spec, err := tasks.DecodeSpec(body)
+	if err != nil {
+		return spec, err
+	}
+	if n := int64(len(spec.Input)); n > s.cfg.MaxInputBytes {
+		return tasks.Spec{}, fmt.Errorf("%w: input of %d bytes, limit %d", errTooLarge, n, s.cfg.MaxInputBytes)
+	}
+	return spec, nil
 }
 
 // errorDetail is err in the error shape, without task details.

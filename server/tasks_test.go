@@ -300,3 +300,47 @@ func TestTasksHTTPResultsOutputCap(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskInputCap: a task's input is capped at MaxInputBytes whichever
+// way it is spelled, as an invoke's body is: 413 too_large, never a task
+// accepted to fail later. The body limit leaves room for the cap in
+// base64.
+func TestTaskInputCap(t *testing.T) {
+	url := startTasks(t)
+	const limit = server.DefaultMaxInputBytes
+	plain := func(n int) string {
+		return `{"module":"tt","delay_ms":3600000,"input":"` + strings.Repeat("c", n) + `"}`
+	}
+	b64 := func(n int) string {
+		return `{"module":"tt","delay_ms":3600000,"input_base64":"` + base64.StdEncoding.EncodeToString(make([]byte, n)) + `"}`
+	}
+	for _, c := range []struct {
+		name, body string
+		status     int
+	}{
+		{"plain 20 MiB", plain(20 << 20), 413},
+		{"base64 20 MiB", b64(20 << 20), 413},
+		{"plain one past the cap", plain(limit + 1), 413},
+		{"base64 one past the cap", b64(limit + 1), 413},
+		{"list with one past the cap", "[" + plain(limit+1) + "]", 202},
+		{"base64 at the cap", b64(limit), 202},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st, _, b := doReq(t, "POST", url+"/v1/tasks", c.body)
+			if st != c.status {
+				t.Fatalf("%d %.200s, want %d", st, b, c.status)
+			}
+			switch {
+			case st == 413:
+				if e := decode[server.ErrorBody](t, b); e.Error.Code != "too_large" {
+					t.Fatalf("%s", b)
+				}
+			case strings.HasPrefix(c.body, "["):
+				res := decode[[]server.SubmitResult](t, b)
+				if len(res) != 1 || res[0].Error == nil || res[0].Error.Code != "too_large" || res[0].ID != "" {
+					t.Fatalf("%s", b)
+				}
+			}
+		})
+	}
+}
