@@ -1,0 +1,105 @@
+package layout
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/nexustask/nexus"
+
+// owners maps each dependency (an import path prefix) to the one package
+// of the module allowed to import it outside tests.
+var owners = map[string]string{
+	"go.etcd.io/bbolt":                   module + "/internal/store",
+	"github.com/labstack/echo":           module + "/server",
+	"github.com/prometheus/":             module + "/internal/metrics",
+	"github.com/dgraph-io/ristretto":     module + "/cache",
+	"github.com/robfig/cron":             module + "/internal/schedule",
+	"github.com/spf13/cobra":             module + "/cmd/nexus",
+	"github.com/spf13/pflag":             module + "/cmd/nexus",
+	"github.com/tetratelabs/wazero":      module + "/host",
+	"github.com/nats-io/":                module + "/internal/store/jetstream",
+	"go.opentelemetry.io/":               module + "/internal/telemetry",
+	"google.golang.org/protobuf":         module + "/proto",
+	"github.com/charmbracelet/bubbletea": module + "/cmd/nexus",
+}
+
+// stdlibOnly are the packages (and their sub-packages) that may import
+// nothing outside the standard library: the guest ABI, which guests
+// compile for wasip1, and the Go client that users import.
+var stdlibOnly = []string{module + "/abi", module + "/client"}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Standard   bool
+}
+
+// packages lists every package of the module with its non-test imports.
+func packages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json=ImportPath,Imports", module+"/...")
+	cmd.Dir = "../.."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found %d packages", len(pkgs))
+	}
+	return pkgs
+}
+
+// within reports whether path is p or one of its sub-packages.
+func within(path, p string) bool { return path == p || strings.HasPrefix(path, p+"/") }
+
+// isStdlib reports whether an import path is the standard library's: no
+// dot in its first element.
+func isStdlib(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+// TestImportRules checks CONTRIBUTING.md's rules: each dependency is
+// imported by its one package (a sub-package of it counts as the package
+// only for wazero, whose host sub-packages share the sandbox); nothing
+// imports server or cmd; abi and client import only the standard library.
+func TestImportRules(t *testing.T) {
+	for _, p := range packages(t) {
+		for _, imp := range p.Imports {
+			for dep, owner := range owners {
+				if strings.HasPrefix(imp, dep) && p.ImportPath != owner {
+					t.Errorf("%s imports %s; only %s may", p.ImportPath, imp, owner)
+				}
+			}
+			if within(imp, module+"/server") && !within(p.ImportPath, module+"/cmd") {
+				t.Errorf("%s imports %s; nothing but cmd imports server", p.ImportPath, imp)
+			}
+			if within(imp, module+"/cmd") {
+				t.Errorf("%s imports %s; nothing imports cmd", p.ImportPath, imp)
+			}
+			for _, leaf := range stdlibOnly {
+				if within(p.ImportPath, leaf) && !isStdlib(imp) && !within(imp, leaf) {
+					t.Errorf("%s imports %s; it may import only the standard library", p.ImportPath, imp)
+				}
+			}
+		}
+	}
+}
