@@ -55,6 +55,10 @@ type module struct {
 	tableTypes  []byte   // element type of each table, imported first
 	numGlobals  uint32   // imported and defined
 	numMemories uint32
+	tableElems  uint64 // sum of the tables' minimum sizes
+
+	lim  Limits // with defaults applied
+	seen Limits // the largest value met for each limit, for tests
 }
 
 func (m *module) numFuncs() uint32 { return m.importFuncs + uint32(len(m.funcTypes)) }
@@ -71,14 +75,14 @@ func (m *module) reader(id byte) *reader {
 
 // splitSections checks the header and the section order and records each
 // section. Debug custom sections are recorded too; the encoder drops them.
-func splitSections(in []byte) (*module, error) {
+func splitSections(in []byte, lim Limits) (*module, error) {
 	if len(in) < 8 || !bytes.Equal(in[:4], wasmHeader[:4]) {
 		return nil, &DecodeError{Offset: 0, Msg: "invalid magic number"}
 	}
 	if !bytes.Equal(in[4:8], wasmHeader[4:]) {
 		return nil, &DecodeError{Offset: 4, Msg: "unsupported binary version"}
 	}
-	m := &module{in: in}
+	m := &module{in: in, lim: lim}
 	r := &reader{b: in, pos: 8}
 	lastRank := 0
 	for !r.eof() {
@@ -160,12 +164,15 @@ func (m *module) decodeHeaders() error {
 	if len(m.funcTypes) > 0 && !hasCode {
 		return &DecodeError{Offset: len(m.in), Msg: "function and code section have inconsistent lengths"}
 	}
-	return nil
+	return m.checkCounts()
 }
 
 func (m *module) decodeTypes(r *reader) error {
 	n, err := r.u32()
 	if err != nil {
+		return err
+	}
+	if err := within("types", uint64(n), m.lim.Types, &m.seen.Types); err != nil {
 		return err
 	}
 	m.typeResults = make([][]byte, 0, min(n, 1<<16))
@@ -233,6 +240,9 @@ func (m *module) decodeImports(r *reader) error {
 	if err != nil {
 		return err
 	}
+	if err := within("imports", uint64(n), m.lim.Imports, &m.seen.Imports); err != nil {
+		return err
+	}
 	for i := uint32(0); i < n; i++ {
 		at := r.pos
 		mod, err := r.name()
@@ -255,6 +265,9 @@ func (m *module) decodeImports(r *reader) error {
 				return err
 			}
 			m.importFuncs++
+			if err := within("functions", uint64(m.importFuncs), m.lim.Functions, &m.seen.Functions); err != nil {
+				return err
+			}
 		case 1:
 			if err := m.tableType(r); err != nil {
 				return err
@@ -269,6 +282,9 @@ func (m *module) decodeImports(r *reader) error {
 				return err
 			}
 			m.importGlobs++
+			if err := within("globals", uint64(m.importGlobs), m.lim.Globals, &m.seen.Globals); err != nil {
+				return err
+			}
 		case 4:
 			return unsupported("exception handling", r.pos-1, "tag import")
 		default:
@@ -282,6 +298,9 @@ func (m *module) decodeImports(r *reader) error {
 func (m *module) decodeFunctions(r *reader) error {
 	n, err := r.u32()
 	if err != nil {
+		return err
+	}
+	if err := within("functions", uint64(m.importFuncs)+uint64(n), m.lim.Functions, &m.seen.Functions); err != nil {
 		return err
 	}
 	if uint64(n) > uint64(len(r.b)-r.pos) {
@@ -305,6 +324,9 @@ func (m *module) tableType(r *reader) error {
 		return checkValueType(r, et)
 	}
 	m.tableTypes = append(m.tableTypes, et)
+	if err := within("tables", uint64(len(m.tableTypes)), m.lim.Tables, &m.seen.Tables); err != nil {
+		return err
+	}
 	at := r.pos
 	flag, err := r.byte()
 	if err != nil {
@@ -313,18 +335,24 @@ func (m *module) tableType(r *reader) error {
 	if flag > 1 {
 		return &DecodeError{Offset: at, Msg: "invalid table limits flags"}
 	}
-	return limits(r, flag)
+	minimum, err := limits(r, flag)
+	if err != nil {
+		return err
+	}
+	m.tableElems += uint64(minimum)
+	return within("table elements", m.tableElems, m.lim.TableElements, &m.seen.TableElements)
 }
 
-func limits(r *reader, flag byte) error {
-	if _, err := r.u32(); err != nil {
-		return err
+// limits reads limits with the given flags and returns the minimum.
+func limits(r *reader, flag byte) (uint32, error) {
+	minimum, err := r.u32()
+	if err != nil {
+		return 0, err
 	}
 	if flag&1 != 0 {
-		_, err := r.u32()
-		return err
+		_, err = r.u32()
 	}
-	return nil
+	return minimum, err
 }
 
 func memoryType(r *reader) error {
@@ -341,7 +369,8 @@ func memoryType(r *reader) error {
 	case flag > 1:
 		return &DecodeError{Offset: at, Msg: "invalid memory limits flags"}
 	}
-	return limits(r, flag)
+	_, err = limits(r, flag)
+	return err
 }
 
 func globalType(r *reader) error {
@@ -365,6 +394,9 @@ func globalType(r *reader) error {
 func (m *module) decodeTables(r *reader) error {
 	n, err := r.u32()
 	if err != nil {
+		return err
+	}
+	if err := within("tables", uint64(len(m.tableTypes))+uint64(n), m.lim.Tables, &m.seen.Tables); err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
@@ -394,6 +426,9 @@ func (m *module) decodeMemories(r *reader) error {
 func (m *module) countGlobals(r *reader) error {
 	n, err := r.u32()
 	if err != nil {
+		return err
+	}
+	if err := within("globals", uint64(m.importGlobs)+uint64(n), m.lim.Globals, &m.seen.Globals); err != nil {
 		return err
 	}
 	if uint64(n) > uint64(len(r.b)-r.pos) {

@@ -20,10 +20,14 @@ var (
 	// exports a name starting with ReservedPrefix.
 	ErrReservedName = errors.New("fuel: use of a reserved name")
 
-	// ErrLimit is returned, wrapped with details, for a module past an
-	// implementation limit such as MaxLocals.
+	// ErrLimit is matched by a *LimitError: the module is past one of
+	// Config.Limits.
 	ErrLimit = errors.New("fuel: implementation limit exceeded")
 )
+
+// errNeedTableRoom stops a rewriting that did not import ImportTableRoom
+// when it meets a table.grow; Instrument starts again with the import.
+var errNeedTableRoom = errors.New("fuel: table.grow needs the table_room import")
 
 // UnsupportedError is returned by Instrument for a module that uses a
 // WebAssembly feature the instrumenter refuses (threads, tail calls,

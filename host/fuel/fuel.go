@@ -22,6 +22,16 @@ const (
 	// guest executes unreachable.
 	ImportDepth = "depth_exceeded"
 
+	// ImportTableRoom is the import called by table.grow, after its fuel
+	// charge and check and before it grows: func (total i64) -> i32. total
+	// is the number of elements all of the module's tables would hold
+	// after the growth (the sum of every table's size plus the requested
+	// delta, unsigned). The host returns 1 to allow the growth and 0 to
+	// refuse it, in which case table.grow returns -1 and grows nothing. It
+	// is imported, right after ImportDepth, only by modules that contain a
+	// table.grow.
+	ImportTableRoom = "table_room"
+
 	// ExportFuelGlobal is the export name of the appended mutable i64 fuel
 	// global. It starts at 0; the host reads what is left after a run.
 	ExportFuelGlobal = "__nexus_fuel"
@@ -38,7 +48,7 @@ const (
 
 	// Version is the instrumenter version. It changes whenever the output for
 	// some input changes, so instrumented artifacts can be keyed by it.
-	Version = 2
+	Version = 3
 
 	// CostTableVersion is the version of the cost table. It changes whenever
 	// the fuel charged for some instruction changes.
@@ -54,10 +64,10 @@ const (
 // reach wazero's ceiling first; that trap is deterministic too.
 const DefaultMaxCallDepth = 20_000
 
-// MaxLocals is the most locals (parameters included) a function may
-// declare, the limit web engines apply. Compilers allocate per local, so a
-// few bytes declaring billions of them would otherwise exhaust the host's
-// memory when the module is compiled.
+// MaxLocals is the default of Limits.Locals: the most locals (parameters
+// included) a function may declare, the limit web engines apply. Compilers
+// allocate per local, so a few bytes declaring billions of them would
+// otherwise exhaust the host's memory when the module is compiled.
 const MaxLocals = 50_000
 
 // MaxCallDepthLimit is the largest accepted Config.MaxCallDepth.
@@ -76,10 +86,16 @@ type Config struct {
 	// the deepest stack is MaxCallDepth counted frames plus one leaf frame
 	// and a helper.
 	MaxCallDepth int
+
+	// Limits bounds the module's structure; zero fields mean their value in
+	// DefaultLimits.
+	Limits Limits
 }
 
 // DefaultConfig returns the configuration used for uploaded modules.
-func DefaultConfig() Config { return Config{MaxCallDepth: DefaultMaxCallDepth} }
+func DefaultConfig() Config {
+	return Config{MaxCallDepth: DefaultMaxCallDepth, Limits: DefaultLimits()}
+}
 
 // Validate reports whether c is in range.
 func (c Config) Validate() error {
@@ -97,7 +113,9 @@ func (c Config) Validate() error {
 // to find type errors. It is safe to call concurrently.
 //
 // Errors are *DecodeError for malformed input, *UnsupportedError for refused
-// features, and errors matching ErrReservedIndex or ErrReservedName.
+// features, *LimitError for a module past cfg.Limits (checked before any
+// allocation or rewriting in proportion to the exceeded count), and errors
+// matching ErrReservedIndex or ErrReservedName.
 func Instrument(wasm []byte, cfg Config) ([]byte, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -105,12 +123,18 @@ func Instrument(wasm []byte, cfg Config) ([]byte, error) {
 	if cfg.MaxCallDepth == 0 {
 		cfg.MaxCallDepth = DefaultMaxCallDepth
 	}
-	m, err := splitSections(wasm)
+	m, err := splitSections(wasm, cfg.Limits.withDefaults())
 	if err != nil {
 		return nil, err
 	}
 	if err := m.decodeHeaders(); err != nil {
 		return nil, err
 	}
-	return newInstrumenter(m, cfg).run()
+	out, err := newInstrumenter(m, cfg, false).run()
+	if err == errNeedTableRoom {
+		// Rare: only modules that grow a table import ImportTableRoom, so
+		// that the others keep their layout. Rewrite again with it.
+		out, err = newInstrumenter(m, cfg, true).run()
+	}
+	return out, err
 }

@@ -29,7 +29,7 @@ func (ins *instrumenter) helper(k helperKey) uint32 {
 	if f, ok := ins.helperIdx[k]; ok {
 		return f
 	}
-	f := ins.importFuncs + 2 + uint32(len(ins.funcTypes)) + uint32(len(ins.helpers))
+	f := ins.importFuncs + ins.addedImports + uint32(len(ins.funcTypes)) + uint32(len(ins.helpers))
 	ins.helpers = append(ins.helpers, k)
 	ins.helperIdx[k] = f
 	return f
@@ -57,34 +57,15 @@ func (ins *instrumenter) helperBody(k helperKey) []byte {
 	case helperMemoryGrow:
 		b = ins.appendDynamicCharge(b, 0, 0, costGrowPerPage)
 		b = append(b, opLocalGet, 0, opMemoryGrow, 0)
-	case helperMemoryFill:
+	case helperMemoryFill, helperMemoryCopy, helperMemoryInit:
 		b = ins.appendDynamicCharge(b, 2, bulkChunkShift, costBulkPerChunk)
-		b = append(b, opLocalGet, 0, opLocalGet, 1, opLocalGet, 2, opPrefixFC, fcMemoryFill, 0)
-	case helperMemoryCopy:
-		b = ins.appendDynamicCharge(b, 2, bulkChunkShift, costBulkPerChunk)
-		b = append(b, opLocalGet, 0, opLocalGet, 1, opLocalGet, 2, opPrefixFC, fcMemoryCopy, 0, 0)
-	case helperMemoryInit:
-		b = ins.appendDynamicCharge(b, 2, bulkChunkShift, costBulkPerChunk)
-		b = append(b, opLocalGet, 0, opLocalGet, 1, opLocalGet, 2, opPrefixFC, fcMemoryInit)
-		b = appendU32(b, k.a)
-		b = append(b, 0)
+		b = ins.appendBulk(b, k)
 	case helperTableGrow:
 		b = ins.appendDynamicCharge(b, 1, 0, costTablePerElem)
-		b = append(b, opLocalGet, 0, opLocalGet, 1, opPrefixFC, fcTableGrow)
-		b = appendU32(b, k.a)
-	case helperTableFill:
+		b = ins.appendTableGrow(b, k.a)
+	case helperTableFill, helperTableCopy, helperTableInit:
 		b = ins.appendDynamicCharge(b, 2, 0, costTablePerElem)
-		b = append(b, opLocalGet, 0, opLocalGet, 1, opLocalGet, 2, opPrefixFC, fcTableFill)
-		b = appendU32(b, k.a)
-	case helperTableCopy, helperTableInit:
-		b = ins.appendDynamicCharge(b, 2, 0, costTablePerElem)
-		sub := byte(fcTableCopy)
-		if k.kind == helperTableInit {
-			sub = fcTableInit
-		}
-		b = append(b, opLocalGet, 0, opLocalGet, 1, opLocalGet, 2, opPrefixFC, sub)
-		b = appendU32(b, k.a)
-		b = appendU32(b, k.b)
+		b = ins.appendBulk(b, k)
 	}
 	return append(b, opEnd)
 }

@@ -1,13 +1,15 @@
 package fuel
 
-import "fmt"
-
 // instrumenter holds the state of one Instrument call.
 type instrumenter struct {
 	*module
 	maxDepth int32
 
 	sliceFunc, depthFunc     uint32 // appended function imports
+	tableRoomFunc            uint32 // appended only with tableRoom
+	tableRoom                bool   // the module has a table.grow
+	addedImports             uint32 // 2, or 3 with tableRoom
+	brTargets                uint64 // br_table targets so far
 	fuelGlobal, depthGlobal  uint32 // appended globals
 	newTypes                 []byte // encoded types appended to the type section
 	numNewTypes              uint32
@@ -16,9 +18,10 @@ type instrumenter struct {
 	helpers                  []helperKey
 	helperIdx                map[helperKey]uint32
 	sliceType, depthFuncType uint32
+	tableRoomType            uint32
 }
 
-func newInstrumenter(m *module, cfg Config) *instrumenter {
+func newInstrumenter(m *module, cfg Config, tableRoom bool) *instrumenter {
 	ins := &instrumenter{
 		module:     m,
 		maxDepth:   int32(cfg.MaxCallDepth),
@@ -28,10 +31,19 @@ func newInstrumenter(m *module, cfg Config) *instrumenter {
 	}
 	ins.sliceFunc = m.importFuncs
 	ins.depthFunc = m.importFuncs + 1
-	ins.fuelGlobal = m.numGlobals
-	ins.depthGlobal = m.numGlobals + 1
+	ins.addedImports = 2
+	if tableRoom {
+		ins.tableRoom = true
+		ins.tableRoomFunc = m.importFuncs + 2
+		ins.addedImports = 3
+	}
 	ins.sliceType = ins.typeFor([]byte{valI64}, []byte{valI64})
 	ins.depthFuncType = ins.typeFor(nil, nil)
+	if tableRoom {
+		ins.tableRoomType = ins.typeFor([]byte{valI64}, []byte{valI32})
+	}
+	ins.fuelGlobal = m.numGlobals
+	ins.depthGlobal = m.numGlobals + 1
 	return ins
 }
 
@@ -72,7 +84,7 @@ func (ins *instrumenter) blockTypeFor(t uint32) []byte {
 }
 
 // funcIndex reads a function index, checks it and returns it remapped past
-// the two appended imports.
+// the appended imports.
 func (ins *instrumenter) funcIndex(r *reader) (uint32, error) {
 	at := r.pos
 	f, err := r.u32()
@@ -85,7 +97,7 @@ func (ins *instrumenter) funcIndex(r *reader) (uint32, error) {
 	if f < ins.importFuncs {
 		return f, nil
 	}
-	return f + 2, nil
+	return f + ins.addedImports, nil
 }
 
 // globalIndex reads a global index and checks it.
@@ -207,8 +219,9 @@ func (w *bodyWriter) function(r *reader, typeIdx uint32, out []byte) ([]byte, er
 		if err != nil {
 			return nil, err
 		}
-		if numLocals += uint64(n); numLocals > MaxLocals {
-			return nil, fmt.Errorf("%w: more than %d locals in a function at offset %d", ErrLimit, MaxLocals, r.pos)
+		numLocals += uint64(n)
+		if err := within("locals", numLocals, w.ins.lim.Locals, &w.ins.seen.Locals); err != nil {
+			return nil, err
 		}
 		t, err := r.byte()
 		if err != nil {
@@ -330,10 +343,15 @@ func (w *bodyWriter) control(op byte, start int) (bool, error) {
 		w.charge(start, opCosts[op])
 		return false, nil
 	case opBlock:
-		err = ins.blockType(r)
+		if err = w.nest(); err == nil {
+			err = ins.blockType(r)
+		}
 		w.depth++
 	case opLoop:
-		if err = ins.blockType(r); err != nil {
+		if err = w.nest(); err == nil {
+			err = ins.blockType(r)
+		}
+		if err != nil {
 			return false, err
 		}
 		w.charge(start, opCosts[op])
@@ -342,7 +360,9 @@ func (w *bodyWriter) control(op byte, start int) (bool, error) {
 		w.depth++
 		return false, nil
 	case opIf:
-		err = ins.blockType(r)
+		if err = w.nest(); err == nil {
+			err = ins.blockType(r)
+		}
 		w.charge(start, opCosts[op])
 		w.depth++
 		return false, err
@@ -458,10 +478,23 @@ func (w *bodyWriter) label() error {
 	return nil
 }
 
+// nest checks that one more block, loop or if fits the nesting limit.
+func (w *bodyWriter) nest() error {
+	return within("nesting", uint64(w.depth)+1, w.ins.lim.Nesting, &w.ins.seen.Nesting)
+}
+
 func (w *bodyWriter) brTable() error {
 	r := w.r
 	n, err := r.u32()
 	if err != nil {
+		return err
+	}
+	ins := w.ins
+	if err := within("br_table targets", uint64(n)+1, ins.lim.BrTableTargets, &ins.seen.BrTableTargets); err != nil {
+		return err
+	}
+	ins.brTargets += uint64(n) + 1
+	if err := within("total br_table targets", ins.brTargets, ins.lim.TotalBrTableTargets, &ins.seen.TotalBrTableTargets); err != nil {
 		return err
 	}
 	if uint64(n) > uint64(len(r.b)-r.pos) {
@@ -535,6 +568,9 @@ func (w *bodyWriter) prefixFC(start int) error {
 		}
 		k.kind = helperTableCopy
 	case fcTableGrow:
+		if !ins.tableRoom {
+			return errNeedTableRoom
+		}
 		k.a, err = ins.tableIndex(r)
 		k.kind = helperTableGrow
 	case fcTableFill:

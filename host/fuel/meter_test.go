@@ -28,6 +28,15 @@ type meter struct {
 	given     int64
 	slices    int   // number of slice calls
 	overshoot int64 // fuel used past the budget when the run was stopped
+
+	tableLimit int64   // most table elements table_room allows; 0 means any
+	tableAsks  []int64 // totals table_room was asked about
+}
+
+// tableRoom is the host side of ImportTableRoom.
+func (m *meter) tableRoom(total int64) bool {
+	m.tableAsks = append(m.tableAsks, total)
+	return m.tableLimit == 0 || total <= m.tableLimit
 }
 
 const unlimited = int64(1e15)
@@ -78,6 +87,16 @@ func instantiateMeterHost(ctx context.Context, t testing.TB, r wazero.Runtime) {
 			panic(errDepthExceeded)
 		}), nil, nil).
 		Export(fuel.ImportDepth).
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
+			m, _ := ctx.Value(meterKey{}).(*meter)
+			total := int64(stack[0])
+			stack[0] = 1
+			if m != nil && !m.tableRoom(total) {
+				stack[0] = 0
+			}
+		}), []api.ValueType{api.ValueTypeI64}, []api.ValueType{api.ValueTypeI32}).
+		Export(fuel.ImportTableRoom).
 		Instantiate(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -25,14 +25,15 @@ func (ins *instrumenter) typeSection() ([]byte, error) {
 	return append(out, ins.newTypes...), nil
 }
 
-// importSection appends the slice and depth_exceeded imports, so they take
-// the function indices right after the module's own imports.
+// importSection appends the slice and depth_exceeded imports, and
+// table_room for modules that grow tables, so they take the function
+// indices right after the module's own imports.
 func (ins *instrumenter) importSection() ([]byte, error) {
 	n, raw, err := vecTail(ins.reader(secImport))
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(make([]byte, 0, len(raw)+64), n+2)
+	out := appendU32(make([]byte, 0, len(raw)+96), n+ins.addedImports)
 	out = append(out, raw...)
 	out = appendName(out, ImportModule)
 	out = appendName(out, ImportSlice)
@@ -41,7 +42,14 @@ func (ins *instrumenter) importSection() ([]byte, error) {
 	out = appendName(out, ImportModule)
 	out = appendName(out, ImportDepth)
 	out = append(out, 0)
-	return appendU32(out, ins.depthFuncType), nil
+	out = appendU32(out, ins.depthFuncType)
+	if ins.tableRoom {
+		out = appendName(out, ImportModule)
+		out = appendName(out, ImportTableRoom)
+		out = append(out, 0)
+		out = appendU32(out, ins.tableRoomType)
+	}
+	return out, nil
 }
 
 // functionSection appends the helpers' types.
