@@ -11,18 +11,25 @@ import (
 var _ host.KV = (*DB)(nil)
 
 var (
-	// bucketKV holds one sub-bucket per namespace (module name): key → value.
+	// bucketKV holds one sub-bucket per namespace (module name): key →
+	// value, sealed under namespace NUL key (seal).
 	bucketKV = []byte("kv")
-	// bucketKVSize holds namespace → uint64 total of key and value bytes.
+	// bucketKVSize holds namespace → uint64 total of key and value bytes
+	// (the values as the guest wrote them, without their seal).
 	bucketKVSize = []byte("kvsize")
 )
 
-// Get implements host.KV.
+// Get implements host.KV. A value whose checksum fails is an error
+// matching ErrCorrupt.
 func (db *DB) Get(ns, key string) ([]byte, bool, error) {
 	var out []byte
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketKV).Bucket([]byte(ns)); b != nil {
 			if v := b.Get([]byte(key)); v != nil {
+				v, err := db.kvValue(ns, []byte(key), v)
+				if err != nil {
+					return err
+				}
 				out = append([]byte{}, v...)
 			}
 		}
@@ -43,13 +50,13 @@ func (db *DB) Set(ns, key string, value []byte, maxTotal int64) error {
 		}
 		total := kvTotal(tx, ns)
 		if old := b.Get([]byte(key)); old != nil {
-			total -= int64(len(key) + len(old))
+			total -= int64(len(key) + kvLen(old))
 		}
 		total += int64(len(key) + len(value))
 		if total > maxTotal {
 			return fmt.Errorf("%w: %d bytes would pass %d", host.ErrKVFull, total, maxTotal)
 		}
-		if err := b.Put([]byte(key), value); err != nil {
+		if err := b.Put([]byte(key), sealKV(ns, []byte(key), value)); err != nil {
 			return err
 		}
 		return setKVTotal(tx, ns, total)
@@ -69,13 +76,64 @@ func (db *DB) Delete(ns, key string) (bool, error) {
 			return nil
 		}
 		found = true
-		total := kvTotal(tx, ns) - int64(len(key)+len(old))
+		total := kvTotal(tx, ns) - int64(len(key)+kvLen(old))
 		if err := b.Delete([]byte(key)); err != nil {
 			return err
 		}
 		return setKVTotal(tx, ns, total)
 	})
 	return found, err
+}
+
+// kvSealKey is what a kv value is sealed under: its namespace, NUL, key.
+func kvSealKey(ns string, key []byte) []byte {
+	k := make([]byte, 0, len(ns)+1+len(key))
+	k = append(k, ns...)
+	k = append(k, 0)
+	return append(k, key...)
+}
+
+func sealKV(ns string, key, value []byte) []byte { return seal(kvSealKey(ns, key), value) }
+
+// kvValue returns the value stored as v under ns and key.
+func (db *DB) kvValue(ns string, key, v []byte) ([]byte, error) {
+	if db.legacyKV {
+		return v, nil
+	}
+	return unseal("kv/"+ns, kvSealKey(ns, key), v)
+}
+
+// kvLen is the length of the value stored as v, as the guest wrote it.
+func kvLen(v []byte) int { return max(len(v)-sealHeader, 0) }
+
+// checksumKVValues seals every kv value stored bare (schema 2 and older).
+func checksumKVValues(tx *bolt.Tx) error {
+	kv := tx.Bucket(bucketKV)
+	var names [][]byte
+	if err := kv.ForEachBucket(func(k []byte) error {
+		names = append(names, append([]byte(nil), k...))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, ns := range names {
+		b := kv.Bucket(ns)
+		var keys, vals [][]byte
+		if err := b.ForEach(func(k, v []byte) error {
+			if v != nil {
+				keys, vals = append(keys, append([]byte(nil), k...)), append(vals, sealKV(string(ns), k, v))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for i := range keys {
+			if err := b.Put(keys[i], vals[i]); err != nil {
+				return fmt.Errorf("store: sealing kv values of %s: %w", ns, err)
+			}
+		}
+	}
+	return nil
 }
 
 // deleteKVNamespace drops every key of ns.

@@ -13,10 +13,12 @@ import (
 var _ schedule.Store = (*DB)(nil)
 
 var (
-	// bucketSchedules holds name → JSON schedule.Schedule.
+	// bucketSchedules holds name → JSON schedule.Schedule, sealed
+	// (seal) under the name; bare JSON before schema 3.
 	bucketSchedules = []byte("schedules")
 	// bucketScheduleRuns holds one sub-bucket per schedule name:
-	// 8-byte big-endian due time (Unix ns) → JSON schedule.Run.
+	// 8-byte big-endian due time (Unix ns) → JSON schedule.Run, sealed
+	// under the schedule's name, NUL, the key; bare JSON before schema 3.
 	bucketScheduleRuns = []byte("schedule_runs")
 )
 
@@ -31,7 +33,7 @@ func (db *DB) CreateSchedule(s schedule.Schedule) error {
 		if b.Get([]byte(s.Name)) != nil {
 			return fmt.Errorf("%w: %q", schedule.ErrExists, s.Name)
 		}
-		return b.Put([]byte(s.Name), enc)
+		return b.Put([]byte(s.Name), seal([]byte(s.Name), enc))
 	})
 }
 
@@ -57,7 +59,7 @@ func saveSchedule(tx *bolt.Tx, sv schedule.Save, keep int) error {
 		return err
 	}
 	name := []byte(sv.Schedule.Name)
-	if err := tx.Bucket(bucketSchedules).Put(name, enc); err != nil {
+	if err := tx.Bucket(bucketSchedules).Put(name, seal(name, enc)); err != nil {
 		return err
 	}
 	if len(sv.Runs) == 0 {
@@ -72,7 +74,8 @@ func saveSchedule(tx *bolt.Tx, sv schedule.Save, keep int) error {
 		if err != nil {
 			return err
 		}
-		if err := runs.Put(runKey(r.Due), enc); err != nil {
+		k := runKey(r.Due)
+		if err := runs.Put(k, seal(runSealKey(name, k), enc)); err != nil {
 			return err
 		}
 	}
@@ -127,7 +130,7 @@ func (db *DB) Schedule(name string) (schedule.Schedule, error) {
 		if v == nil {
 			return fmt.Errorf("%w: %q", schedule.ErrNotFound, name)
 		}
-		return decodeSchedule(v, &s)
+		return decodeSchedule([]byte(name), v, &s)
 	})
 	return s, err
 }
@@ -136,10 +139,10 @@ func (db *DB) Schedule(name string) (schedule.Schedule, error) {
 func (db *DB) Schedules() ([]schedule.Schedule, error) {
 	out := []schedule.Schedule{}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSchedules).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bucketSchedules).ForEach(func(k, v []byte) error {
 			var s schedule.Schedule
-			if err := decodeSchedule(v, &s); err != nil {
-				return err
+			if err := decodeSchedule(k, v, &s); err != nil {
+				return db.skipDamaged(err)
 			}
 			out = append(out, s)
 			return nil
@@ -162,8 +165,8 @@ func (db *DB) Runs(name string, limit int) ([]schedule.Run, error) {
 		c := b.Cursor()
 		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
 			var r schedule.Run
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("store: corrupt run of schedule %s: %w", name, err)
+			if err := decodeRun([]byte(name), k, v, &r); err != nil {
+				return err
 			}
 			out = append(out, r)
 		}
@@ -172,9 +175,39 @@ func (db *DB) Runs(name string, limit int) ([]schedule.Run, error) {
 	return out, err
 }
 
-func decodeSchedule(v []byte, s *schedule.Schedule) error {
-	if err := json.Unmarshal(v, s); err != nil {
-		return fmt.Errorf("store: corrupt schedule: %w", err)
+// decodeSchedule decodes the schedule stored as v under name.
+func decodeSchedule(name, v []byte, s *schedule.Schedule) error {
+	if err := decodeSealedJSON(string(bucketSchedules), name, name, v, s); err != nil {
+		return err
+	}
+	if s.Name != string(name) {
+		return corrupt(string(bucketSchedules), name, "holds schedule %q", s.Name)
+	}
+	return nil
+}
+
+// decodeRun decodes the run stored as v under key in schedule name's runs.
+func decodeRun(name, key, v []byte, r *schedule.Run) error {
+	return decodeSealedJSON(string(bucketScheduleRuns)+"/"+string(name), key, runSealKey(name, key), v, r)
+}
+
+// runSealKey is what a run is sealed under: its schedule's name, NUL, key.
+func runSealKey(name, key []byte) []byte {
+	return append(append(append(make([]byte, 0, len(name)+1+len(key)), name...), 0), key...)
+}
+
+// decodeSealedJSON decodes v, sealed under sealKey or bare JSON (written
+// before schema 3), into dst; a damaged value is a *CorruptError naming
+// bucket and key.
+func decodeSealedJSON(bucket string, key, sealKey, v []byte, dst any) error {
+	if len(v) == 0 || v[0] != '{' {
+		var err error
+		if v, err = unseal(bucket, sealKey, v); err != nil {
+			return err
+		}
+	}
+	if err := json.Unmarshal(v, dst); err != nil {
+		return corrupt(bucket, key, "%v", err)
 	}
 	return nil
 }

@@ -10,9 +10,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -21,7 +18,10 @@ import (
 // written by a newer schema fails with ErrSchemaTooNew; an older one is
 // read as it is and marked with this version. Schema 2 stores task
 // records in a binary form (task_codec.go) where schema 1 stored JSON.
-const SchemaVersion = 2
+// Schema 3 puts a checksum on task records, schedules and kv values
+// (damage.go); the upgrade rewrites the kv values, the others are read
+// in either form.
+const SchemaVersion = 3
 
 // FileName is the database file inside the data directory.
 const FileName = "nexus.db"
@@ -46,34 +46,24 @@ var (
 
 // DB is an open NexusTask database.
 type DB struct {
-	bolt *bolt.DB
-	path string
-}
-
-// Open opens (creating if needed) the database in dir. It fails with
-// ErrLocked if another process has it open, after waiting up to timeout.
-func Open(dir string, timeout time.Duration) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	path := filepath.Join(dir, FileName)
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	db := &DB{bolt: b, path: path}
-	if err := db.init(); err != nil {
-		b.Close()
-		return nil, err
-	}
-	return db, nil
+	bolt     *bolt.DB
+	path     string
+	readOnly bool
+	// legacyKV: kv values are stored bare, without their checksum
+	// header (a schema-2 file opened read-only, so not upgraded).
+	legacyKV bool
+	damage   damageLog
 }
 
 // init creates the buckets and checks or writes the schema version.
 func (db *DB) init() error {
+	if db.readOnly {
+		return db.bolt.View(func(tx *bolt.Tx) error {
+			got, err := schemaOf(tx)
+			db.legacyKV = got < 3
+			return err
+		})
+	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketBlobs, bucketRefs, bucketModules, bucketArtifacts, bucketKV, bucketKVSize, bucketSchedules, bucketScheduleRuns} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -84,24 +74,43 @@ func (db *DB) init() error {
 			return err
 		}
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keySchema); v != nil {
-			if len(v) != 4 {
-				return fmt.Errorf("store: corrupt schema version (%d bytes)", len(v))
+		got, err := schemaOf(tx)
+		if err != nil || got == SchemaVersion {
+			return err
+		}
+		// Older layouts are read as they are (schema 1's JSON task
+		// records beside schema 2's binary ones, records without
+		// checksums beside those with); kv values, which have no room to
+		// say which form they are in, are rewritten. The version moves up
+		// so that an older binary refuses the file it can no longer read.
+		if got < 3 {
+			if err := checksumKVValues(tx); err != nil {
+				return err
 			}
-			got := binary.BigEndian.Uint32(v)
-			if got > SchemaVersion {
-				return fmt.Errorf("%w: file has schema %d, binary supports %d", ErrSchemaTooNew, got, SchemaVersion)
-			}
-			if got == SchemaVersion {
-				return nil
-			}
-			// Older layouts are read as they are (schema 1's JSON task
-			// records beside schema 2's binary ones); the version moves up
-			// so that an older binary refuses the file it can no longer
-			// read.
 		}
 		return meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, SchemaVersion))
 	})
+}
+
+// schemaOf returns the file's schema version, 0 for a new file, or
+// ErrSchemaTooNew.
+func schemaOf(tx *bolt.Tx) (uint32, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0, nil
+	}
+	v := meta.Get(keySchema)
+	if v == nil {
+		return 0, nil
+	}
+	if len(v) != 4 {
+		return 0, fmt.Errorf("store: corrupt schema version (%d bytes)", len(v))
+	}
+	got := binary.BigEndian.Uint32(v)
+	if got > SchemaVersion {
+		return 0, fmt.Errorf("%w: file has schema %d, binary supports %d", ErrSchemaTooNew, got, SchemaVersion)
+	}
+	return got, nil
 }
 
 // Path returns the database file's path.
@@ -109,14 +118,3 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes the database. Pending transactions finish first.
 func (db *DB) Close() error { return db.bolt.Close() }
-
-// Check runs bbolt's consistency check and returns every problem found.
-func (db *DB) Check() error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
-		return errors.Join(errs...)
-	})
-}

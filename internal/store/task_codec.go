@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"maps"
 	"slices"
 	"time"
@@ -25,20 +26,35 @@ import (
 // zero time) followed by the Unix seconds (varint) and nanoseconds
 // (uvarint), lists as a uvarint count and the elements, Config's pairs
 // sorted by key, and last a byte of flags (InBlob, OutBlob). Version 1
-// (taskCodecV1) lacks InputBytes. Records written by schema 1 are JSON
-// objects, which start with '{'. All three are read.
+// (taskCodecV1) lacks InputBytes. Version 3 (taskCodecV3, schema 3) is
+// version 2's fields followed by a CRC-32C (big-endian) of everything
+// before it, the format byte included: bbolt does not check the pages
+// that hold data, and a flipped bit must not become a wrong field.
+// Records written by schema 1 are JSON objects, which start with '{'. All
+// four are read; only version 3 is written.
 const (
 	taskCodecV1 = 0x01
 	taskCodecV2 = 0x02
+	taskCodecV3 = 0x03
 )
+
+// errChecksum is a version-3 record whose checksum does not match.
+var errChecksum = errors.New("checksum mismatch")
 
 // errTruncated is a binary record that ends inside a field.
 var errTruncated = errors.New("truncated")
 
-// appendTaskRecord appends tr's binary form to b.
+// appendTaskRecord appends tr's binary form (version 3) to b.
 func appendTaskRecord(b []byte, tr *taskRecord) []byte {
+	start := len(b)
+	b = append(b, taskCodecV3)
+	b = appendTaskFields(b, tr)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+}
+
+// appendTaskFields appends tr's fields as versions 2 and 3 lay them out.
+func appendTaskFields(b []byte, tr *taskRecord) []byte {
 	r := &tr.Record
-	b = append(b, taskCodecV2)
 	b = appendString(b, r.ID)
 	b = appendString(b, r.Module)
 	b = binary.AppendVarint(b, int64(r.Version))
@@ -109,15 +125,39 @@ func appendTime(b []byte, t time.Time) []byte {
 	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
 }
 
-// decodeTaskRecord decodes a stored record in either form.
+// decodeTaskAt decodes the record stored as raw under key; a record that
+// cannot be decoded, fails its checksum or names another task is a
+// *CorruptError.
+func decodeTaskAt(key, raw []byte, tr *taskRecord) error {
+	if err := decodeTaskRecord(raw, tr); err != nil {
+		return corrupt(string(bucketTasks), key, "%v", err)
+	}
+	if tr.ID != string(key) {
+		return corrupt(string(bucketTasks), key, "holds task %q", tr.ID)
+	}
+	return nil
+}
+
+// decodeTaskRecord decodes a stored record in any of its forms.
 func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 	if len(raw) > 0 && raw[0] == '{' {
 		return json.Unmarshal(raw, tr)
 	}
-	if len(raw) == 0 || (raw[0] != taskCodecV1 && raw[0] != taskCodecV2) {
+	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV3 {
 		return errors.New("unknown record encoding")
 	}
-	d := decoder{b: raw[1:]}
+	body := raw[1:]
+	if raw[0] == taskCodecV3 {
+		if len(raw) < 5 {
+			return errTruncated
+		}
+		n := len(raw) - 4
+		if binary.BigEndian.Uint32(raw[n:]) != crc32.Checksum(raw[:n], castagnoli) {
+			return errChecksum
+		}
+		body = raw[1:n]
+	}
+	d := decoder{b: body}
 	r := &tr.Record
 	r.ID = d.string()
 	r.Module = d.string()

@@ -2,7 +2,9 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -75,10 +77,21 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 		t.Fatalf("schema-1 JSON:\n got %+v\nwant %+v", fromJSON, want)
 	}
 
-	// Version 1, written before InputBytes: the same bytes without it
-	// (its varint is one byte here, just before the flags).
-	v1 := append([]byte{taskCodecV1}, enc[1:len(enc)-2]...)
-	v1 = append(v1, enc[len(enc)-1])
+	// Version 2, written before the checksum: the same fields without it.
+	fields := enc[1 : len(enc)-4]
+	v2 := append([]byte{taskCodecV2}, fields...)
+	var fromV2 taskRecord
+	if err := decodeTaskRecord(v2, &fromV2); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromV2, want) {
+		t.Fatalf("version 2:\n got %+v\nwant %+v", fromV2, want)
+	}
+
+	// Version 1, written before InputBytes: version 2 without it (its
+	// varint is one byte here, just before the flags).
+	v1 := append([]byte{taskCodecV1}, fields[:len(fields)-2]...)
+	v1 = append(v1, fields[len(fields)-1])
 	var fromV1 taskRecord
 	if err := decodeTaskRecord(v1, &fromV1); err != nil {
 		t.Fatal(err)
@@ -92,6 +105,30 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 	var empty taskRecord
 	if err := decodeTaskRecord(appendTaskRecord(nil, &taskRecord{}), &empty); err != nil || !reflect.DeepEqual(empty, taskRecord{}) {
 		t.Fatalf("zero record: %+v, %v", empty, err)
+	}
+}
+
+// TestTaskCodecChecksum: every single-bit change of a version-3 record
+// is refused; none decodes to a record with a wrong field.
+func TestTaskCodecChecksum(t *testing.T) {
+	r := fullRecord()
+	enc := appendTaskRecord(nil, &r)
+	for i := range enc {
+		for bit := range 8 {
+			raw := slices.Clone(enc)
+			raw[i] ^= 1 << bit
+			var tr taskRecord
+			if err := decodeTaskRecord(raw, &tr); err == nil {
+				t.Fatalf("byte %d bit %d flipped: decoded without error", i, bit)
+			}
+			if err := decodeTaskAt([]byte(r.ID), raw, &tr); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("byte %d bit %d flipped: %v, want ErrCorrupt", i, bit, err)
+			}
+		}
+	}
+	// A record under another task's key is damage too.
+	if err := decodeTaskAt([]byte("other"), enc, new(taskRecord)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("record under another key: %v", err)
 	}
 }
 

@@ -207,14 +207,14 @@ func applyKVOp(tx *bolt.Tx, op tasks.KVOp) error {
 	}
 	total := kvTotal(tx, op.Namespace)
 	if old := b.Get([]byte(op.Key)); old != nil {
-		total -= int64(len(op.Key) + len(old))
+		total -= int64(len(op.Key) + kvLen(old))
 	}
 	if op.Delete {
 		if err := b.Delete([]byte(op.Key)); err != nil {
 			return err
 		}
 	} else {
-		if err := b.Put([]byte(op.Key), op.Value); err != nil {
+		if err := b.Put([]byte(op.Key), sealKV(op.Namespace, []byte(op.Key), op.Value)); err != nil {
 			return err
 		}
 		total += int64(len(op.Key) + len(op.Value))

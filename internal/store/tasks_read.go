@@ -11,7 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Task implements tasks.Store.
+// Task implements tasks.Store. A damaged record is an error matching
+// ErrCorrupt, never a record with wrong fields.
 func (db *DB) Task(id string) (tasks.Record, bool, error) {
 	var r tasks.Record
 	found := false
@@ -32,8 +33,8 @@ func (db *DB) TaskInput(id string) ([]byte, error) {
 			return fmt.Errorf("store: no task %s", id)
 		}
 		var tr taskRecord
-		if err := decodeTaskRecord(raw, &tr); err != nil {
-			return fmt.Errorf("store: corrupt task record %s: %w", id, err)
+		if err := decodeTaskAt([]byte(id), raw, &tr); err != nil {
+			return err
 		}
 		in = tr.Input
 		if tr.InBlob {
@@ -62,8 +63,8 @@ func loadTask(tx *bolt.Tx, id []byte, what int) (tasks.Record, bool, error) {
 		return tasks.Record{}, false, nil
 	}
 	var tr taskRecord
-	if err := decodeTaskRecord(raw, &tr); err != nil {
-		return tasks.Record{}, false, fmt.Errorf("store: corrupt task record %s: %w", id, err)
+	if err := decodeTaskAt(id, raw, &tr); err != nil {
+		return tasks.Record{}, false, err
 	}
 	r := tr.Record
 	if what == recordOnly {
@@ -94,7 +95,8 @@ func (db *DB) Checkpoint(id string) ([]byte, error) {
 	return cp, err
 }
 
-// ActiveTasks implements tasks.Store.
+// ActiveTasks implements tasks.Store. A damaged record is skipped and
+// noted (Damaged): the other tasks recover.
 func (db *DB) ActiveTasks(fn func(tasks.Record) error) error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketTaskState).Cursor()
@@ -103,7 +105,10 @@ func (db *DB) ActiveTasks(fn func(tasks.Record) error) error {
 			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 				r, found, err := loadTask(tx, k[len(prefix):], activeInput)
 				if err != nil {
-					return err
+					if err = db.skipDamaged(err); err != nil {
+						return err
+					}
+					continue
 				}
 				if !found {
 					return fmt.Errorf("store: state index names missing task %s", k[len(prefix):])
@@ -126,7 +131,8 @@ func (db *DB) IdempotencyKeys(fn func(key, id string) error) error {
 	})
 }
 
-// ListTasks implements tasks.Store. It walks the most selective index the
+// ListTasks implements tasks.Store. A damaged record is skipped and noted
+// (Damaged). It walks the most selective index the
 // filter names (state, then module, then tag; else the records by id)
 // backwards from the cursor, so a page costs its own size plus the
 // records the other filters skip.
@@ -156,7 +162,10 @@ func (db *DB) ListTasks(f tasks.Filter, limit int) ([]tasks.Record, error) {
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
 			r, found, err := loadTask(tx, k[len(prefix):], recordOnly)
 			if err != nil {
-				return err
+				if err = db.skipDamaged(err); err != nil {
+					return err
+				}
+				continue
 			}
 			if found && matches(r, f) {
 				out = append(out, r)
@@ -173,7 +182,8 @@ func matches(r tasks.Record, f tasks.Filter) bool {
 		(f.Tag == "" || slices.Contains(r.Tags, f.Tag))
 }
 
-// ExpiredTasks implements tasks.Store.
+// ExpiredTasks implements tasks.Store. A damaged record is skipped and
+// noted (Damaged).
 func (db *DB) ExpiredTasks(now time.Time, limit int) ([]tasks.Record, error) {
 	var out []tasks.Record
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -185,7 +195,10 @@ func (db *DB) ExpiredTasks(now time.Time, limit int) ([]tasks.Record, error) {
 			}
 			r, found, err := loadTask(tx, k[8:], recordOnly)
 			if err != nil {
-				return err
+				if err = db.skipDamaged(err); err != nil {
+					return err
+				}
+				continue
 			}
 			if found {
 				out = append(out, r)
