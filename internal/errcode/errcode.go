@@ -120,6 +120,7 @@ var table = []row{
 	{is(context.Canceled), http.StatusUnprocessableEntity, Canceled},
 	{is(context.DeadlineExceeded), http.StatusUnprocessableEntity, Timeout},
 	{is(executor.ErrInvalidJob), http.StatusBadRequest, InvalidRequest},
+	{is(executor.ErrQueueTimeout), http.StatusUnprocessableEntity, Timeout},
 	{is(executor.ErrQueueFull), http.StatusTooManyRequests, QueueFull},
 	{is(executor.ErrRateLimited), http.StatusTooManyRequests, RateLimited},
 	{is(executor.ErrClosed), http.StatusServiceUnavailable, Unavailable},

@@ -24,6 +24,15 @@ const (
 	DefaultAgingInterval = 10 * time.Second
 	// DefaultSyncRateWait is DefaultConfig's SyncRateWait.
 	DefaultSyncRateWait = time.Second
+	// DefaultQuantum is DefaultConfig's Quantum: a job of a priority that
+	// others of the same priority wait for gives its token up after 20 ms
+	// of holding it. A handover costs a few microseconds (bench/RESULTS.md),
+	// so 20 ms slices cost well under 0.1 % of a worker, and a short task
+	// behind long ones of its priority waits tens of milliseconds per job
+	// ahead of it instead of their whole run. Quanta are checked at fuel
+	// slice boundaries (about a millisecond each), so one much shorter
+	// than a slice would not take effect anyway.
+	DefaultQuantum = 20 * time.Millisecond
 	// DefaultCategory is the category of a Job whose Category is "".
 	DefaultCategory = "default"
 	// AnyNode as Job.NUMANode means the job has no NUMA preference.
@@ -32,8 +41,8 @@ const (
 
 // Config configures an Executor. The zero value is usable: one token per
 // CPU of the process's affinity mask, DefaultQueueCapacity, no preemption,
-// no aging, no time slicing, equal weights and no rate limits.
-// DefaultConfig turns preemption and aging on.
+// no aging, no time slicing, no memory budget, equal weights and no rate
+// limits. DefaultConfig turns preemption, aging and time slicing on.
 type Config struct {
 	// Workers is the number of worker tokens: how many jobs run at once.
 	// 0 means one per CPU. Token i is pinned to CPUs[i mod len(CPUs)].
@@ -60,7 +69,7 @@ type Config struct {
 	// Quantum, if positive, time-slices jobs of equal priority: a job that
 	// has held its token for Quantum gives it to a waiting job of the same
 	// or higher priority at its next Yield and goes to the back of its
-	// category's queue. 0 means off.
+	// category's queue. 0 means off; DefaultConfig uses DefaultQuantum.
 	Quantum time.Duration
 	// AgingInterval, if positive, ranks a waiting job one priority level
 	// higher for each interval it has waited, so low priorities are not
@@ -73,6 +82,19 @@ type Config struct {
 	// Rates are per-category token buckets; a category not listed is not
 	// rate limited.
 	Rates map[string]Rate
+	// MemoryBudget, if positive, bounds the memory quotas (Job.MemoryBytes)
+	// of all started jobs together, running and suspended: a job starts
+	// only when its quota fits what the started ones leave. The job next
+	// in order (by priority, aging and fair share) that does not fit
+	// blocks every job behind it until enough memory is released: none
+	// overtakes it, so a large job cannot be starved by a stream of small
+	// ones, at the cost of tokens idling meanwhile. A job whose quota
+	// exceeds the whole budget is refused at submission (ErrInvalidJob).
+	// 0 means no budget.
+	MemoryBudget int64
+	// DefaultMemoryBytes is the quota counted against MemoryBudget for a
+	// Job whose MemoryBytes is 0: the runtime's default memory quota.
+	DefaultMemoryBytes int64
 	// SyncRateWait is how long a synchronous job (Job.Sync) may wait for
 	// its category's rate token before it fails with *RateLimitError.
 	SyncRateWait time.Duration
@@ -96,12 +118,14 @@ type Rate struct {
 }
 
 // DefaultConfig returns the configuration the server starts from:
-// preemption on, aging every DefaultAgingInterval, synchronous jobs
-// waiting up to DefaultSyncRateWait for a rate token.
+// preemption on, time slicing every DefaultQuantum, aging every
+// DefaultAgingInterval, synchronous jobs waiting up to
+// DefaultSyncRateWait for a rate token.
 func DefaultConfig() Config {
 	return Config{
 		QueueCapacity: DefaultQueueCapacity,
 		Preemption:    true,
+		Quantum:       DefaultQuantum,
 		AgingInterval: DefaultAgingInterval,
 		SyncRateWait:  DefaultSyncRateWait,
 	}
@@ -117,6 +141,8 @@ func (c Config) Validate() error {
 		return errors.New("executor: QueueCapacity must not be negative")
 	case c.Quantum < 0 || c.AgingInterval < 0 || c.SyncRateWait < 0:
 		return errors.New("executor: durations must not be negative")
+	case c.MemoryBudget < 0 || c.DefaultMemoryBytes < 0:
+		return errors.New("executor: MemoryBudget and DefaultMemoryBytes must not be negative")
 	}
 	seen := make(map[int]bool, len(c.CPUs))
 	for _, cpu := range c.CPUs {

@@ -39,6 +39,17 @@
 // going to the back of its category when its quantum is used. Aging
 // orders the queue but never preempts.
 //
+// # Memory budget and queue timeouts
+//
+// With Config.MemoryBudget a job starts only when its memory quota
+// (Job.MemoryBytes) fits beside those of the started jobs, running or
+// suspended; a job that does not fit waits as for a token, and holds back
+// every job behind it in order, so nothing overtakes it (a higher
+// priority is ahead of it, not behind). Preemption never suspends a job
+// for one that would not fit. A job with a Job.QueueTimeout that has not
+// started when it passes leaves the queue and fails with
+// *QueueTimeoutError; time suspended by preemption does not count.
+//
 // # NUMA
 //
 // Tokens know their NUMA node (from /sys/devices/system/node). A new job

@@ -17,9 +17,28 @@ var (
 	// ErrRateLimited is matched by *RateLimitError: a synchronous job's
 	// category was over its rate for longer than Config.SyncRateWait.
 	ErrRateLimited = errors.New("executor: rate limited")
-	// ErrInvalidJob is wrapped by errors about a malformed Job.
+	// ErrInvalidJob is wrapped by errors about a malformed Job, and about
+	// one whose memory quota exceeds the whole Config.MemoryBudget.
 	ErrInvalidJob = errors.New("executor: invalid job")
+	// ErrQueueTimeout is matched by *QueueTimeoutError: the job waited
+	// longer than its Job.QueueTimeout to start.
+	ErrQueueTimeout = errors.New("executor: queue timeout")
 )
+
+// QueueTimeoutError is a job's outcome when it waited longer than its
+// Job.QueueTimeout for a worker token; it never ran. It matches
+// ErrQueueTimeout with errors.Is.
+type QueueTimeoutError struct {
+	// Timeout is the job's QueueTimeout.
+	Timeout time.Duration
+}
+
+func (e *QueueTimeoutError) Error() string {
+	return fmt.Sprintf("executor: timed out after %v queued, waiting for a worker", e.Timeout)
+}
+
+// Is reports whether target is ErrQueueTimeout.
+func (e *QueueTimeoutError) Is(target error) bool { return target == ErrQueueTimeout }
 
 // QueueFullError is returned when the queue is at Config.QueueCapacity.
 // It matches ErrQueueFull with errors.Is.

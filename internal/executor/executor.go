@@ -37,6 +37,7 @@ type Executor struct {
 	live        list // every accepted, unfinished task, via inLive
 	pending     int  // accepted jobs not yet started (rate-waiting or queued)
 	rateWaiting int
+	memUsed     int64 // memory quotas of the started, unfinished jobs
 	running     int
 	suspended   int
 	closed      bool
@@ -177,8 +178,15 @@ func (e *Executor) submit(ctx context.Context, j Job, inline bool) (*task, error
 	if err := j.validate(); err != nil {
 		return nil, err
 	}
+	mem := j.MemoryBytes
+	if mem == 0 {
+		mem = e.cfg.DefaultMemoryBytes
+	}
+	if err := e.checkMemory(j.ID, mem); err != nil {
+		return nil, err
+	}
 	t := &task{e: e, job: j, prio: j.Priority, cat: j.Category, inline: inline,
-		done: make(chan struct{}), resume: make(chan *token, 1), cpuHint: -1}
+		done: make(chan struct{}), resume: make(chan *token, 1), cpuHint: -1, mem: mem}
 	if inline && pinning && e.cfg.PinAtStart {
 		// Do's caller runs it, here if the token is free. (Pinned only at
 		// its first Yield, a job is rarely still on this CPU by then.)
@@ -204,6 +212,26 @@ func (e *Executor) submit(ctx context.Context, j Job, inline bool) (*task, error
 	return t, nil
 }
 
+// CheckMemory reports whether a job with a memory quota of bytes (0: the
+// default quota) could ever start: with Config.MemoryBudget it fails,
+// wrapping ErrInvalidJob, for a quota larger than the whole budget, as
+// Submit and Do would. Callers that accept work to run later (durable
+// tasks) check it at acceptance.
+func (e *Executor) CheckMemory(bytes int64) error {
+	if bytes == 0 {
+		bytes = e.cfg.DefaultMemoryBytes
+	}
+	return e.checkMemory("", bytes)
+}
+
+func (e *Executor) checkMemory(id string, bytes int64) error {
+	if b := e.cfg.MemoryBudget; b > 0 && bytes > b {
+		return fmt.Errorf("%w %q: memory quota of %d bytes exceeds the server's memory budget of %d bytes for all running tasks",
+			ErrInvalidJob, id, bytes, b)
+	}
+	return nil
+}
+
 // acceptLocked admits t or says why not.
 func (e *Executor) acceptLocked(t *task) error {
 	if e.closed {
@@ -221,13 +249,25 @@ func (e *Executor) acceptLocked(t *task) error {
 		if err == errRateWait {
 			e.pending++
 			e.live.pushBack(&t.inLive)
+			e.armQueueTimeoutLocked(t)
 		}
 		return err
 	}
 	e.pending++
 	e.live.pushBack(&t.inLive)
+	e.armQueueTimeoutLocked(t)
 	e.enqueueLocked(t)
 	return nil
+}
+
+// armQueueTimeoutLocked starts the clock of t's Job.QueueTimeout, if it
+// has one; assignLocked stops it when t starts.
+func (e *Executor) armQueueTimeoutLocked(t *task) {
+	if d := t.job.QueueTimeout; d > 0 {
+		t.qtimer = e.clock.AfterFunc(d, func() {
+			e.dropWaiting(t, &QueueTimeoutError{Timeout: d})
+		})
+	}
 }
 
 // retryAfterLocked estimates when the queue will have room.
@@ -250,11 +290,34 @@ func (e *Executor) enqueueLocked(t *task) {
 // preemption hint and the observer.
 func (e *Executor) dispatchLocked() {
 	for len(e.free) > 0 && e.q.n > 0 {
-		t := e.q.pop(e.clock.Now())
+		t := e.popFitLocked(e.clock.Now())
+		if t == nil {
+			break // the next job waits for memory, and nothing overtakes it
+		}
 		tok := e.takeTokenLocked(t.preferredNode(), t.cpuHint)
 		e.launchLocked(t, tok, e.assignLocked(t, tok))
 	}
 	e.settleLocked()
+}
+
+// popFitLocked removes and returns the next job in order if its memory
+// quota fits the budget; nil if the queue is empty or its next job must
+// wait for memory to be released (see Config.MemoryBudget).
+func (e *Executor) popFitLocked(now time.Time) *task {
+	if e.cfg.MemoryBudget == 0 {
+		return e.q.pop(now)
+	}
+	p := e.q.next(now)
+	if p < 0 || !e.fitsLocked(e.q.levels[p].fs.peek()) {
+		return nil
+	}
+	return e.q.popLevel(p)
+}
+
+// fitsLocked reports whether t may take a token as far as the memory
+// budget goes: a started (suspended) job holds its quota already.
+func (e *Executor) fitsLocked(t *task) bool {
+	return e.cfg.MemoryBudget == 0 || t.started || e.memUsed+t.mem <= e.cfg.MemoryBudget
 }
 
 // preferredNode is the node a task's token should be on: where its memory
@@ -275,6 +338,11 @@ func (e *Executor) assignLocked(t *task, tok *token) (resuming bool) {
 	} else {
 		e.pending--
 		e.dispatched++
+		e.memUsed += t.mem
+		if t.qtimer != nil {
+			t.qtimer.Stop()
+			t.qtimer = nil
+		}
 		t.started, t.startNode = true, tok.node
 		e.obs.QueueWait(t.prio, e.clock.Now().Sub(t.queuedAt))
 	}
@@ -304,6 +372,9 @@ func (e *Executor) settleLocked() {
 		h := int32(-1)
 		if len(e.free) == 0 {
 			h = int32(e.q.top())
+			if h >= 0 && !e.fitsLocked(e.q.levels[h].fs.peek()) {
+				h = -1 // preempting for it would not let it start
+			}
 		}
 		e.hint.Store(h)
 	}
@@ -361,15 +432,17 @@ func (e *Executor) finishLocked(t *task, d time.Duration) {
 	tok := t.tok
 	t.tok, t.state = nil, stateDone
 	e.retireLocked(t)
-	if tok != nil { // nil: canceled while suspended, it held no token
+	e.memUsed -= t.mem // it started: assignLocked counted its quota
+	if tok != nil {    // nil: canceled while suspended, it held no token
 		e.running--
-		if x := e.q.pop(e.clock.Now()); x != nil {
+		if x := e.popFitLocked(e.clock.Now()); x != nil {
 			e.launchLocked(x, tok, e.assignLocked(x, tok))
 		} else {
 			e.free = append(e.free, tok)
 		}
 	}
-	e.settleLocked()
+	// The memory released may let waiting jobs start on idle tokens.
+	e.dispatchLocked()
 }
 
 // retireLocked forgets a finished or dropped task.
@@ -407,7 +480,11 @@ func (t *task) unwatch() {
 // cancelWaiting runs when t's ctx is done: a task not yet started leaves
 // the queue or its rate wait. Running and suspended tasks see the ctx
 // themselves.
-func (e *Executor) cancelWaiting(t *task) {
+func (e *Executor) cancelWaiting(t *task) { e.dropWaiting(t, nil) }
+
+// dropWaiting removes t from the queue or its rate wait, if it has not
+// started, and completes it with cause (nil: its ctx's cause).
+func (e *Executor) dropWaiting(t *task, cause error) {
 	e.mu.Lock()
 	switch t.state {
 	case stateRateWait:
@@ -420,10 +497,17 @@ func (e *Executor) cancelWaiting(t *task) {
 	}
 	e.pending--
 	t.state = stateDone
+	if t.qtimer != nil {
+		t.qtimer.Stop()
+		t.qtimer = nil
+	}
 	e.retireLocked(t)
-	e.settleLocked()
+	e.dispatchLocked() // a job that waited for memory behind t may fit now
 	e.mu.Unlock()
-	t.complete(context.Cause(t.ctx))
+	if cause == nil {
+		cause = context.Cause(t.ctx)
+	}
+	t.complete(cause)
 }
 
 // Close stops accepting jobs (Submit and Do return ErrClosed) and lets the
@@ -483,6 +567,7 @@ func (e *Executor) Stats() Stats {
 		RateLimited: e.rateLimited,
 		QueueFull:   e.queueFull,
 		PinErrors:   e.pinErrors.Load(),
+		MemoryInUse: e.memUsed,
 	}
 	for p := range s.Queued {
 		s.Queued[p] = e.q.depth(p)

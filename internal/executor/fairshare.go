@@ -70,6 +70,10 @@ func (f *fairShare) pop() *task {
 	return t
 }
 
+// peek returns the task pop would return, without removing it; the level
+// must not be empty.
+func (f *fairShare) peek() *task { return f.active[0].q.front() }
+
 // remove takes t off its flow, dropping the flow if it empties.
 func (f *fairShare) remove(t *task) {
 	fl := t.flow

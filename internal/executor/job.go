@@ -26,6 +26,15 @@ type Job struct {
 	// at most Config.SyncRateWait, then fails with *RateLimitError. Other
 	// jobs wait for their rate token as long as it takes.
 	Sync bool
+	// QueueTimeout, if positive, bounds how long the job may wait to
+	// start, from its submission (a rate wait included) to its first
+	// token: a job still waiting then leaves the queue and fails with a
+	// *QueueTimeoutError. Time suspended by preemption does not count.
+	QueueTimeout time.Duration
+	// MemoryBytes is the job's memory quota, counted against
+	// Config.MemoryBudget from its start to its end; 0 means
+	// Config.DefaultMemoryBytes.
+	MemoryBytes int64
 	// Run does the work. It runs while the job holds a token, on a
 	// goroutine locked to an OS thread pinned to the token's CPU (Do's
 	// caller, or a goroutine of its own for Submit), and should call
@@ -49,6 +58,8 @@ func (j *Job) validate() error {
 		return fmt.Errorf("%w %q: priority %d not in %d..%d", ErrInvalidJob, j.ID, j.Priority, MinPriority, MaxPriority)
 	case j.NUMANode < AnyNode:
 		return fmt.Errorf("%w %q: NUMA node %d", ErrInvalidJob, j.ID, j.NUMANode)
+	case j.QueueTimeout < 0 || j.MemoryBytes < 0:
+		return fmt.Errorf("%w %q: negative queue timeout or memory quota", ErrInvalidJob, j.ID)
 	}
 	return nil
 }
@@ -127,6 +138,8 @@ type task struct {
 	flow      *flow
 	timer     Timer
 	res       *rate.Reservation
+	qtimer    Timer // fires at the job's queue timeout; nil without one
+	mem       int64 // memory quota counted against the budget once started
 
 	inline bool // Do's caller runs it
 	// cpuHint is the CPU whose token the job prefers if it is free at

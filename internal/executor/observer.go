@@ -45,6 +45,9 @@ type Stats struct {
 	RateLimited uint64 // synchronous jobs refused with *RateLimitError
 	QueueFull   uint64 // jobs refused with *QueueFullError
 	PinErrors   uint64 // failed sched_setaffinity calls (the job ran unpinned)
+	// MemoryInUse is the memory quotas of the started, unfinished jobs
+	// together, what Config.MemoryBudget bounds.
+	MemoryInUse int64
 }
 
 // QueuedTotal returns the sum of Queued.

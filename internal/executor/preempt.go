@@ -43,7 +43,12 @@ func (e *Executor) preempt(ctx context.Context, t *task) error {
 		return nil
 	}
 	// Serve the highest base priority, not the aged order: preemption is
-	// for priority, and aging never preempts.
+	// for priority, and aging never preempts. A job that does not fit the
+	// memory budget could not start on the token: t keeps it.
+	if !e.fitsLocked(e.q.levels[top].fs.peek()) {
+		e.mu.Unlock()
+		return nil
+	}
 	x := e.q.popLevel(top)
 	tok := t.tok
 	e.launchLocked(x, tok, e.assignLocked(x, tok))

@@ -43,6 +43,24 @@ func (q *queue) remove(t *task) {
 // per aging interval its oldest job has waited (ties go to the higher
 // base); within it, fair share picks the category.
 func (q *queue) pop(now time.Time) *task {
+	best := q.next(now)
+	if best < 0 {
+		return nil
+	}
+	return q.popLevel(best)
+}
+
+// peek returns the job pop would return, without removing it, or nil.
+func (q *queue) peek(now time.Time) *task {
+	best := q.next(now)
+	if best < 0 {
+		return nil
+	}
+	return q.levels[best].fs.peek()
+}
+
+// next returns the level pop takes from, or -1 if the queue is empty.
+func (q *queue) next(now time.Time) int {
 	best, bestEff := -1, int64(-1)
 	for p := MaxPriority; p >= 0; p-- {
 		oldest := q.levels[p].byAge.front()
@@ -60,10 +78,7 @@ func (q *queue) pop(now time.Time) *task {
 			break
 		}
 	}
-	if best < 0 {
-		return nil
-	}
-	return q.popLevel(best)
+	return best
 }
 
 // popLevel removes and returns the next job of priority p by fair share;
