@@ -41,23 +41,25 @@ type KV interface {
 // a buffer this large"); ERR_NOT_FOUND if the key has no value; ERR_INVALID
 // for an empty key or one over MaxKVKeyBytes; ERR_DENIED if the task has no
 // kv store or for a pure module (whose result may depend only on its input
-// and configuration); ERR_INTERNAL if the store failed. Out-of-range memory
-// traps.
+// and configuration); ERR_INTERNAL if the store failed. Both ranges are
+// bounds-checked before anything else: either out of range traps, even
+// when nothing would be copied.
 func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
-	key, code := t.kvKey(mod, abi.ImportKVGet, stack[0], stack[1])
-	if code != 0 {
+	key := guestBytes(mod, abi.ImportKVGet, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
+	dst := guestBytes(mod, abi.ImportKVGet, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
+	if code := t.kvRefuse(key); code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
 	}
-	v, found, err := t.kv.Get(t.namespace, key)
+	v, found, err := t.kv.Get(t.namespace, string(key))
 	switch {
 	case err != nil:
 		stack[0] = api.EncodeI32(abi.ErrInternal)
 	case !found:
 		stack[0] = api.EncodeI32(abi.ErrNotFound)
 	default:
-		stack[0] = api.EncodeI32(copyOut(mod, abi.ImportKVGet, v, stack[2], stack[3]))
+		stack[0] = api.EncodeI32(copyOut(dst, v))
 	}
 }
 
@@ -65,20 +67,20 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 // value [vptr, vptr+vlen) under the key and returns 0; ERR_LIMIT for a value
 // over MaxKVValueBytes or a full namespace; ERR_INVALID for a bad key;
 // ERR_DENIED without a kv store or for a pure module; ERR_INTERNAL if the
-// store failed.
+// store failed. Both ranges are bounds-checked first: out of range traps.
 func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
-	key, code := t.kvKey(mod, abi.ImportKVSet, stack[0], stack[1])
-	if code != 0 {
+	key := guestBytes(mod, abi.ImportKVSet, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
+	v := guestBytes(mod, abi.ImportKVSet, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
+	if code := t.kvRefuse(key); code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
 	}
-	if api.DecodeU32(stack[3]) > MaxKVValueBytes {
+	if len(v) > MaxKVValueBytes {
 		stack[0] = api.EncodeI32(abi.ErrLimit)
 		return
 	}
-	v := guestBytes(mod, abi.ImportKVSet, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
-	switch err := t.kv.Set(t.namespace, key, v, t.kvMax); {
+	switch err := t.kv.Set(t.namespace, string(key), v, t.kvMax); {
 	case errors.Is(err, ErrKVFull):
 		stack[0] = api.EncodeI32(abi.ErrLimit)
 	case err != nil:
@@ -91,15 +93,16 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 // kvDelete is nexus_v1.kv_delete(kptr, klen i32) -> i32. It removes the key
 // and returns 0, or ERR_NOT_FOUND if it had no value; ERR_INVALID for a bad
 // key; ERR_DENIED without a kv store or for a pure module; ERR_INTERNAL if
-// the store failed.
+// the store failed. The key's range is bounds-checked first: out of range
+// traps.
 func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
-	key, code := t.kvKey(mod, abi.ImportKVDelete, stack[0], stack[1])
-	if code != 0 {
+	key := guestBytes(mod, abi.ImportKVDelete, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
+	if code := t.kvRefuse(key); code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
 	}
-	switch found, err := t.kv.Delete(t.namespace, key); {
+	switch found, err := t.kv.Delete(t.namespace, string(key)); {
 	case err != nil:
 		stack[0] = api.EncodeI32(abi.ErrInternal)
 	case !found:
@@ -109,30 +112,28 @@ func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 }
 
-// kvKey reads and checks a key argument, returning a result code other
-// than 0 if the call must fail without touching the store: ERR_DENIED
-// without a store or for a pure module, ERR_INVALID for a bad key.
-func (t *task) kvKey(mod api.Module, fn string, ptr, n uint64) (string, int32) {
-	if t.kv == nil {
-		return "", abi.ErrDenied
+// kvRefuse returns the result code of a kv call that must fail without
+// touching the store, or 0: ERR_DENIED without a store or for a pure
+// module, ERR_INVALID for an empty key or one over MaxKVKeyBytes. The
+// caller has bounds-checked every range of the call already.
+func (t *task) kvRefuse(key []byte) int32 {
+	switch {
+	case t.kv == nil:
+		return abi.ErrDenied
+	case len(key) == 0 || len(key) > MaxKVKeyBytes:
+		return abi.ErrInvalid
+	case t.pure:
+		return abi.ErrDenied // its result may depend only on input and config
 	}
-	klen := api.DecodeU32(n)
-	if klen == 0 || klen > MaxKVKeyBytes {
-		guestBytes(mod, fn, api.DecodeU32(ptr), min(klen, MaxKVKeyBytes)) // still bounds-checked
-		return "", abi.ErrInvalid
-	}
-	key := guestBytes(mod, fn, api.DecodeU32(ptr), klen) // bounds-checked first
-	if t.pure {
-		return "", abi.ErrDenied // its result may depend only on input and config
-	}
-	return string(key), 0
+	return 0
 }
 
 // copyOut implements the "length, copied if it fits" convention: it copies
-// v to [ptr, ptr+cap) when len(v) <= cap and returns len(v).
-func copyOut(mod api.Module, fn string, v []byte, ptr, capacity uint64) int32 {
-	if c := api.DecodeU32(capacity); uint64(len(v)) <= uint64(c) {
-		copy(guestBytes(mod, fn, api.DecodeU32(ptr), uint32(len(v))), v)
+// v to dst, the guest's bounds-checked [ptr, ptr+cap), when len(v) <= cap
+// and returns len(v).
+func copyOut(dst, v []byte) int32 {
+	if len(v) <= len(dst) {
+		copy(dst, v)
 	}
 	return int32(len(v))
 }
