@@ -23,6 +23,15 @@ const (
 	IsolationWarm = "warm"
 )
 
+// States of a module or a module version (ModuleVersion.State,
+// Module.State).
+const (
+	// ModuleReady: nothing is known to be wrong with what is stored.
+	ModuleReady = "ready"
+	// ModuleCorrupt: what is stored is damaged.
+	ModuleCorrupt = "corrupt"
+)
+
 // ModuleVersion is one stored version of a named module, as POST
 // /v1/modules/{name} answers and GET /v1/modules/{name} lists.
 type ModuleVersion struct {
@@ -43,6 +52,11 @@ type ModuleVersion struct {
 	// Snapshot says how the version's fresh instances start: "snapshot",
 	// or why they initialise from scratch; "" before it is compiled.
 	Snapshot string `json:"snapshot,omitempty"`
+	// State is ModuleReady or ModuleCorrupt (what is stored failed its
+	// digest or could not be compiled: invoking it fails until its bytes
+	// are uploaded again); CorruptReason says why for a corrupt one.
+	State         string `json:"state,omitempty"`
+	CorruptReason string `json:"corrupt_reason,omitempty"`
 }
 
 // Import is one import of a module.
@@ -58,6 +72,10 @@ type Module struct {
 	Name     string        `json:"name"`
 	Latest   ModuleVersion `json:"latest"`
 	Versions int           `json:"versions"`
+	// State is ModuleCorrupt if the name's record or any of its versions
+	// is corrupt (CorruptReason says what), ModuleReady otherwise.
+	State         string `json:"state"`
+	CorruptReason string `json:"corrupt_reason,omitempty"`
 }
 
 // ModuleList is the answer of GET /v1/modules.
