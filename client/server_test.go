@@ -25,7 +25,7 @@ import (
 
 // Wasm modules of the tests.
 const (
-	echoWasm     = "../examples/wat/echo.wasm"              // wasi-command: stdin to stdout
+	echoWasm     = "../examples/wat/echo.wasm"                // wasi-command: stdin to stdout
 	taskTestWasm = "../internal/tasks/testdata/tasktest.wasm" // nexus-v1; the first input byte picks the mode
 	pureEchoWasm = "../server/testdata/pure_echo.wasm"        // a pure echo, for the result cache
 	exit3Wasm    = "../host/testdata/exit3.wasm"              // writes to stderr and exits 3
