@@ -15,4 +15,8 @@ var (
 	// ErrInvalidOption means an upload option (such as the isolation mode)
 	// has no valid value.
 	ErrInvalidOption = errors.New("modules: invalid option")
+	// ErrCorrupt means what the store holds of a module (its record, its
+	// bytes) is damaged, so the registry refuses to run it; Registry.Corrupt
+	// lists such objects. Uploading the module's bytes again repairs it.
+	ErrCorrupt = errors.New("modules: stored module is corrupt")
 )

@@ -24,10 +24,14 @@ func (r *Registry) snapshot(ctx context.Context, mod *host.Module, artifact []by
 }
 
 // withStatusLocked returns v with its Snapshot field filled in from its
-// compiled code, if compiled. Called with r.mu held.
+// compiled code, if compiled, and its State. Called with r.mu held.
 func (r *Registry) withStatusLocked(v Version) Version {
 	if m, ok := r.compiled[v.Digest]; ok {
 		v.Snapshot = m.SnapshotStatus(v.Name)
+	}
+	v.State, v.CorruptReason = StateReady, ""
+	if reason, ok := r.corrupt[v.Digest]; ok {
+		v.State, v.CorruptReason = StateCorrupt, reason
 	}
 	return v
 }

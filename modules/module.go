@@ -30,13 +30,34 @@ type Version struct {
 	// they instantiate and initialise from scratch. It is not stored: the
 	// registry fills it in from the compiled code, "" before that.
 	Snapshot string `json:"snapshot,omitempty"`
+	// State is StateReady or StateCorrupt (the stored bytes failed their
+	// digest or could not be compiled; see Registry.Corrupt), and
+	// CorruptReason says why for a corrupt one. They are not stored: the
+	// registry fills them in.
+	State         string `json:"state,omitempty"`
+	CorruptReason string `json:"corrupt_reason,omitempty"`
 }
+
+// States of a Version or a Module.
+const (
+	// StateReady: nothing is known to be wrong with what is stored.
+	StateReady = "ready"
+	// StateCorrupt: what is stored is damaged; resolving it fails with
+	// ErrCorrupt until the module's bytes are uploaded again.
+	StateCorrupt = "corrupt"
+)
 
 // Module summarises a name in listings.
 type Module struct {
 	Name     string  `json:"name"`
 	Latest   Version `json:"latest"`
 	Versions int     `json:"versions"`
+	// State is StateCorrupt if the name's record or any of its versions is
+	// corrupt (CorruptReason says what), StateReady otherwise. A name
+	// whose record cannot be read has no versions and a Latest holding only
+	// its name and state.
+	State         string `json:"state"`
+	CorruptReason string `json:"corrupt_reason,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
