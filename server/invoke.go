@@ -82,6 +82,9 @@ func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte
 		Priority: p.priority,
 		Category: p.category,
 		Sync:     true,
+		// The task's timeout counts from its start; queue_timeout bounds
+		// the wait before it.
+		QueueTimeout: p.queueTimeout,
 		Request: host.Request{
 			Input: input, Limits: p.limits, Namespace: v.Name, Config: p.config, Grants: p.grants,
 		},

@@ -21,7 +21,9 @@ type invokeParams struct {
 	config   map[string]string
 	grants   host.Grants
 	cacheTTL time.Duration // 0: the result is not cached (see parseCache)
-	tags     []string      // stored with a cached result
+	// queueTimeout bounds the wait for a worker (0: unbounded).
+	queueTimeout time.Duration
+	tags         []string // stored with a cached result
 }
 
 // DefaultPriority is a task's priority when the request names none.
@@ -42,7 +44,12 @@ const maxConfigBytes = 64 << 10
 //   - priority: 0 to 9, higher first; default 5.
 //   - category: the fair-share and rate-limit class; default "default".
 //   - memory: bytes, optionally with a unit: 64MiB, 512KiB, 1GiB, 64M, 1G.
-//   - timeout: a Go duration (250ms, 5s, 1m) or a bare number of milliseconds.
+//   - timeout: a Go duration (250ms, 5s, 1m) or a bare number of
+//     milliseconds: the task's deadline, counted from when it starts on a
+//     worker. Time spent queued for a worker does not count.
+//   - queue_timeout: the same form; how long the task may wait for a
+//     worker before it fails with 422 timeout without running (default:
+//     as long as it takes).
 //   - fuel: the fuel budget, an integer (1000000) or a power of ten (1e9).
 //   - grant: repeated, clock, random or scratch; scratch_bytes sizes the
 //     scratch directory; env=KEY=VALUE and arg=VALUE, repeated.
@@ -102,6 +109,13 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 			return p, fmt.Errorf("%w: timeout %q must be a positive duration like 5s or 250ms", errBadRequest, v)
 		}
 		p.limits.Timeout = d
+	}
+	if v := q.Get("queue_timeout"); v != "" {
+		d, err := parseDuration(v)
+		if err != nil || d <= 0 {
+			return p, fmt.Errorf("%w: queue_timeout %q must be a positive duration like 5s or 250ms", errBadRequest, v)
+		}
+		p.queueTimeout = d
 	}
 	return p, nil
 }

@@ -60,17 +60,29 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 		}
 		checkpoint = cp
 	}
+	queueTimeout := e.queueTimeout
+	if queueTimeout > 0 && !rec.QueuedAt.IsZero() {
+		// The bound counts from when the task became due: its wait for an
+		// in-flight slot here counts as well as its wait in the executor.
+		left := queueTimeout - time.Since(rec.QueuedAt)
+		if left <= 0 {
+			s.finish(ctx, e, nil, &executor.QueueTimeoutError{Timeout: queueTimeout}, newKVTxn(s.kv), time.Time{}, "", nil)
+			return
+		}
+		queueTimeout = left
+	}
 	kv := newKVTxn(s.kv)
 	var started time.Time
 	var preempted []time.Time // on this goroutine: OnPreempt runs on Run's
 	res, cached, err := s.run(ctx, &rec, Attempt{
-		ID:        rec.ID,
-		Module:    rec.Module,
-		Version:   rec.Version,
-		Priority:  rec.Priority,
-		Category:  rec.Category,
-		OnStart:   func() { started = time.Now() },
-		OnPreempt: func() { preempted = append(preempted, time.Now()) },
+		ID:           rec.ID,
+		Module:       rec.Module,
+		Version:      rec.Version,
+		Priority:     rec.Priority,
+		Category:     rec.Category,
+		QueueTimeout: queueTimeout,
+		OnStart:      func() { started = time.Now() },
+		OnPreempt:    func() { preempted = append(preempted, time.Now()) },
 		Request: host.Request{
 			Input:        rec.Input,
 			Limits:       host.Limits{Fuel: rec.Fuel, MemoryBytes: rec.MemoryBytes, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond},
@@ -84,6 +96,9 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 			},
 		},
 	})
+	if qt := (*executor.QueueTimeoutError)(nil); errors.As(err, &qt) {
+		qt.Timeout = e.queueTimeout // the whole bound, not what was left of it
+	}
 	s.finish(ctx, e, res, err, kv, started, cached, preempted)
 }
 
@@ -154,6 +169,10 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 		switch {
 		case e.canceling || code == errcode.Canceled:
 			next.State = Canceled
+		case errors.Is(err, executor.ErrQueueTimeout):
+			// It waited as long as its submitter allowed; another
+			// attempt would wait again.
+			next.State = Failed
 		case !s.cfg.Retry(code):
 			next.State = Failed
 		case next.Attempts-next.RetryBase > next.MaxRetries:

@@ -35,6 +35,12 @@ type env struct {
 // unless stopped before.
 func open(t testing.TB, dir string, cfg tasks.Config) *env {
 	t.Helper()
+	return openWith(t, dir, cfg, executor.DefaultConfig())
+}
+
+// openWith is open with ecfg for the executor.
+func openWith(t testing.TB, dir string, cfg tasks.Config, ecfg executor.Config) *env {
+	t.Helper()
 	e := &env{dir: dir, t: t}
 	var err error
 	if e.db, err = store.Open(dir, time.Second); err != nil {
@@ -59,7 +65,7 @@ func open(t testing.TB, dir string, cfg tasks.Config) *env {
 			t.Fatal(err)
 		}
 	}
-	if e.exec, err = executor.New(executor.DefaultConfig()); err != nil {
+	if e.exec, err = executor.New(ecfg); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Logger == nil {

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"time"
 
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
@@ -29,6 +30,10 @@ type Attempt struct {
 	Category string
 	// Sync marks a synchronous invoke (executor.Job.Sync).
 	Sync bool
+	// QueueTimeout, if positive, bounds the wait for a worker token
+	// (executor.Job.QueueTimeout): past it the attempt fails with
+	// *executor.QueueTimeoutError without running.
+	QueueTimeout time.Duration
 	// Request is handed to the host; its Yielder is set by Run.
 	Request host.Request
 	// OnResolved, if set, is called with the version about to run.
@@ -67,6 +72,10 @@ func (r *Runner) Execute(ctx context.Context, mod *host.Module, a Attempt) (*hos
 		Category: a.Category,
 		NUMANode: executor.AnyNode,
 		Sync:     a.Sync,
+		// The quota the host enforces is what the executor's memory
+		// budget counts (0: the default quota, in both).
+		MemoryBytes:  req.Limits.MemoryBytes,
+		QueueTimeout: a.QueueTimeout,
 		Run: func(ctx context.Context, y executor.Yielder) error {
 			if r.InFlight != nil {
 				r.InFlight(1)

@@ -40,10 +40,17 @@ type Spec struct {
 	// Priority runs from 0 to 9, higher first; nil means DefaultPriority.
 	Priority *int `json:"priority,omitempty"`
 	// Fuel, MemoryBytes and TimeoutMs bound one attempt; 0 means the
-	// server's defaults.
+	// server's defaults. TimeoutMs counts from the attempt's start on a
+	// worker: time spent waiting for one does not count (QueueTimeoutMs
+	// bounds that).
 	Fuel        int64 `json:"fuel,omitempty"`
 	MemoryBytes int64 `json:"memory_bytes,omitempty"`
 	TimeoutMs   int64 `json:"timeout_ms,omitempty"`
+	// QueueTimeoutMs, if more than 0, bounds how long each attempt may
+	// wait for a worker once the task is due: an attempt still waiting
+	// then fails with code timeout and is not retried. It is kept in
+	// memory only: a task recovered after a restart waits unbounded.
+	QueueTimeoutMs int64 `json:"queue_timeout_ms,omitempty"`
 	// RunAt or DelayMs delay the first attempt; at most one may be set.
 	RunAt   *time.Time `json:"run_at,omitempty"`
 	DelayMs int64      `json:"delay_ms,omitempty"`
@@ -125,8 +132,8 @@ func (s Spec) Validate() error {
 		return bad("version %d must be positive", s.Version)
 	case s.Priority != nil && (*s.Priority < 0 || *s.Priority > 9):
 		return bad("priority %d must be from 0 to 9", *s.Priority)
-	case s.Fuel < 0 || s.MemoryBytes < 0 || s.TimeoutMs < 0 || s.DelayMs < 0 || s.CacheTTLMs < 0:
-		return bad("fuel, memory_bytes, timeout_ms, delay_ms and cache_ttl_ms must not be negative")
+	case s.Fuel < 0 || s.MemoryBytes < 0 || s.TimeoutMs < 0 || s.DelayMs < 0 || s.CacheTTLMs < 0 || s.QueueTimeoutMs < 0:
+		return bad("fuel, memory_bytes, timeout_ms, queue_timeout_ms, delay_ms and cache_ttl_ms must not be negative")
 	case s.CacheTTLMs > cache.MaxTTL.Milliseconds():
 		return bad("cache_ttl_ms %d must be at most %d (%s)", s.CacheTTLMs, cache.MaxTTL.Milliseconds(), cache.MaxTTL)
 	case s.RunAt != nil && s.DelayMs != 0:

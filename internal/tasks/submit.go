@@ -104,6 +104,10 @@ func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTa
 			return nil, Record{}, err
 		}
 	}
+	// A memory quota no attempt could ever start with is refused now.
+	if err := s.runner.Exec.CheckMemory(spec.MemoryBytes); err != nil {
+		return nil, Record{}, err
+	}
 	now := time.Now()
 	r := s.newRecord(spec, now)
 	r.Version = v.Version
@@ -124,7 +128,8 @@ func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTa
 		}
 		s.idem[key] = r.ID
 	}
-	e := &entry{rec: r, last: &r, committed: make(chan struct{}), index: -1}
+	e := &entry{rec: r, last: &r, committed: make(chan struct{}), index: -1,
+		queueTimeout: time.Duration(spec.QueueTimeoutMs) * time.Millisecond}
 	s.active[r.ID] = e
 	s.mu.Unlock()
 	return &pendingTask{e: e, r: &r}, Record{}, nil
