@@ -14,8 +14,8 @@ const maxCheckErrors = 100
 
 // Check checks the whole database and returns every problem found, joined:
 // bbolt's consistency check (every page reachable or free, never both,
-// keys in order), then every task record, schedule, schedule run and kv
-// value against its checksum, and the task state index against the task
+// keys in order), then every task record, task blob, checkpoint,
+// schedule, schedule run and kv value against its checksum, and the task state index against the task
 // records, so that a record lost from an index or moved under another key
 // is reported too. Damaged records match ErrCorrupt. Check reads the
 // whole file; it is safe while the database is in use.
@@ -62,9 +62,23 @@ func (c *checker) bucket(name []byte) *bolt.Bucket {
 func (c *checker) records() error {
 	c.tasks()
 	c.stateIndex()
+	c.sealed(bucketTaskBlobs)
+	c.sealed(bucketTaskCkpt)
+	c.sealed(bucketTaskIdem)
 	c.schedules()
 	c.kv()
 	return nil
+}
+
+// sealed checks the values of a bucket of sealed values.
+func (c *checker) sealed(name []byte) {
+	if b := c.bucket(name); b != nil {
+		_ = b.ForEach(func(k, v []byte) error {
+			_, err := c.db.unseal(string(name), k, v)
+			c.addIf(err)
+			return nil
+		})
+	}
 }
 
 func (c *checker) tasks() {
@@ -143,15 +157,20 @@ func (c *checker) kv() {
 		return
 	}
 	_ = kv.ForEachBucket(func(ns []byte) error {
+		total := int64(0)
 		_ = kv.Bucket(ns).ForEach(func(k, v []byte) error {
 			if v == nil {
 				c.add(corrupt("kv/"+string(ns), k, "a bucket where a value belongs"))
 				return nil
 			}
-			_, err := c.db.kvValue(string(ns), k, v)
+			val, err := c.db.kvValue(string(ns), k, v)
 			c.addIf(err)
+			total += int64(len(k) + len(val))
 			return nil
 		})
+		if got := kvTotal(c.tx, string(ns)); got != total {
+			c.add(corrupt(string(bucketKVSize), ns, "counts %d bytes, the values hold %d", got, total))
+		}
 		return nil
 	})
 }

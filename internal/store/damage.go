@@ -1,17 +1,20 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"sync"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Damage: bbolt checks its meta pages but not the pages that hold data, so
 // a flipped bit in a value would be read back as a different value. Task
-// records, schedules, schedule runs and kv values therefore carry a
-// CRC-32C that is verified on every read; a record that fails is refused
+// records, task blobs and checkpoints, schedules, schedule runs and kv
+// values therefore carry a CRC-32C that is verified on every read; a record that fails is refused
 // with an error matching ErrCorrupt, never returned with wrong fields.
 //
 // Point reads (Task, Schedule, Get …) return that error. Scans that must
@@ -130,4 +133,72 @@ func unseal(bucket string, key, stored []byte) ([]byte, error) {
 		return nil, corrupt(bucket, key, "checksum mismatch")
 	}
 	return v, nil
+}
+
+// unseal is the package's unseal, or v itself in a file whose values are
+// stored bare (legacy).
+func (db *DB) unseal(bucket string, key, v []byte) ([]byte, error) {
+	if db.legacy {
+		return v, nil
+	}
+	return unseal(bucket, key, v)
+}
+
+// unsealAny returns the value sealed in v, or v itself if it is bare:
+// for deletes, which must work in either form.
+func unsealAny(v []byte) ([]byte, error) {
+	if len(v) >= sealHeader && v[0] == sealFormat {
+		return v[sealHeader:], nil
+	}
+	return v, nil
+}
+
+// putSealed stores value sealed under key in b.
+func putSealed(b *bolt.Bucket, key, value []byte) error { return b.Put(key, seal(key, value)) }
+
+// sealBareValues seals the values that schema 2 and older stored bare: kv
+// values (sealed under namespace NUL key), task blobs and checkpoints.
+func sealBareValues(tx *bolt.Tx) error {
+	kv := tx.Bucket(bucketKV)
+	var names [][]byte
+	if err := kv.ForEachBucket(func(k []byte) error {
+		names = append(names, bytes.Clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, ns := range names {
+		if err := sealAll(kv.Bucket(ns), func(k []byte) []byte { return kvSealKey(string(ns), k) }); err != nil {
+			return fmt.Errorf("store: sealing kv values of %s: %w", ns, err)
+		}
+	}
+	for _, name := range [][]byte{bucketTaskBlobs, bucketTaskCkpt, bucketTaskIdem} {
+		if err := sealAll(tx.Bucket(name), func(k []byte) []byte { return k }); err != nil {
+			return fmt.Errorf("store: sealing %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// sealAll rewrites every value of b sealed under sealKey(key), but for
+// those already sealed: the upgrade may run again after a crash.
+func sealAll(b *bolt.Bucket, sealKey func(key []byte) []byte) error {
+	var keys, vals [][]byte
+	if err := b.ForEach(func(k, v []byte) error {
+		if _, err := unseal("", sealKey(k), v); err == nil {
+			return nil
+		}
+		if v != nil {
+			keys, vals = append(keys, bytes.Clone(k)), append(vals, seal(sealKey(k), v))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i := range keys {
+		if err := b.Put(keys[i], vals[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -97,44 +97,11 @@ func sealKV(ns string, key, value []byte) []byte { return seal(kvSealKey(ns, key
 
 // kvValue returns the value stored as v under ns and key.
 func (db *DB) kvValue(ns string, key, v []byte) ([]byte, error) {
-	if db.legacyKV {
-		return v, nil
-	}
-	return unseal("kv/"+ns, kvSealKey(ns, key), v)
+	return db.unseal("kv/"+ns, kvSealKey(ns, key), v)
 }
 
 // kvLen is the length of the value stored as v, as the guest wrote it.
 func kvLen(v []byte) int { return max(len(v)-sealHeader, 0) }
-
-// checksumKVValues seals every kv value stored bare (schema 2 and older).
-func checksumKVValues(tx *bolt.Tx) error {
-	kv := tx.Bucket(bucketKV)
-	var names [][]byte
-	if err := kv.ForEachBucket(func(k []byte) error {
-		names = append(names, append([]byte(nil), k...))
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, ns := range names {
-		b := kv.Bucket(ns)
-		var keys, vals [][]byte
-		if err := b.ForEach(func(k, v []byte) error {
-			if v != nil {
-				keys, vals = append(keys, append([]byte(nil), k...)), append(vals, sealKV(string(ns), k, v))
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		for i := range keys {
-			if err := b.Put(keys[i], vals[i]); err != nil {
-				return fmt.Errorf("store: sealing kv values of %s: %w", ns, err)
-			}
-		}
-	}
-	return nil
-}
 
 // deleteKVNamespace drops every key of ns.
 func deleteKVNamespace(tx *bolt.Tx, ns string) error {

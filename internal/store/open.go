@@ -88,6 +88,11 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	if err := prepare(dir, path, o); err != nil {
 		return nil, err
 	}
+	return openPath(path, o)
+}
+
+// openPath opens the database file path: locked, verified, then mapped.
+func openPath(path string, o Options) (*DB, error) {
 	flag := os.O_RDWR | os.O_CREATE
 	if o.ReadOnly {
 		flag = os.O_RDONLY
@@ -106,7 +111,7 @@ func OpenWith(dir string, o Options) (*DB, error) {
 	if st, err := f.Stat(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("store: %w", err)
-	} else if st.Size() > 0 {
+	} else if st.Size() > 0 || o.ReadOnly {
 		if err := verifyReader(f, st.Size()); err != nil {
 			f.Close()
 			return nil, damaged(path, err)

@@ -49,10 +49,11 @@ type DB struct {
 	bolt     *bolt.DB
 	path     string
 	readOnly bool
-	// legacyKV: kv values are stored bare, without their checksum
-	// header (a schema-2 file opened read-only, so not upgraded).
-	legacyKV bool
-	damage   damageLog
+	// legacy: kv values, task blobs and checkpoints are stored bare,
+	// without their seal (a schema-2 file opened read-only, so not
+	// upgraded).
+	legacy bool
+	damage damageLog
 }
 
 // init creates the buckets and checks or writes the schema version.
@@ -60,11 +61,15 @@ func (db *DB) init() error {
 	if db.readOnly {
 		return db.bolt.View(func(tx *bolt.Tx) error {
 			got, err := schemaOf(tx)
-			db.legacyKV = got < 3
+			db.legacy = got < 3
 			return err
 		})
 	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
+		got, err := schemaOf(tx) // before the buckets are made
+		if err != nil {
+			return err
+		}
 		for _, name := range [][]byte{bucketMeta, bucketBlobs, bucketRefs, bucketModules, bucketArtifacts, bucketKV, bucketKVSize, bucketSchedules, bucketScheduleRuns} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("store: create bucket %s: %w", name, err)
@@ -74,17 +79,17 @@ func (db *DB) init() error {
 			return err
 		}
 		meta := tx.Bucket(bucketMeta)
-		got, err := schemaOf(tx)
-		if err != nil || got == SchemaVersion {
-			return err
+		if got == SchemaVersion {
+			return nil
 		}
 		// Older layouts are read as they are (schema 1's JSON task
 		// records beside schema 2's binary ones, records without
-		// checksums beside those with); kv values, which have no room to
-		// say which form they are in, are rewritten. The version moves up
+		// checksums beside those with); kv values, task blobs and
+		// checkpoints, which have no room to say which form they are in,
+		// are rewritten sealed. The version moves up
 		// so that an older binary refuses the file it can no longer read.
 		if got < 3 {
-			if err := checksumKVValues(tx); err != nil {
+			if err := sealBareValues(tx); err != nil {
 				return err
 			}
 		}
@@ -93,7 +98,9 @@ func (db *DB) init() error {
 }
 
 // schemaOf returns the file's schema version, 0 for a new file, or
-// ErrSchemaTooNew.
+// ErrSchemaTooNew. A file with a meta bucket but no version in it is
+// damaged: every version of this package wrote both at once, and taking
+// it for new would rewrite its values.
 func schemaOf(tx *bolt.Tx) (uint32, error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
@@ -101,7 +108,7 @@ func schemaOf(tx *bolt.Tx) (uint32, error) {
 	}
 	v := meta.Get(keySchema)
 	if v == nil {
-		return 0, nil
+		return 0, corrupt(string(bucketMeta), keySchema, "the schema version is missing")
 	}
 	if len(v) != 4 {
 		return 0, fmt.Errorf("store: corrupt schema version (%d bytes)", len(v))

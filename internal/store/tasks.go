@@ -22,12 +22,12 @@ const _ = uint(tasks.MaxInputInMemory - InlineTaskBytes)
 
 var (
 	bucketTasks      = []byte("tasks")       // id → taskRecord (task_codec.go)
-	bucketTaskBlobs  = []byte("task_blobs")  // id "/in" or id "/out" → bytes
-	bucketTaskCkpt   = []byte("task_ckpt")   // id → last checkpoint
+	bucketTaskBlobs  = []byte("task_blobs")  // id "/in" or id "/out" → bytes, sealed
+	bucketTaskCkpt   = []byte("task_ckpt")   // id → last checkpoint, sealed
 	bucketTaskState  = []byte("task_state")  // state 0 id → nil
 	bucketTaskModule = []byte("task_module") // module 0 id → nil
 	bucketTaskTag    = []byte("task_tag")    // tag 0 id → nil
-	bucketTaskIdem   = []byte("task_idem")   // idempotency key → id
+	bucketTaskIdem   = []byte("task_idem")   // idempotency key → id, sealed
 	bucketTaskExpiry = []byte("task_expiry") // uint64 ms of ExpiresAt, id → nil
 	taskBuckets      = [][]byte{bucketTasks, bucketTaskBlobs, bucketTaskCkpt, bucketTaskState,
 		bucketTaskModule, bucketTaskTag, bucketTaskIdem, bucketTaskExpiry}
@@ -70,7 +70,7 @@ func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 		return err
 	}
 	if w.Checkpoint != nil {
-		if err := tx.Bucket(bucketTaskCkpt).Put([]byte(r.ID), w.Checkpoint); err != nil {
+		if err := tx.Bucket(bucketTaskCkpt).Put([]byte(r.ID), seal([]byte(r.ID), w.Checkpoint)); err != nil {
 			return err
 		}
 	}
@@ -87,12 +87,12 @@ func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 func putTaskRecord(tx *bolt.Tx, r *tasks.Record, isNew bool, enc []byte) error {
 	blobs := tx.Bucket(bucketTaskBlobs)
 	if len(r.Input) > InlineTaskBytes && isNew {
-		if err := blobs.Put([]byte(r.ID+"/in"), r.Input); err != nil {
+		if err := putSealed(blobs, []byte(r.ID+"/in"), r.Input); err != nil {
 			return err
 		}
 	}
 	if len(r.Output) > InlineTaskBytes {
-		if err := blobs.Put([]byte(r.ID+"/out"), r.Output); err != nil {
+		if err := putSealed(blobs, []byte(r.ID+"/out"), r.Output); err != nil {
 			return err
 		}
 	}
@@ -136,7 +136,7 @@ func moveTaskIndexes(tx *bolt.Tx, prev, r *tasks.Record) error {
 			}
 		}
 		if r.IdempotencyKey != "" {
-			if err := tx.Bucket(bucketTaskIdem).Put([]byte(r.IdempotencyKey), id); err != nil {
+			if err := putSealed(tx.Bucket(bucketTaskIdem), []byte(r.IdempotencyKey), id); err != nil {
 				return err
 			}
 		}
@@ -191,7 +191,7 @@ func deleteTask(tx *bolt.Tx, r *tasks.Record) error {
 	}
 	if r.IdempotencyKey != "" {
 		idem := tx.Bucket(bucketTaskIdem)
-		if bytes.Equal(idem.Get([]byte(r.IdempotencyKey)), id) {
+		if v, err := unsealAny(idem.Get([]byte(r.IdempotencyKey))); err == nil && bytes.Equal(v, id) {
 			return idem.Delete([]byte(r.IdempotencyKey))
 		}
 	}

@@ -18,7 +18,7 @@ func (db *DB) Task(id string) (tasks.Record, bool, error) {
 	found := false
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		r, found, err = loadTask(tx, []byte(id), full)
+		r, found, err = db.loadTask(tx, []byte(id), full)
 		return err
 	})
 	return r, found, err
@@ -38,8 +38,9 @@ func (db *DB) TaskInput(id string) ([]byte, error) {
 		}
 		in = tr.Input
 		if tr.InBlob {
-			if in = tx.Bucket(bucketTaskBlobs).Get([]byte(id + "/in")); in == nil {
-				return fmt.Errorf("store: task %s lacks its input blob", id)
+			var err error
+			if in, err = db.blob(tx, id+"/in"); err != nil {
+				return err
 			}
 		}
 		in = bytes.Clone(in)
@@ -57,7 +58,7 @@ const (
 
 // loadTask decodes the record of id, with its input and output as what
 // says.
-func loadTask(tx *bolt.Tx, id []byte, what int) (tasks.Record, bool, error) {
+func (db *DB) loadTask(tx *bolt.Tx, id []byte, what int) (tasks.Record, bool, error) {
 	raw := tx.Bucket(bucketTasks).Get(id)
 	if raw == nil {
 		return tasks.Record{}, false, nil
@@ -71,26 +72,48 @@ func loadTask(tx *bolt.Tx, id []byte, what int) (tasks.Record, bool, error) {
 		r.Input, r.Output = nil, nil
 		return r, true, nil
 	}
-	blobs := tx.Bucket(bucketTaskBlobs)
 	// An active task's large input stays on disk until its attempt asks
 	// for it (tasks.MaxInputInMemory); a record written before InputBytes
 	// existed says nothing of its size, so its input is read.
 	if tr.InBlob && (what == full || r.InputBytes == 0) {
-		r.Input = bytes.Clone(blobs.Get([]byte(r.ID + "/in")))
+		in, err := db.blob(tx, r.ID+"/in")
+		if err != nil {
+			return tasks.Record{}, false, err
+		}
+		r.Input = bytes.Clone(in)
 		r.InputBytes = len(r.Input)
 	}
 	if tr.OutBlob {
-		r.Output = bytes.Clone(blobs.Get([]byte(r.ID + "/out")))
+		out, err := db.blob(tx, r.ID+"/out")
+		if err != nil {
+			return tasks.Record{}, false, err
+		}
+		r.Output = bytes.Clone(out)
 	}
 	return r, true, nil
+}
+
+// blob returns the task blob key: a missing or damaged one is a
+// *CorruptError, as the record that names it says it is there.
+func (db *DB) blob(tx *bolt.Tx, key string) ([]byte, error) {
+	v := tx.Bucket(bucketTaskBlobs).Get([]byte(key))
+	if v == nil {
+		return nil, corrupt(string(bucketTaskBlobs), []byte(key), "missing, though its task record names it")
+	}
+	return db.unseal(string(bucketTaskBlobs), []byte(key), v)
 }
 
 // Checkpoint implements tasks.Store.
 func (db *DB) Checkpoint(id string) ([]byte, error) {
 	var cp []byte
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		cp = bytes.Clone(tx.Bucket(bucketTaskCkpt).Get([]byte(id)))
-		return nil
+		v := tx.Bucket(bucketTaskCkpt).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		v, err := db.unseal(string(bucketTaskCkpt), []byte(id), v)
+		cp = bytes.Clone(v)
+		return err
 	})
 	return cp, err
 }
@@ -103,15 +126,17 @@ func (db *DB) ActiveTasks(fn func(tasks.Record) error) error {
 		for _, st := range []tasks.State{tasks.Scheduled, tasks.Queued, tasks.Running} {
 			prefix := indexKey(string(st), "")
 			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-				r, found, err := loadTask(tx, k[len(prefix):], activeInput)
+				r, found, err := db.loadTask(tx, k[len(prefix):], activeInput)
 				if err != nil {
 					if err = db.skipDamaged(err); err != nil {
 						return err
 					}
 					continue
 				}
-				if !found {
-					return fmt.Errorf("store: state index names missing task %s", k[len(prefix):])
+				if !found || r.State != st {
+					// Recovery must not run a task the index misplaced.
+					db.damage.note(corrupt(string(bucketTaskState), k, "names a task that is not there, or in another state"))
+					continue
 				}
 				if err := fn(r); err != nil {
 					return err
@@ -122,11 +147,16 @@ func (db *DB) ActiveTasks(fn func(tasks.Record) error) error {
 	})
 }
 
-// IdempotencyKeys implements tasks.Store.
+// IdempotencyKeys implements tasks.Store. A damaged entry is skipped and
+// noted (Damaged).
 func (db *DB) IdempotencyKeys(fn func(key, id string) error) error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketTaskIdem).ForEach(func(k, v []byte) error {
-			return fn(string(k), string(v))
+			id, err := db.unseal(string(bucketTaskIdem), k, v)
+			if err != nil {
+				return db.skipDamaged(err)
+			}
+			return fn(string(k), string(id))
 		})
 	})
 }
@@ -160,7 +190,7 @@ func (db *DB) ListTasks(f tasks.Filter, limit int) ([]tasks.Record, error) {
 			k, _ = c.Prev()
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Prev() {
-			r, found, err := loadTask(tx, k[len(prefix):], recordOnly)
+			r, found, err := db.loadTask(tx, k[len(prefix):], recordOnly)
 			if err != nil {
 				if err = db.skipDamaged(err); err != nil {
 					return err
@@ -193,11 +223,16 @@ func (db *DB) ExpiredTasks(now time.Time, limit int) ([]tasks.Record, error) {
 			if len(k) < 8 || binary.BigEndian.Uint64(k[:8]) >= cut {
 				break
 			}
-			r, found, err := loadTask(tx, k[8:], recordOnly)
+			r, found, err := db.loadTask(tx, k[8:], recordOnly)
 			if err != nil {
 				if err = db.skipDamaged(err); err != nil {
 					return err
 				}
+				continue
+			}
+			if found && expiryKey(r.ExpiresAt, r.ID) != nil && !bytes.Equal(expiryKey(r.ExpiresAt, r.ID), k) {
+				// A damaged index entry must not delete a task early.
+				db.damage.note(corrupt(string(bucketTaskExpiry), k, "task %s expires at %s", r.ID, r.ExpiresAt))
 				continue
 			}
 			if found {
