@@ -12,6 +12,20 @@ const (
 	DefaultTimeout     = 30 * time.Second
 	DefaultOutputBytes = 16 << 20
 	DefaultLogBytes    = 64 << 10
+	// DefaultMaxMemoryBytes is the largest memory quota a task may ask for
+	// when Config.Max.MemoryBytes is zero: the most a 32-bit Wasm memory
+	// can hold.
+	DefaultMaxMemoryBytes = 4 << 30
+	// TableElementBytes is what one table element costs the host: wazero
+	// keeps each as an 8-byte reference. A task's table-element limit
+	// defaults to its memory quota divided by it.
+	TableElementBytes = 8
+	// DefaultSnapshotFuel is the fuel budget of a snapshot's
+	// initialisation (Config.SnapshotFuel): about a second of compute.
+	DefaultSnapshotFuel = 1_000_000_000
+	// DefaultSnapshotTimeout is the deadline of a snapshot's
+	// initialisation (Config.SnapshotTimeout).
+	DefaultSnapshotTimeout = 2 * time.Second
 )
 
 // Config configures a Runtime. The zero value is usable: no on-disk
@@ -22,8 +36,13 @@ type Config struct {
 	CacheDir string
 	// Defaults are the limits a task gets when its request leaves one zero.
 	Defaults Limits
-	// Max caps what a request may ask for; zero fields mean no cap beyond
-	// the Defaults' own meaning.
+	// Max caps what a request may ask for (a request above it fails with
+	// a *LimitError); zero fields mean no cap, except MemoryBytes, where
+	// zero means DefaultMaxMemoryBytes, and TableElements, where zero means
+	// Max.MemoryBytes / TableElementBytes. Max.MemoryBytes is also the
+	// server-wide memory ceiling of uploads: Prepare refuses a module
+	// whose memory minimum exceeds it, or whose tables' minimums exceed
+	// Max.TableElements.
 	Max Limits
 	// SliceFuel is the fuel run between two slice boundaries; 0 means
 	// DefaultSliceFuel. Smaller slices check deadlines and preempt sooner
@@ -49,6 +68,15 @@ type Config struct {
 	// ReadyBytes caps the linear memory of all ready instances together;
 	// 0 means DefaultReadyBytes.
 	ReadyBytes int64
+	// SnapshotFuel is the fuel budget of the initialisation Snapshot runs;
+	// 0 means DefaultSnapshotFuel. An initialisation that needs more is not
+	// snapshotted (its tasks run it themselves, under their own budget),
+	// so an upload never waits longer than this much compute for it.
+	SnapshotFuel int64
+	// SnapshotTimeout is the deadline of the initialisation Snapshot runs;
+	// 0 means DefaultSnapshotTimeout. Past it the module is not
+	// snapshotted.
+	SnapshotTimeout time.Duration
 }
 
 // DefaultConfig returns a Config with the documented defaults.
@@ -56,21 +84,25 @@ func DefaultConfig() Config {
 	return Config{
 		Defaults: DefaultLimits(),
 		Max: Limits{
-			MemoryBytes: 4 << 30,
+			MemoryBytes: DefaultMaxMemoryBytes,
 			Timeout:     15 * time.Minute,
 			OutputBytes: 256 << 20,
 			LogBytes:    1 << 20,
 			Fuel:        1_000_000_000_000,
 		},
-		SliceFuel: DefaultSliceFuel,
+		SliceFuel:       DefaultSliceFuel,
+		SnapshotFuel:    DefaultSnapshotFuel,
+		SnapshotTimeout: DefaultSnapshotTimeout,
 	}
 }
 
 // Validate reports whether c is usable.
 func (c Config) Validate() error {
-	if c.Defaults.MemoryBytes < 0 || c.Defaults.OutputBytes < 0 || c.Defaults.LogBytes < 0 ||
-		c.Defaults.Timeout < 0 || c.Defaults.Fuel < 0 {
+	if c.Defaults.negative() {
 		return errors.New("host: default limits must not be negative")
+	}
+	if c.Max.negative() {
+		return errors.New("host: maximum limits must not be negative")
 	}
 	if c.SliceFuel < 0 {
 		return errors.New("host: SliceFuel must not be negative")
@@ -78,7 +110,10 @@ func (c Config) Validate() error {
 	if c.ReadyInstances < 0 || c.ReadyBytes < 0 || c.WarmIdle < 0 {
 		return errors.New("host: ReadyInstances, ReadyBytes and WarmIdle must not be negative")
 	}
-	if err := c.Defaults.withDefaults(DefaultLimits()).check(c.Max); err != nil {
+	if c.SnapshotFuel < 0 || c.SnapshotTimeout < 0 {
+		return errors.New("host: SnapshotFuel and SnapshotTimeout must not be negative")
+	}
+	if err := c.Defaults.withDefaults(DefaultLimits()).check(c.Max.resolveMax()); err != nil {
 		return fmt.Errorf("host: default limits above the maximum: %w", err)
 	}
 	return nil
@@ -97,6 +132,12 @@ type Limits struct {
 	LogBytes int64
 	// Fuel is the task's fuel budget: about one unit per Wasm instruction.
 	Fuel int64
+	// TableElements caps the elements of all the task's tables together
+	// (each costs the host TableElementBytes); zero means MemoryBytes /
+	// TableElementBytes. A module whose tables' minimums exceed it is
+	// refused (ErrMemoryLimit); growth past it fails as table.grow → -1,
+	// reported as ErrMemoryLimit when the task then traps.
+	TableElements int64
 }
 
 // DefaultLimits returns the documented default limits.
@@ -127,12 +168,44 @@ func (l Limits) withDefaults(d Limits) Limits {
 	if l.Fuel == 0 {
 		l.Fuel = d.Fuel
 	}
+	if l.TableElements == 0 {
+		l.TableElements = d.TableElements
+	}
 	return l
 }
 
-// LimitError reports a requested limit above the runtime's maximum.
+// tableElements returns the table-element limit of l: TableElements, or
+// the one derived from the memory quota.
+func (l Limits) tableElements() int64 {
+	if l.TableElements != 0 {
+		return l.TableElements
+	}
+	return l.MemoryBytes / TableElementBytes
+}
+
+// negative reports whether a field of l is negative.
+func (l Limits) negative() bool {
+	return l.MemoryBytes < 0 || l.OutputBytes < 0 || l.LogBytes < 0 || l.Timeout < 0 ||
+		l.Fuel < 0 || l.TableElements < 0
+}
+
+// resolveMax returns l, as Config.Max, with its zero MemoryBytes and
+// TableElements replaced by what they mean.
+func (l Limits) resolveMax() Limits {
+	if l.MemoryBytes == 0 {
+		l.MemoryBytes = DefaultMaxMemoryBytes
+	}
+	l.TableElements = l.tableElements()
+	return l
+}
+
+// LimitError reports a requested limit above the runtime's maximum
+// (Config.Max). It is the request's fault, not the module's.
 type LimitError struct {
-	Name      string
+	// Name is the limit: "memory", "timeout", "output", "log", "fuel" or
+	// "table elements".
+	Name string
+	// Requested is what the request asked for; Max what the server allows.
 	Requested int64
 	Max       int64
 }
@@ -154,6 +227,8 @@ func (l Limits) check(max Limits) error {
 		return &LimitError{"log", l.LogBytes, max.LogBytes}
 	case max.Fuel > 0 && l.Fuel > max.Fuel:
 		return &LimitError{"fuel", l.Fuel, max.Fuel}
+	case max.TableElements > 0 && l.TableElements > max.TableElements:
+		return &LimitError{"table elements", l.TableElements, max.TableElements}
 	}
 	return nil
 }

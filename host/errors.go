@@ -5,17 +5,25 @@ import (
 	"fmt"
 )
 
-// Errors of Compile.
+// Errors of Prepare and Compile.
 var (
 	// ErrInvalidModule wraps every reason a module is refused.
 	ErrInvalidModule = errors.New("host: invalid module")
+	// ErrCompileTimeout means preparing or compiling a module did not
+	// finish before the deadline of the caller's context. It wraps
+	// ErrInvalidModule: a module too expensive to compile in the time
+	// allowed is refused like any other invalid module. (When the context
+	// is canceled instead, the error wraps ErrCanceled and
+	// context.Canceled: the caller has gone.)
+	ErrCompileTimeout = fmt.Errorf("%w: compilation did not finish in the time allowed (compile timeout)", ErrInvalidModule)
 )
 
 // Errors of Run. Each is returned wrapped with context; test with errors.Is.
 var (
 	// ErrTimeout means the task ran past its deadline.
 	ErrTimeout = errors.New("host: deadline exceeded")
-	// ErrCanceled means the task was canceled by its caller.
+	// ErrCanceled means the task (or, from Prepare and Compile, the
+	// compilation) was canceled by its caller.
 	ErrCanceled = errors.New("host: canceled")
 	// ErrMemoryLimit means the task needed more linear memory than its quota.
 	ErrMemoryLimit = errors.New("host: memory limit exceeded")

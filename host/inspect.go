@@ -21,6 +21,9 @@ type shape struct {
 	// or imported; hasMemory reports whether it has one at all.
 	memMinPages uint32
 	hasMemory   bool
+	// tableMin is the sum of the minimum sizes of the module's tables,
+	// defined or imported: the elements instantiation allocates.
+	tableMin uint64
 }
 
 var wasmMagic = []byte{0x00, 0x61, 0x73, 0x6d}
@@ -60,6 +63,8 @@ func inspect(wasm []byte) (*shape, error) {
 		switch id {
 		case 2:
 			err = s.readImports(&body)
+		case 4:
+			err = s.readTables(&body)
 		case 5:
 			err = s.readMemories(&body)
 		case 7:
@@ -98,7 +103,9 @@ func (s *shape) readImports(r *reader) error {
 		case 0x01:
 			imp.Kind = "table"
 			if _, err = r.byte(); err == nil {
-				_, _, err = r.limits()
+				var min uint32
+				min, _, err = r.limits()
+				s.tableMin += uint64(min)
 			}
 		case 0x02:
 			imp.Kind = "memory"
@@ -136,6 +143,26 @@ func (s *shape) readExports(r *reader) error {
 			return err
 		}
 		s.exports = append(s.exports, name)
+	}
+	return nil
+}
+
+// readTables adds the minimum sizes of the tables the module defines to
+// tableMin.
+func (s *shape) readTables(r *reader) error {
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		if _, err := r.byte(); err != nil { // element type
+			return err
+		}
+		min, _, err := r.limits()
+		if err != nil {
+			return err
+		}
+		s.tableMin += uint64(min)
 	}
 	return nil
 }

@@ -120,6 +120,31 @@ func sliceBoundary(ctx context.Context, _ api.Module, stack []uint64) {
 	stack[0] = uint64(next)
 }
 
+// tableRoom is nexus_fuel.table_room(total i64) -> i32, called by the
+// instrumented table.grow before it grows a table, with the number of
+// elements all the module's tables would hold together after the growth.
+// It returns 1 if that is within the task's table-element limit
+// (Limits.TableElements), and otherwise 0, recording the refusal so that a
+// task that then traps is reported as ErrMemoryLimit; the guest's
+// table.grow then returns -1 without growing. During a snapshot's
+// initialisation it stops the snapshot: tables are not captured.
+func tableRoom(ctx context.Context, _ api.Module, stack []uint64) {
+	t := taskFrom(ctx)
+	if t == nil {
+		stack[0] = 0
+		return
+	}
+	if t.snapshotting {
+		panic(errInitGrowsTable)
+	}
+	if total := stack[0]; total > uint64(t.tableLimit()) {
+		t.tablesRefused = true
+		stack[0] = 0
+		return
+	}
+	stack[0] = 1
+}
+
 // depthExceeded is nexus_fuel.depth_exceeded(): the guest nested calls past
 // the limit baked in by the instrumenter. It traps.
 func depthExceeded(context.Context, api.Module, []uint64) {
@@ -143,6 +168,8 @@ func instantiateMetering(ctx context.Context, rt wazero.Runtime) error {
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(sliceBoundary),
 		[]api.ValueType{i64}, []api.ValueType{i64}).Export(fuel.ImportSlice).
 		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(depthExceeded), nil, nil).Export(fuel.ImportDepth).
+		NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(tableRoom),
+		[]api.ValueType{i64}, []api.ValueType{i32}).Export(fuel.ImportTableRoom).
 		Instantiate(ctx)
 	return err
 }

@@ -111,8 +111,8 @@ func (r *Runtime) refill(m *Module, ns *nsState, p *readyPool) {
 func (r *Runtime) makeReady(m *Module, ns *nsState) *readyInstance {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if m.closed {
-		return nil
+	if m.closed || m.shape.tableMin > uint64(r.cfg.Defaults.tableElements()) {
+		return nil // no task with the default limits could start in it
 	}
 	ctx := context.Background()
 	w := &readyInstance{quota: &quota{limit: uint64(r.cfg.Defaults.MemoryBytes)}, io: &instanceIO{}}

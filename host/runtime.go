@@ -48,8 +48,15 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	cfg.Defaults = cfg.Defaults.withDefaults(DefaultLimits())
+	cfg.Max = cfg.Max.resolveMax()
 	if cfg.SliceFuel == 0 {
 		cfg.SliceFuel = DefaultSliceFuel
+	}
+	if cfg.SnapshotFuel == 0 {
+		cfg.SnapshotFuel = DefaultSnapshotFuel
+	}
+	if cfg.SnapshotTimeout == 0 {
+		cfg.SnapshotTimeout = DefaultSnapshotTimeout
 	}
 	if cfg.KVNamespaceBytes == 0 {
 		cfg.KVNamespaceBytes = DefaultKVNamespaceBytes
@@ -160,19 +167,35 @@ func ArtifactKey(digest string) string {
 // Prepare validates wasm and returns its fuel-instrumented artifact, which
 // is what Compile runs. Every refusal wraps ErrInvalidModule and says what
 // is wrong: not Wasm, truncated, an import outside the ABI, a reserved
-// export name, no profile, a refused feature, or a validation error.
+// export name, no profile, a refused feature, a memory or table minimum
+// above the server's ceilings (Config.Max), or a validation error.
+//
+// Prepare honours ctx between its phases and while validating: when ctx's
+// deadline passes first it returns an error wrapping ErrCompileTimeout
+// (and so ErrInvalidModule: a module too expensive to prepare in the time
+// allowed is refused), when ctx is canceled one wrapping ErrCanceled and
+// ctx.Err(). Callers bound the time an upload may take by the deadline of
+// ctx.
 func (r *Runtime) Prepare(ctx context.Context, wasm []byte) ([]byte, error) {
-	if _, err := inspectChecked(wasm); err != nil {
+	if err := compileCtxErr(ctx, "before validation"); err != nil {
 		return nil, err
 	}
-	validated, err := r.validator.CompileModule(ctx, wasm)
+	sh, err := inspectChecked(wasm)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+		return nil, err
 	}
-	validated.Close(ctx)
+	if err := r.checkCeilings(sh); err != nil {
+		return nil, err
+	}
+	if err := r.validate(ctx, wasm); err != nil {
+		return nil, err
+	}
 	art, err := fuel.Instrument(wasm, fuel.DefaultConfig())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+	}
+	if err := compileCtxErr(ctx, "instrumentation"); err != nil {
+		return nil, err
 	}
 	return art, nil
 }
@@ -180,7 +203,12 @@ func (r *Runtime) Prepare(ctx context.Context, wasm []byte) ([]byte, error) {
 // Compile compiles the artifact Prepare made of wasm. With a nil artifact it
 // prepares one first. An artifact from a previous Prepare of the same bytes
 // (and the same ArtifactKey) is trusted, so a restart does not validate and
-// instrument again, and the compilation cache spares compiling again.
+// instrument again, and the compilation cache spares compiling again. A
+// damaged entry of the compilation cache is removed and the module
+// compiled again.
+//
+// Compile honours ctx as Prepare does; wazero's compiler checks it between
+// functions.
 func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, error) {
 	sh, err := inspectChecked(wasm)
 	if err != nil {
@@ -191,8 +219,11 @@ func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, 
 			return nil, err
 		}
 	}
-	compiled, err := r.rt.CompileModule(ctx, artifact)
+	compiled, err := r.compile(ctx, artifact)
 	if err != nil {
+		if cerr := compileCtxErr(ctx, "compilation"); cerr != nil {
+			return nil, cerr
+		}
 		return nil, fmt.Errorf("%w: instrumented module: %v", ErrInvalidModule, err)
 	}
 	m := &Module{compiled: compiled, imports: sh.imports, shape: sh, readsSources: readsSources(sh.imports)}

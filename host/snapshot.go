@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -68,6 +67,10 @@ func (e *errUnsafeInit) Error() string {
 	return "initialisation called " + abi.ModuleNexus + "." + e.name + ", which depends on the task"
 }
 
+// errInitGrowsTable is panicked by table_room while a snapshot is being
+// taken: a snapshot does not capture tables.
+var errInitGrowsTable = errors.New("initialisation grew a table, which a snapshot does not capture")
+
 // snapshotGuard wraps a nexus_v1 import so that calling it during a
 // snapshot's initialisation stops the snapshot.
 func snapshotGuard(name string, fn api.GoModuleFunc) api.GoModuleFunc {
@@ -101,10 +104,13 @@ func snapshotGuard(name string, fn api.GoModuleFunc) api.GoModuleFunc {
 //   - uses WASI only for what the sandbox makes deterministic without
 //     grants: argv, an empty environment, the deterministic clocks and
 //     random source, no files;
-//   - does not exit, trap or run out of the initialisation budget;
+//   - does not exit or trap, and finishes within its own fuel budget and
+//     deadline (Config.SnapshotFuel and SnapshotTimeout, small next to a
+//     task's, so that an upload is not held by a slow initialisation);
 //   - leaves no state outside linear memory and globals (tables are not
 //     captured: the module must not have a start function, passive data
-//     segments, or imported memory, tables or globals).
+//     segments, or imported memory, tables or globals, and the
+//     initialisation must not grow a table).
 //
 // Otherwise, and for wasi-command modules (whose Go or Rust runtime
 // start-up runs inside _start, with host calls on the native stack, and
@@ -153,6 +159,9 @@ func (r *Runtime) takeSnapshot(ctx context.Context, m *Module, artifact []byte, 
 	if !hasExport(m.exports, abi.ExportInitialize) {
 		return fail("the module exports no _initialize: there is nothing to pre-initialise")
 	}
+	if tables := r.cfg.Defaults.tableElements(); m.shape.tableMin > uint64(tables) {
+		return fail("its tables' minimums of %d elements exceed the default limit of %d", m.shape.tableMin, tables)
+	}
 	code, err := r.snapshotCode(ctx, m, artifact)
 	if err != nil {
 		return fail("%v", err)
@@ -186,10 +195,10 @@ func (r *Runtime) snapshotCode(ctx context.Context, m *Module, artifact []byte) 
 		return nil, err
 	}
 	c := &snapshotCode{}
-	if c.probe, err = r.rt.CompileModule(ctx, probeWasm); err != nil {
+	if c.probe, err = r.compile(ctx, probeWasm); err != nil {
 		return nil, fmt.Errorf("probe module: %v", err)
 	}
-	if c.restore, err = r.rt.CompileModule(ctx, restoreWasm); err != nil {
+	if c.restore, err = r.compile(ctx, restoreWasm); err != nil {
 		c.probe.Close(ctx)
 		return nil, fmt.Errorf("restore module: %v", err)
 	}
@@ -203,19 +212,12 @@ func (r *Runtime) snapshotCode(ctx context.Context, m *Module, artifact []byte) 
 // initialise runs _initialize in an instance of the probe as a task of
 // namespace with no grants and captures memory and the mutable globals.
 func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace string) (*snapshot, error) {
-	lim := r.cfg.Defaults
-	if r.cfg.Max.MemoryBytes > 0 {
-		lim.MemoryBytes = r.cfg.Max.MemoryBytes
-	}
-	t := &task{namespace: namespace, snapshotting: true}
-	t.meter = meter{budget: math.MaxInt64 / 2, slice: r.cfg.SliceFuel}
-	if r.cfg.Max.Fuel > 0 {
-		t.meter.budget = r.cfg.Max.Fuel
-	}
-	t.mem.limit = uint64(lim.MemoryBytes)
+	t := &task{namespace: namespace, snapshotting: true, tables: r.cfg.Defaults.tableElements()}
+	t.meter = meter{budget: r.cfg.SnapshotFuel, slice: r.cfg.SliceFuel}
+	t.mem.limit = uint64(r.cfg.Max.MemoryBytes)
 	t.logs.limit, t.out.limit = 1, 1
 
-	t.deadline = time.Now().Add(lim.Timeout)
+	t.deadline = time.Now().Add(r.cfg.SnapshotTimeout)
 	ctx = context.WithValue(ctx, taskKey{}, t)
 	ctx = experimental.WithMemoryAllocator(ctx, &t.mem)
 	src := newDetSources(0, 0, 0)
@@ -232,7 +234,10 @@ func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace 
 		if errors.As(err, &unsafe) {
 			return nil, unsafe
 		}
-		return nil, fmt.Errorf("_initialize failed: %v", t.classify(ctx, err))
+		if errors.Is(err, errInitGrowsTable) {
+			return nil, errInitGrowsTable
+		}
+		return nil, fmt.Errorf("_initialize failed: %v", r.snapshotFailure(ctx, t, err))
 	}
 	switch {
 	case len(t.out.Bytes()) > 0 || t.out.Exceeded():
@@ -264,6 +269,20 @@ func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace 
 		s.globals = append(s.globals, g.Get())
 	}
 	return s, nil
+}
+
+// snapshotFailure describes why the initialisation of a snapshot failed,
+// naming the snapshot's own budget or deadline when it ran out of either.
+func (r *Runtime) snapshotFailure(ctx context.Context, t *task, err error) error {
+	err = t.classify(ctx, err)
+	var fe *FuelError
+	switch {
+	case errors.As(err, &fe):
+		return fmt.Errorf("it needs more than the snapshot fuel budget of %d (%w)", r.cfg.SnapshotFuel, err)
+	case errors.Is(err, ErrTimeout):
+		return fmt.Errorf("it ran past the snapshot timeout of %v (%w)", r.cfg.SnapshotTimeout, err)
+	}
+	return err
 }
 
 func hasExport(exports []string, name string) bool {
