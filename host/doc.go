@@ -1,6 +1,13 @@
 // Package host is the NexusTask sandbox: it compiles guest modules with
 // wazero and runs each task in a fresh instance under a fuel budget, a
-// memory quota, an output cap, a bounded log and a deadline.
+// memory quota, a table-element limit, an output cap, a bounded log and a
+// deadline.
+//
+// Uploads are bounded too: Prepare refuses a module that no task could
+// start (memory or tables at start above Config.Max), Prepare and Compile
+// stop when their context ends (ErrCompileTimeout past its deadline), and
+// Snapshot runs a module's initialisation under its own small fuel budget
+// and deadline (Config.SnapshotFuel, SnapshotTimeout).
 //
 // Modules run as rewritten by package fuel: they count their own fuel and
 // call the host at slice boundaries (every SliceFuel units, at a function
