@@ -33,6 +33,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(newServeCmd(), newModuleCmd(), newInvokeCmd(), newConformanceCmd(), newScheduleCmd())
 	root.AddCommand(newTaskCmd())
+	root.AddCommand(newStoreCmd())
 	return root
 }
 
