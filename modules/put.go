@@ -92,7 +92,7 @@ func (r *Registry) knownDigest(digest string) (prepared, bool) {
 	if !ok {
 		return prepared{}, false
 	}
-	artifact, sum, err := r.store.Artifact(digest, host.ArtifactKey(digest))
+	artifact, sum, err := r.store.ArtifactWithDigest(digest, host.ArtifactKey(digest))
 	if err != nil || sum != Digest(artifact) {
 		return prepared{}, false
 	}

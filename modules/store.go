@@ -31,10 +31,10 @@ type Store interface {
 	// Bytes returns the module bytes stored for digest, or ErrNotFound.
 	// They are not verified: the caller checks them against digest.
 	Bytes(digest string) ([]byte, error)
-	// Artifact returns the artifact derived from the bytes of digest and
-	// stored under key, and the Digest stored with it ("" for an artifact
-	// stored without one), or ErrNotFound. Neither is verified.
-	Artifact(digest, key string) (artifact []byte, sum string, err error)
+	// ArtifactWithDigest returns the artifact derived from the bytes of
+	// digest and stored under key, and the Digest stored with it ("" for an
+	// artifact stored without one), or ErrNotFound. Neither is verified.
+	ArtifactWithDigest(digest, key string) (artifact []byte, sum string, err error)
 	// PutArtifact stores a derived artifact of the bytes of digest under
 	// key, with its Digest, replacing what key held. It is removed with
 	// those bytes, and fails with ErrNotFound if they are not stored.

@@ -74,7 +74,7 @@ func (r *Registry) readStored(v Version) (stored, error) {
 		return stored{}, r.refuse(v, s.puts, "the module's bytes do not match their digest")
 	}
 	s.wasm = wasm
-	art, sum, err := r.store.Artifact(v.Digest, host.ArtifactKey(v.Digest))
+	art, sum, err := r.store.ArtifactWithDigest(v.Digest, host.ArtifactKey(v.Digest))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return stored{}, fmt.Errorf("modules: read artifact of %s v%d: %w", v.Name, v.Version, err)
 	}

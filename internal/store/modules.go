@@ -133,8 +133,8 @@ func dropRef(tx *bolt.Tx, digest string) error {
 	return tx.Bucket(bucketBlobs).Delete([]byte(digest))
 }
 
-// Artifact implements modules.Store.
-func (db *DB) Artifact(digest, key string) ([]byte, string, error) {
+// ArtifactWithDigest implements modules.Store.
+func (db *DB) ArtifactWithDigest(digest, key string) ([]byte, string, error) {
 	var out []byte
 	var sum string
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -148,6 +148,13 @@ func (db *DB) Artifact(digest, key string) ([]byte, string, error) {
 		return fmt.Errorf("%w: artifact %s", modules.ErrNotFound, key)
 	})
 	return out, sum, err
+}
+
+// Artifact returns the artifact stored under key for digest, unverified,
+// or an error wrapping modules.ErrNotFound.
+func (db *DB) Artifact(digest, key string) ([]byte, error) {
+	art, _, err := db.ArtifactWithDigest(digest, key)
+	return art, err
 }
 
 // PutArtifact implements modules.Store.
