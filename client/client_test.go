@@ -424,7 +424,7 @@ func TestSchedules(t *testing.T) {
 	if s, err = c.PauseSchedule(ctx, "hourly"); err != nil || !s.Paused {
 		t.Fatalf("pause: %+v %v", s, err)
 	}
-	if s, err = c.GetSchedule(ctx, "nightly", -1); err != nil || s.Cron != "30 2 * * *" || len(s.Runs) != 0 {
+	if s, err = c.GetSchedule(ctx, "nightly", 20); err != nil || s.Cron != "30 2 * * *" || len(s.Runs) != 0 {
 		t.Fatalf("get: %+v %v", s, err)
 	}
 
@@ -451,6 +451,9 @@ func TestSchedules(t *testing.T) {
 	}
 	if _, err := c.CreateSchedule(ctx, client.ScheduleSpec{Name: "bad", Task: tmpl}); !client.IsCode(err, client.CodeInvalidRequest) {
 		t.Fatalf("create without cron or every: %v", err)
+	}
+	if _, err := c.GetSchedule(ctx, "hourly", -1); !client.IsCode(err, client.CodeInvalidRequest) {
+		t.Fatalf("get with runs -1: %v", err)
 	}
 }
 

@@ -123,15 +123,11 @@ func (c *Client) CreateSchedule(ctx context.Context, spec ScheduleSpec) (*Schedu
 	return c.scheduleCall(ctx, r)
 }
 
-// GetSchedule returns schedule name with its last runs runs (GET
-// /v1/schedules/{name}?runs=); a negative runs takes the server's default
-// (20). An unknown name is an *Error with CodeScheduleNotFound.
+// GetSchedule returns schedule name with its last runs runs, newest first
+// (GET /v1/schedules/{name}?runs=; from 0 to 1000). An unknown name is an
+// *Error with CodeScheduleNotFound.
 func (c *Client) GetSchedule(ctx context.Context, name string, runs int) (*Schedule, error) {
-	r := request{method: http.MethodGet, path: "/v1/schedules/" + escape(name)}
-	if runs >= 0 {
-		r.query = "runs=" + strconv.Itoa(runs)
-	}
-	return c.scheduleCall(ctx, r)
+	return c.scheduleCall(ctx, request{method: http.MethodGet, path: "/v1/schedules/" + escape(name), query: "runs=" + strconv.Itoa(runs)})
 }
 
 // ListSchedules lists every schedule (GET /v1/schedules).
