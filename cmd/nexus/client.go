@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,16 +8,22 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
+
+	"github.com/nexustask/nexus/client"
+	"github.com/spf13/cobra"
 )
 
-// client talks to a NexusTask server's HTTP API.
-type client struct {
+// apiClient is the API client of --server, with its base URL and HTTP
+// client for requests outside the API (a backup download).
+type apiClient struct {
+	*client.Client
 	base string
 	http *http.Client
 }
 
-func newClient(server string) (*client, error) {
+// newClient returns the API client of the server at --server; a bare
+// host:port means http.
+func newClient(server string) (*apiClient, error) {
 	if !strings.Contains(server, "://") {
 		server = "http://" + server
 	}
@@ -26,34 +31,51 @@ func newClient(server string) (*client, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("--server %q is not a URL", server)
 	}
-	return &client{base: strings.TrimRight(u.String(), "/"), http: &http.Client{Timeout: 0}}, nil
-}
-
-// apiError is an error response from the server.
-type apiError struct {
-	Status   int
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	TaskID   string `json:"task_id"`
-	ExitCode *int   `json:"exit_code"`
-	Logs     string `json:"logs"`
-}
-
-func (e *apiError) Error() string {
-	s := fmt.Sprintf("%s (%d): %s", e.Code, e.Status, e.Message)
-	if e.TaskID != "" {
-		s += " [task " + e.TaskID + "]"
+	base := strings.TrimRight(u.String(), "/")
+	hc := &http.Client{}
+	c, err := client.New(base, client.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("--server %q is not a URL", server)
 	}
-	if e.Logs != "" {
-		s += "\nlogs:\n" + strings.TrimRight(e.Logs, "\n")
+	return &apiClient{Client: c, base: base, http: hc}, nil
+}
+
+// taskError is an API error as the CLI prints it: with the task's logs.
+type taskError struct{ err *client.Error }
+
+func (e taskError) Error() string {
+	s := e.err.Error()
+	if e.err.Logs != "" {
+		s += "\nlogs:\n" + strings.TrimRight(e.err.Logs, "\n")
 	}
 	return s
+}
+
+func (e taskError) Unwrap() error { return e.err }
+
+// withLogs makes cmd and its subcommands report an API error with the
+// task's logs.
+func withLogs(cmd *cobra.Command) *cobra.Command {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			err := run(cmd, args)
+			var ae *client.Error
+			if errors.As(err, &ae) {
+				return taskError{ae}
+			}
+			return err
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		withLogs(sub)
+	}
+	return cmd
 }
 
 // exitCode maps an error to the CLI's exit status: 1 for request and
 // server errors, 2 for a failed task, 3 when the server is unreachable.
 func exitCode(err error) int {
-	var ae *apiError
+	var ae *client.Error
 	if errors.As(err, &ae) {
 		if ae.Status == http.StatusUnprocessableEntity {
 			return 2
@@ -67,60 +89,13 @@ func exitCode(err error) int {
 	return 1
 }
 
-// do sends a request and returns the response body, or an *apiError for a
-// status of 400 or more.
-func (c *client) do(method, path string, query url.Values, contentType string, body io.Reader) (*http.Response, []byte, error) {
-	u := c.base + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
+// printRaw prints the server's JSON, ending it with a newline.
+func printRaw(w io.Writer, data []byte) error {
+	_, err := w.Write(data)
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		fmt.Fprintln(w)
 	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		return nil, nil, err
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp, nil, err
-	}
-	if resp.StatusCode >= 400 {
-		var eb struct {
-			Error apiError `json:"error"`
-		}
-		if json.Unmarshal(data, &eb) != nil || eb.Error.Code == "" {
-			eb.Error = apiError{Code: "http_error", Message: strings.TrimSpace(string(data))}
-		}
-		eb.Error.Status = resp.StatusCode
-		return resp, nil, &eb.Error
-	}
-	return resp, data, nil
-}
-
-// getJSON decodes the JSON response of a GET into v.
-func (c *client) getJSON(path string, v any) error {
-	_, data, err := c.do(http.MethodGet, path, nil, "", nil)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(data, v)
-}
-
-// moduleVersion mirrors the server's module version JSON.
-type moduleVersion struct {
-	Name      string    `json:"name"`
-	Version   int       `json:"version"`
-	Digest    string    `json:"digest"`
-	Size      int64     `json:"size"`
-	Profile   string    `json:"profile"`
-	Exports   []string  `json:"exports"`
-	CreatedAt time.Time `json:"created_at"`
+	return err
 }
 
 // readInput reads path, or stdin when path is "-".

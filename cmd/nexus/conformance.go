@@ -89,5 +89,5 @@ func newConformanceTarget(ctx context.Context, server string, inProcess bool) (c
 	if err != nil {
 		return nil, err
 	}
-	return conformance.NewServer(c.base, nil), nil
+	return conformance.NewServer(c.Client), nil
 }

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
-	"strconv"
 
+	"github.com/nexustask/nexus/client"
 	"github.com/spf13/cobra"
 )
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 func newInvokeCmd() *cobra.Command {
 	var (
@@ -47,50 +42,32 @@ message and the task's logs to stderr and exits with status 2.`,
 			default:
 				in = []byte(data)
 			}
+			// Sizes, durations, fuel and configuration go in the server's
+			// own notation (64MiB, 5s, 1e9, KEY=VALUE), as given.
 			q := url.Values{}
-			if memory != "" {
-				q.Set("memory", memory)
+			for k, v := range map[string]string{"memory": memory, "timeout": timeout, "fuel": fuel, "cache_ttl": cacheTTL} {
+				if v != "" {
+					q.Set(k, v)
+				}
 			}
-			if timeout != "" {
-				q.Set("timeout", timeout)
+			if len(config) > 0 {
+				q["config"] = config
 			}
-			if fuel != "" {
-				q.Set("fuel", fuel)
-			}
-			for _, kv := range config {
-				q.Add("config", kv)
-			}
-			for _, g := range grants {
-				q.Add("grant", g)
-			}
-			for _, kv := range env {
-				q.Add("env", kv)
-			}
-			for _, a := range argv {
-				q.Add("arg", a)
-			}
-			if cacheTTL != "" {
-				q.Set("cache_ttl", cacheTTL)
-			}
-			for _, t := range tags {
-				q.Add("tag", t)
-			}
-			if version > 0 {
-				q.Set("version", strconv.Itoa(version))
-			}
-			resp, out, err := c.do(http.MethodPost, "/v1/modules/"+url.PathEscape(args[0])+"/invoke", q,
-				"application/octet-stream", bytes.NewReader(in))
+			res, err := c.Invoke(cmd.Context(), args[0], in, &client.InvokeOptions{
+				Version: version, Tags: tags, Grants: grants, Env: env, Args: argv, Query: q,
+			})
 			if err != nil {
 				return err
 			}
 			if verbose {
-				for _, h := range []string{"X-Nexus-Task-Id", "X-Nexus-Module-Version", "X-Nexus-Duration-Ms", "X-Nexus-Fuel-Used", "X-Nexus-Progress", "X-Nexus-Cache", "X-Nexus-Cache-Key"} {
-					if v := resp.Header.Get(h); v != "" {
+				for _, h := range []string{client.HeaderTaskID, client.HeaderModuleVersion, client.HeaderDurationMs, client.HeaderFuelUsed,
+					client.HeaderProgress, client.HeaderCache, client.HeaderCacheKey} {
+					if v := res.Header.Get(h); v != "" {
 						fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", h, v)
 					}
 				}
 			}
-			_, err = cmd.OutOrStdout().Write(out)
+			_, err = cmd.OutOrStdout().Write(res.Output)
 			return err
 		},
 	}
@@ -109,5 +86,5 @@ message and the task's logs to stderr and exits with status 2.`,
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE for a wasi-command task (repeatable)")
 	f.StringArrayVar(&argv, "arg", nil, "argument for a wasi-command task (repeatable)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print the task id, duration and other response headers to stderr")
-	return cmd
+	return withLogs(cmd)
 }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"text/tabwriter"
 	"time"
 
+	"github.com/nexustask/nexus/client"
 	"github.com/spf13/cobra"
 )
 
@@ -39,23 +36,15 @@ func newModuleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var q url.Values
-			if isolation != "" {
-				q = url.Values{"isolation": {isolation}}
-			}
-			resp, data, err := c.do(http.MethodPost, "/v1/modules/"+url.PathEscape(args[0]), q, "application/wasm", bytesReader(wasm))
+			v, err := c.PushModule(cmd.Context(), args[0], wasm, &client.PushOptions{Isolation: isolation})
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printRaw(cmd.OutOrStdout(), data)
-			}
-			var v moduleVersion
-			if err := json.Unmarshal(data, &v); err != nil {
-				return err
+				return printRaw(cmd.OutOrStdout(), v.Raw)
 			}
 			what := "stored"
-			if resp.StatusCode == http.StatusOK {
+			if !v.Created {
 				what = "unchanged"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s version %d (%s, %s, %d bytes)\n", what, v.Name, v.Version, v.Profile, v.Digest, v.Size)
@@ -74,18 +63,12 @@ func newModuleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var list struct {
-				Modules []struct {
-					Name     string        `json:"name"`
-					Latest   moduleVersion `json:"latest"`
-					Versions int           `json:"versions"`
-				} `json:"modules"`
+			list, err := c.ListModules(cmd.Context())
+			if err != nil {
+				return err
 			}
 			if asJSON {
-				return getRaw(c, cmd.OutOrStdout(), "/v1/modules")
-			}
-			if err := c.getJSON("/v1/modules", &list); err != nil {
-				return err
+				return printRaw(cmd.OutOrStdout(), list.Raw)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "NAME\tVERSION\tPROFILE\tSIZE\tDIGEST\tCREATED")
@@ -106,15 +89,12 @@ func newModuleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			path := "/v1/modules/" + url.PathEscape(args[0])
-			if asJSON {
-				return getRaw(c, cmd.OutOrStdout(), path)
-			}
-			var m struct {
-				Versions []moduleVersion `json:"versions"`
-			}
-			if err := c.getJSON(path, &m); err != nil {
+			m, err := c.GetModule(cmd.Context(), args[0])
+			if err != nil {
 				return err
+			}
+			if asJSON {
+				return printRaw(cmd.OutOrStdout(), m.Raw)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "VERSION\tPROFILE\tSIZE\tDIGEST\tCREATED")
@@ -134,7 +114,7 @@ func newModuleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, _, err := c.do(http.MethodDelete, "/v1/modules/"+url.PathEscape(args[0]), nil, "", nil); err != nil {
+			if err := c.DeleteModule(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", args[0])
@@ -142,7 +122,7 @@ func newModuleCmd() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(push, ls, get, rm)
-	return cmd
+	return withLogs(cmd)
 }
 
 func shortDigest(d string) string {
@@ -150,20 +130,4 @@ func shortDigest(d string) string {
 		return d[:len("sha256:")+12]
 	}
 	return d
-}
-
-func getRaw(c *client, w io.Writer, path string) error {
-	_, data, err := c.do(http.MethodGet, path, nil, "", nil)
-	if err != nil {
-		return err
-	}
-	return printRaw(w, data)
-}
-
-func printRaw(w io.Writer, data []byte) error {
-	_, err := w.Write(data)
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		fmt.Fprintln(w)
-	}
-	return err
 }

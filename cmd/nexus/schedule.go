@@ -1,49 +1,19 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"text/tabwriter"
 	"time"
 
+	"github.com/nexustask/nexus/client"
 	"github.com/spf13/cobra"
 )
 
-// scheduleSpec mirrors the body of POST /v1/schedules.
-type scheduleSpec struct {
-	Name     string          `json:"name"`
-	Cron     string          `json:"cron,omitempty"`
-	Timezone string          `json:"timezone,omitempty"`
-	Every    string          `json:"every,omitempty"`
-	Task     json.RawMessage `json:"task"`
-	Overlap  string          `json:"overlap,omitempty"`
-	CatchUp  string          `json:"catch_up,omitempty"`
-	Paused   bool            `json:"paused,omitempty"`
-}
-
-// scheduleJSON mirrors the server's schedule JSON.
-type scheduleJSON struct {
-	scheduleSpec
-	NextDue time.Time     `json:"next_due"`
-	Running int           `json:"running"`
-	Runs    []scheduleRun `json:"runs,omitempty"`
-}
-
-// scheduleRun mirrors one run of a schedule.
-type scheduleRun struct {
-	Due     time.Time  `json:"due"`
-	FiredAt *time.Time `json:"fired_at"`
-	TaskID  string     `json:"task_id"`
-	Outcome string     `json:"outcome"`
-	Error   string     `json:"error"`
-}
-
-// when describes a schedule's timing.
-func (s scheduleJSON) when() string {
+// scheduleWhen describes a schedule's timing.
+func scheduleWhen(s *client.Schedule) string {
 	switch {
 	case s.Every != "":
 		return "every " + s.Every
@@ -53,7 +23,7 @@ func (s scheduleJSON) when() string {
 	return s.Cron
 }
 
-func (s scheduleJSON) state() string {
+func scheduleState(s *client.Schedule) string {
 	if s.Paused {
 		return "paused"
 	}
@@ -66,49 +36,44 @@ func newScheduleCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "schedule", Short: "Create, list, show, pause, resume and delete cron and interval schedules"}
 	addServerFlag(cmd, &server)
 	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
-	client := func() (*client, error) { return newClient(server) }
+	connect := func() (*apiClient, error) { return newClient(server) }
 
 	// printSchedule prints the server's answer about one schedule.
-	printSchedule := func(cmd *cobra.Command, verb string, data []byte) error {
+	printSchedule := func(cmd *cobra.Command, verb string, s *client.Schedule) error {
 		if asJSON {
-			return printRaw(cmd.OutOrStdout(), data)
-		}
-		var s scheduleJSON
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
+			return printRaw(cmd.OutOrStdout(), s.Raw)
 		}
 		next := "next due " + s.NextDue.Local().Format(time.DateTime)
 		if s.Paused {
 			next = "paused"
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %s, %s\n", verb, s.Name, s.when(), next)
+		fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %s, %s\n", verb, s.Name, scheduleWhen(s), next)
 		return nil
 	}
 
-	cmd.AddCommand(newScheduleAddCmd(client, printSchedule))
+	cmd.AddCommand(newScheduleAddCmd(connect, printSchedule))
 
 	ls := &cobra.Command{
 		Use:   "ls",
 		Short: "List schedules",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := client()
+			c, err := connect()
+			if err != nil {
+				return err
+			}
+			list, err := c.ListSchedules(cmd.Context())
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return getRaw(c, cmd.OutOrStdout(), "/v1/schedules")
-			}
-			var list struct {
-				Schedules []scheduleJSON `json:"schedules"`
-			}
-			if err := c.getJSON("/v1/schedules", &list); err != nil {
-				return err
+				return printRaw(cmd.OutOrStdout(), list.Raw)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "NAME\tSCHEDULE\tOVERLAP\tCATCH-UP\tSTATE\tNEXT DUE")
-			for _, s := range list.Schedules {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.when(), s.Overlap, s.CatchUp, s.state(),
+			for i := range list.Schedules {
+				s := &list.Schedules[i]
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, scheduleWhen(s), s.Overlap, s.CatchUp, scheduleState(s),
 					s.NextDue.Local().Format(time.DateTime))
 			}
 			return w.Flush()
@@ -121,54 +86,53 @@ func newScheduleCmd() *cobra.Command {
 		Short: "Show a schedule and its last runs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client()
+			c, err := connect()
 			if err != nil {
 				return err
 			}
-			path := fmt.Sprintf("/v1/schedules/%s?runs=%d", url.PathEscape(args[0]), runs)
-			if asJSON {
-				return getRaw(c, cmd.OutOrStdout(), path)
-			}
-			var s scheduleJSON
-			if err := c.getJSON(path, &s); err != nil {
+			s, err := c.GetSchedule(cmd.Context(), args[0], runs)
+			if err != nil {
 				return err
+			}
+			if asJSON {
+				return printRaw(cmd.OutOrStdout(), s.Raw)
 			}
 			return printScheduleRuns(cmd.OutOrStdout(), s)
 		},
 	}
 	get.Flags().IntVar(&runs, "runs", 20, "how many of the last runs to show")
 
-	post := func(use, short, verb, action string) *cobra.Command {
+	post := func(use, short, verb string, action func(*client.Client, context.Context, string) (*client.Schedule, error)) *cobra.Command {
 		return &cobra.Command{
 			Use:   use + " NAME",
 			Short: short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				c, err := client()
+				c, err := connect()
 				if err != nil {
 					return err
 				}
-				_, data, err := c.do(http.MethodPost, "/v1/schedules/"+url.PathEscape(args[0])+"/"+action, nil, "", nil)
+				s, err := action(c.Client, cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
-				return printSchedule(cmd, verb, data)
+				return printSchedule(cmd, verb, s)
 			},
 		}
 	}
-	pause := post("pause", "Stop a schedule firing until resumed", "paused", "pause")
-	resume := post("resume", "Let a paused schedule fire again, from its next due time", "resumed", "resume")
+	pause := post("pause", "Stop a schedule firing until resumed", "paused", (*client.Client).PauseSchedule)
+	resume := post("resume", "Let a paused schedule fire again, from its next due time", "resumed", (*client.Client).ResumeSchedule)
 
 	rm := &cobra.Command{
 		Use:   "rm NAME",
 		Short: "Delete a schedule (tasks it submitted are kept)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client()
+			c, err := connect()
 			if err != nil {
 				return err
 			}
-			if _, _, err := c.do(http.MethodDelete, "/v1/schedules/"+url.PathEscape(args[0]), nil, "", nil); err != nil {
+			if err := c.DeleteSchedule(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "deleted %s\n", args[0])
@@ -176,12 +140,12 @@ func newScheduleCmd() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(ls, get, pause, resume, rm)
-	return cmd
+	return withLogs(cmd)
 }
 
 // printScheduleRuns prints a schedule and its runs, newest first.
-func printScheduleRuns(out io.Writer, s scheduleJSON) error {
-	fmt.Fprintf(out, "%s: %s, overlap %s, catch-up %s, %s", s.Name, s.when(), s.Overlap, s.CatchUp, s.state())
+func printScheduleRuns(out io.Writer, s *client.Schedule) error {
+	fmt.Fprintf(out, "%s: %s, overlap %s, catch-up %s, %s", s.Name, scheduleWhen(s), s.Overlap, s.CatchUp, scheduleState(s))
 	if !s.Paused {
 		fmt.Fprintf(out, ", next due %s", s.NextDue.Local().Format(time.DateTime))
 	}
@@ -203,9 +167,9 @@ func printScheduleRuns(out io.Writer, s scheduleJSON) error {
 }
 
 // newScheduleAddCmd is nexus schedule add.
-func newScheduleAddCmd(client func() (*client, error), printSchedule func(*cobra.Command, string, []byte) error) *cobra.Command {
-	var s scheduleSpec
-	var task, module, data string
+func newScheduleAddCmd(connect func() (*apiClient, error), printSchedule func(*cobra.Command, string, *client.Schedule) error) *cobra.Command {
+	var s client.ScheduleSpec
+	var task, module, data, overlap, catchUp string
 	cmd := &cobra.Command{
 		Use:   "add NAME (--cron EXPR | --every DURATION) (--module MODULE [--data INPUT] | --task JSON)",
 		Short: "Create a schedule that submits a task at each due time",
@@ -217,11 +181,11 @@ epoch. Each due time submits the task once, with the idempotency key
 schedule/<name>/<due unix>.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := client()
+			c, err := connect()
 			if err != nil {
 				return err
 			}
-			s.Name = args[0]
+			s.Name, s.Overlap, s.CatchUp = args[0], client.Overlap(overlap), client.CatchUp(catchUp)
 			switch {
 			case task != "" && module != "":
 				return fmt.Errorf("give --task or --module, not both")
@@ -238,15 +202,11 @@ schedule/<name>/<due unix>.`,
 			default:
 				return fmt.Errorf("give the task: --module MODULE [--data INPUT] or --task JSON")
 			}
-			body, err := json.Marshal(s)
+			created, err := c.CreateSchedule(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
-			_, resp, err := c.do(http.MethodPost, "/v1/schedules", nil, "application/json", bytes.NewReader(body))
-			if err != nil {
-				return err
-			}
-			return printSchedule(cmd, "created", resp)
+			return printSchedule(cmd, "created", created)
 		},
 	}
 	f := cmd.Flags()
@@ -256,8 +216,8 @@ schedule/<name>/<due unix>.`,
 	f.StringVar(&module, "module", "", "module the task runs")
 	f.StringVar(&data, "data", "", "the task's input (with --module)")
 	f.StringVar(&task, "task", "", `the task template as JSON, a POST /v1/tasks body: {"module":"m","input":"..."}`)
-	f.StringVar(&s.Overlap, "overlap", "", "while the previous run is unfinished: skip (default), buffer_one or allow")
-	f.StringVar(&s.CatchUp, "catch-up", "", "due times missed while the server was down: none, one (default) or all")
+	f.StringVar(&overlap, "overlap", "", "while the previous run is unfinished: skip (default), buffer_one or allow")
+	f.StringVar(&catchUp, "catch-up", "", "due times missed while the server was down: none, one (default) or all")
 	f.BoolVar(&s.Paused, "paused", false, "create the schedule paused")
 	return cmd
 }

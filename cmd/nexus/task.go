@@ -1,35 +1,17 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nexustask/nexus/cache"
+	"github.com/nexustask/nexus/client"
 	"github.com/spf13/cobra"
 )
-
-// taskRecord mirrors the server's task JSON (the fields the CLI shows).
-type taskRecord struct {
-	ID           string    `json:"id"`
-	Module       string    `json:"module"`
-	Version      int       `json:"version"`
-	State        string    `json:"state"`
-	Priority     int       `json:"priority"`
-	Attempts     int       `json:"attempts"`
-	SubmittedAt  time.Time `json:"submitted_at"`
-	RunAt        time.Time `json:"run_at"`
-	FuelUsed     int64     `json:"fuel_used"`
-	ErrorCode    string    `json:"error_code"`
-	ErrorMessage string    `json:"error_message"`
-	Progress     [2]int64  `json:"progress"`
-	Created      *bool     `json:"created"`
-}
 
 func newTaskCmd() *cobra.Command {
 	var server string
@@ -37,11 +19,11 @@ func newTaskCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "task", Short: "Submit, inspect, wait for, cancel, retry and list durable tasks"}
 	addServerFlag(cmd, &server)
 	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
-	client := func() (*client, error) { return newClient(server) }
-	cmd.AddCommand(newTaskSubmitCmd(client, &asJSON), newTaskWaitCmd(client),
-		newTaskGetCmd(client), newTaskActionCmd(client, &asJSON, "cancel"), newTaskActionCmd(client, &asJSON, "retry"),
-		newTaskListCmd(client, &asJSON))
-	return cmd
+	connect := func() (*apiClient, error) { return newClient(server) }
+	cmd.AddCommand(newTaskSubmitCmd(connect, &asJSON), newTaskWaitCmd(connect),
+		newTaskGetCmd(connect), newTaskActionCmd(connect, &asJSON, "cancel"), newTaskActionCmd(connect, &asJSON, "retry"),
+		newTaskListCmd(connect, &asJSON))
+	return withLogs(cmd)
 }
 
 // taskSubmitOptions are the flags of nexus task submit.
@@ -56,7 +38,7 @@ type taskSubmitOptions struct {
 	wait                 bool
 }
 
-func newTaskSubmitCmd(newClient func() (*client, error), asJSON *bool) *cobra.Command {
+func newTaskSubmitCmd(newClient func() (*apiClient, error), asJSON *bool) *cobra.Command {
 	var o taskSubmitOptions
 	cmd := &cobra.Command{
 		Use:   "submit MODULE",
@@ -67,23 +49,19 @@ func newTaskSubmitCmd(newClient func() (*client, error), asJSON *bool) *cobra.Co
 			if err != nil {
 				return err
 			}
-			body, err := o.body(cmd, args[0])
+			spec, err := o.spec(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			_, data, err := c.do(http.MethodPost, "/v1/tasks", nil, "application/json", strings.NewReader(string(body)))
+			r, err := c.SubmitTask(cmd.Context(), spec)
 			if err != nil {
-				return err
-			}
-			var r taskRecord
-			if err := json.Unmarshal(data, &r); err != nil {
 				return err
 			}
 			if o.wait {
-				return waitTask(c, cmd.OutOrStdout(), cmd.ErrOrStderr(), r.ID, 0)
+				return waitTask(cmd.Context(), c, cmd.OutOrStdout(), cmd.ErrOrStderr(), r.ID, 0)
 			}
 			if *asJSON {
-				return printRaw(cmd.OutOrStdout(), data)
+				return printRaw(cmd.OutOrStdout(), r.Raw)
 			}
 			note := ""
 			if r.Created != nil && !*r.Created {
@@ -111,51 +89,51 @@ func newTaskSubmitCmd(newClient func() (*client, error), asJSON *bool) *cobra.Co
 	return cmd
 }
 
-// body builds the POST /v1/tasks JSON from the flags.
-func (o taskSubmitOptions) body(cmd *cobra.Command, module string) ([]byte, error) {
-	m := map[string]any{"module": module}
+// spec builds the POST /v1/tasks body from the flags.
+func (o taskSubmitOptions) spec(cmd *cobra.Command, module string) (client.TaskSpec, error) {
+	s := client.TaskSpec{Module: module, Fuel: o.fuel, MemoryBytes: o.memory, IdempotencyKey: o.key, Category: o.category, Tags: o.tags}
 	switch {
 	case o.input != "" && o.inputString != "":
-		return nil, fmt.Errorf("give --input or --input-string, not both")
+		return s, fmt.Errorf("give --input or --input-string, not both")
 	case o.input != "":
 		in, err := readInput(o.input, cmd.InOrStdin())
 		if err != nil {
-			return nil, err
+			return s, err
 		}
-		m["input_base64"] = in
+		s.InputBase64 = in
 	case o.inputString != "":
-		m["input"] = o.inputString
+		s.Input = o.inputString
 	}
 	if o.priority >= 0 {
-		m["priority"] = o.priority
+		s.Priority = &o.priority
 	}
 	if o.maxRetries >= 0 {
-		m["max_retries"] = o.maxRetries
+		s.MaxRetries = &o.maxRetries
 	}
-	set := func(k string, v any, ok bool) {
-		if ok {
-			m[k] = v
+	if o.timeout > 0 {
+		s.TimeoutMs = o.timeout.Milliseconds()
+	}
+	if o.delay > 0 {
+		s.DelayMs = o.delay.Milliseconds()
+	}
+	if o.runAt != "" {
+		t, err := time.Parse(time.RFC3339, o.runAt)
+		if err != nil {
+			return s, fmt.Errorf("--run-at %q is not an RFC 3339 time: %w", o.runAt, err)
 		}
+		s.RunAt = &t
 	}
-	set("fuel", o.fuel, o.fuel > 0)
-	set("memory_bytes", o.memory, o.memory > 0)
-	set("timeout_ms", o.timeout.Milliseconds(), o.timeout > 0)
-	set("delay_ms", o.delay.Milliseconds(), o.delay > 0)
-	set("run_at", o.runAt, o.runAt != "")
-	set("idempotency_key", o.key, o.key != "")
-	set("category", o.category, o.category != "")
-	set("tags", o.tags, len(o.tags) > 0)
 	if o.cacheTTL != "" {
 		d, err := cache.ParseTTL(o.cacheTTL)
 		if err != nil {
-			return nil, fmt.Errorf("--cache-ttl: %w", err)
+			return s, fmt.Errorf("--cache-ttl: %w", err)
 		}
-		m["cache_ttl_ms"] = (d + time.Millisecond - 1).Milliseconds() // rounded up: never 0
+		s.CacheTTLMs = (d + time.Millisecond - 1).Milliseconds() // rounded up: never 0
 	}
-	return json.Marshal(m)
+	return s, nil
 }
 
-func newTaskWaitCmd(newClient func() (*client, error)) *cobra.Command {
+func newTaskWaitCmd(newClient func() (*apiClient, error)) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "wait ID",
@@ -169,7 +147,7 @@ dead or canceled task prints its error and exits with status 2.`,
 			if err != nil {
 				return err
 			}
-			return waitTask(c, cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], timeout)
+			return waitTask(cmd.Context(), c, cmd.OutOrStdout(), cmd.ErrOrStderr(), args[0], timeout)
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (0: never)")
@@ -178,25 +156,21 @@ dead or canceled task prints its error and exits with status 2.`,
 
 // waitTask long-polls the task's result in short rounds, drawing the
 // progress each unfinished answer carries, until it is done.
-func waitTask(c *client, stdout, stderr io.Writer, id string, timeout time.Duration) error {
+func waitTask(ctx context.Context, c *apiClient, stdout, stderr io.Writer, id string, timeout time.Duration) error {
 	start := time.Now()
 	bar := progressBar{w: stderr}
 	defer bar.finish()
 	for {
-		q := url.Values{"wait": {"500ms"}}
-		resp, data, err := c.do(http.MethodGet, "/v1/tasks/"+url.PathEscape(id)+"/result", q, "", nil)
+		res, err := c.Result(ctx, id, 500*time.Millisecond)
 		if err != nil {
 			return err
 		}
-		if resp.StatusCode == http.StatusOK {
+		if res.Task == nil {
 			bar.finish()
-			_, err := stdout.Write(data)
+			_, err := stdout.Write(res.Output)
 			return err
 		}
-		var r taskRecord
-		if err := json.Unmarshal(data, &r); err != nil {
-			return err
-		}
+		r := res.Task
 		bar.draw(r)
 		if timeout > 0 && time.Since(start) > timeout {
 			return fmt.Errorf("task %s still %s after %v", id, r.State, timeout)
@@ -212,7 +186,7 @@ type progressBar struct {
 
 const barWidth = 30
 
-func (b *progressBar) draw(r taskRecord) {
+func (b *progressBar) draw(r *client.Task) {
 	done, total := r.Progress[0], r.Progress[1]
 	line := fmt.Sprintf("%s %s", r.ID, r.State)
 	if total > 0 {
@@ -232,7 +206,7 @@ func (b *progressBar) finish() {
 	}
 }
 
-func newTaskGetCmd(newClient func() (*client, error)) *cobra.Command {
+func newTaskGetCmd(newClient func() (*apiClient, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   "get ID",
 		Short: "Print a task's record (JSON)",
@@ -242,13 +216,17 @@ func newTaskGetCmd(newClient func() (*client, error)) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return getRaw(c, cmd.OutOrStdout(), "/v1/tasks/"+url.PathEscape(args[0]))
+			r, err := c.GetTask(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printRaw(cmd.OutOrStdout(), r.Raw)
 		},
 	}
 }
 
 // newTaskActionCmd is nexus task cancel and nexus task retry.
-func newTaskActionCmd(newClient func() (*client, error), asJSON *bool, action string) *cobra.Command {
+func newTaskActionCmd(newClient func() (*apiClient, error), asJSON *bool, action string) *cobra.Command {
 	short := map[string]string{
 		"cancel": "Cancel a task (a running attempt is stopped at its next fuel slice)",
 		"retry":  "Requeue a failed, dead or canceled task with a fresh retry budget",
@@ -262,16 +240,16 @@ func newTaskActionCmd(newClient func() (*client, error), asJSON *bool, action st
 			if err != nil {
 				return err
 			}
-			_, data, err := c.do(http.MethodPost, "/v1/tasks/"+url.PathEscape(args[0])+"/"+action, nil, "", nil)
+			do := c.CancelTask
+			if action == "retry" {
+				do = c.RetryTask
+			}
+			r, err := do(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if *asJSON {
-				return printRaw(cmd.OutOrStdout(), data)
-			}
-			var r taskRecord
-			if err := json.Unmarshal(data, &r); err != nil {
-				return err
+				return printRaw(cmd.OutOrStdout(), r.Raw)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", r.ID, r.State)
 			return nil
@@ -279,7 +257,7 @@ func newTaskActionCmd(newClient func() (*client, error), asJSON *bool, action st
 	}
 }
 
-func newTaskListCmd(newClient func() (*client, error), asJSON *bool) *cobra.Command {
+func newTaskListCmd(newClient func() (*apiClient, error), asJSON *bool) *cobra.Command {
 	var state, module, tag, cursor string
 	var limit int
 	cmd := &cobra.Command{
@@ -291,28 +269,12 @@ func newTaskListCmd(newClient func() (*client, error), asJSON *bool) *cobra.Comm
 			if err != nil {
 				return err
 			}
-			q := url.Values{}
-			for k, v := range map[string]string{"state": state, "module": module, "tag": tag, "cursor": cursor} {
-				if v != "" {
-					q.Set(k, v)
-				}
-			}
-			if limit > 0 {
-				q.Set("limit", fmt.Sprint(limit))
-			}
-			_, data, err := c.do(http.MethodGet, "/v1/tasks", q, "", nil)
+			l, err := c.ListTasks(cmd.Context(), client.TaskFilter{State: client.State(state), Module: module, Tag: tag, Cursor: cursor, Limit: limit})
 			if err != nil {
 				return err
 			}
 			if *asJSON {
-				return printRaw(cmd.OutOrStdout(), data)
-			}
-			var l struct {
-				Tasks      []taskRecord `json:"tasks"`
-				NextCursor string       `json:"next_cursor"`
-			}
-			if err := json.Unmarshal(data, &l); err != nil {
-				return err
+				return printRaw(cmd.OutOrStdout(), l.Raw)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATE\tMODULE\tATTEMPTS\tSUBMITTED\tERROR")
