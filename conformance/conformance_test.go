@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nexustask/nexus/client"
 	"github.com/nexustask/nexus/conformance"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
@@ -68,7 +69,11 @@ func TestServer(t *testing.T) {
 	srv.SetReady(true)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
-	target := conformance.NewServer(hs.URL, nil)
+	c, err := client.New(hs.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := conformance.NewServer(c)
 	defer target.Close()
 	conformance.Run(t, target, guests(t))
 }
