@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/cache"
+	"github.com/nexustask/nexus/client"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
@@ -93,16 +93,16 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 	if s.nexusURL, err = startNexus(ctx, true, cfg); err != nil {
 		return nil, err
 	}
-	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleGo, cfg.goWasm}, {modulePure, cfg.pureWasm},
-		{moduleReactor, cfg.reactorWasm}, {moduleReactorWarm + "?isolation=warm", cfg.reactorWasm}} {
-		if err := upload(ctx, s.nexusURL, m.name, m.path); err != nil {
+	for _, m := range []struct{ name, path, isolation string }{{moduleWAT, cfg.watWasm, ""}, {moduleGo, cfg.goWasm, ""},
+		{modulePure, cfg.pureWasm, ""}, {moduleReactor, cfg.reactorWasm, ""}, {moduleReactorWarm, cfg.reactorWasm, client.IsolationWarm}} {
+		if err := upload(ctx, s.nexusURL, m.name, m.path, m.isolation); err != nil {
 			return nil, err
 		}
 	}
 	if s.nexusPlainURL, err = startNexus(ctx, false, cfg); err != nil {
 		return nil, err
 	}
-	if err := upload(ctx, s.nexusPlainURL, moduleReactor, cfg.reactorWasm); err != nil {
+	if err := upload(ctx, s.nexusPlainURL, moduleReactor, cfg.reactorWasm, ""); err != nil {
 		return nil, err
 	}
 	if cfg.nexusBin != "" {
@@ -243,25 +243,20 @@ func (s *servers) serve(h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// upload stores the module at path as name through the HTTP API.
-func upload(ctx context.Context, baseURL, name, path string) error {
+// upload stores the module at path as name through the HTTP API, with
+// the isolation given ("" for the default).
+func upload(ctx context.Context, baseURL, name, path, isolation string) error {
 	wasm, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read module (run from the bench directory or set -wat-wasm/-go-wasm/-pure-wasm): %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/modules/"+name, bytes.NewReader(wasm))
+	c, err := client.New(baseURL)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/wasm")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	defer c.CloseIdleConnections()
+	if _, err := c.PushModule(ctx, name, wasm, &client.PushOptions{Isolation: isolation}); err != nil {
 		return fmt.Errorf("upload %s: %w", name, err)
-	}
-	defer resp.Body.Close()
-	msg, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("upload %s: %s: %s", name, resp.Status, bytes.TrimSpace(msg))
 	}
 	return nil
 }

@@ -29,9 +29,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -42,11 +40,11 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/nexustask/nexus/client"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
@@ -91,17 +89,22 @@ func main() {
 	}
 	defer stop()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * *conns}, Timeout: time.Minute}
+	c, err := client.New(url, client.WithHTTPClient(hc))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "taskload:", err)
+		os.Exit(1)
+	}
 	switch *mode {
 	case "submit":
-		err = runSubmit(hc, url, *conns, *duration, 1)
+		err = runSubmit(c, *conns, *duration, 1)
 	case "batch":
-		err = runSubmit(hc, url, *conns, *duration, *batch)
+		err = runSubmit(c, *conns, *duration, *batch)
 	case "e2e":
 		if *results != "batch" && *results != "single" {
 			err = fmt.Errorf("unknown -results %q", *results)
 			break
 		}
-		err = runE2E(hc, url, *conns, *batch, *total, *results == "batch")
+		err = runE2E(c, *conns, *batch, *total, *results == "batch")
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -111,39 +114,32 @@ func main() {
 	}
 }
 
-// body returns a POST /v1/tasks body of n tasks (an object for n = 1).
-func body(n int, delayed bool) []byte {
-	one := `{"module":"tt","input":"n"}`
+// specs returns n tasks of the test guest's trivial mode, delayed an hour
+// if asked.
+func specs(n int, delayed bool) []client.TaskSpec {
+	one := client.TaskSpec{Module: "tt", Input: "n"}
 	if delayed {
-		one = `{"module":"tt","input":"n","delay_ms":3600000}`
+		one.DelayMs = time.Hour.Milliseconds()
 	}
-	if n == 1 {
-		return []byte(one)
+	out := make([]client.TaskSpec, n)
+	for i := range out {
+		out[i] = one
 	}
-	return []byte("[" + strings.Repeat(one+",", n-1) + one + "]")
+	return out
 }
 
-// post submits b and returns the ids accepted.
-func post(hc *http.Client, url string, b []byte, n int) ([]string, error) {
-	resp, err := hc.Post(url+"/v1/tasks", "application/json", bytes.NewReader(b))
+// post submits specs (one as an object, more as a list) and returns the
+// ids accepted.
+func post(ctx context.Context, c *client.Client, specs []client.TaskSpec) ([]string, error) {
+	if len(specs) == 1 {
+		t, err := c.SubmitTask(ctx, specs[0])
+		if err != nil {
+			return nil, err
+		}
+		return []string{t.ID}, nil
+	}
+	rs, err := c.SubmitTasks(ctx, specs)
 	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusAccepted {
-		return nil, fmt.Errorf("submit: %d %s", resp.StatusCode, data)
-	}
-	if n == 1 {
-		var v server.TaskView
-		err := json.Unmarshal(data, &v)
-		return []string{v.ID}, err
-	}
-	var rs []server.SubmitResult
-	if err := json.Unmarshal(data, &rs); err != nil {
 		return nil, err
 	}
 	ids := make([]string, 0, len(rs))
@@ -156,8 +152,9 @@ func post(hc *http.Client, url string, b []byte, n int) ([]string, error) {
 	return ids, nil
 }
 
-func runSubmit(hc *http.Client, url string, conns int, d time.Duration, n int) error {
-	b := body(n, true)
+func runSubmit(c *client.Client, conns int, d time.Duration, n int) error {
+	ctx := context.Background()
+	b := specs(n, true)
 	var mu sync.Mutex
 	var lat []time.Duration
 	var firstErr error
@@ -171,7 +168,7 @@ func runSubmit(hc *http.Client, url string, conns int, d time.Duration, n int) e
 			var mine []time.Duration
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
-				if _, err := post(hc, url, b, n); err != nil {
+				if _, err := post(ctx, c, b); err != nil {
 					mu.Lock()
 					firstErr = err
 					mu.Unlock()
@@ -197,8 +194,9 @@ func runSubmit(hc *http.Client, url string, conns int, d time.Duration, n int) e
 	return nil
 }
 
-func runE2E(hc *http.Client, url string, conns, n, total int, batched bool) error {
-	b := body(n, false)
+func runE2E(c *client.Client, conns, n, total int, batched bool) error {
+	ctx := context.Background()
+	b := specs(n, false)
 	var next atomic.Int64
 	ids := make(chan []string, total/n+conns)
 	errs := make(chan error, 2*conns)
@@ -216,7 +214,7 @@ func runE2E(hc *http.Client, url string, conns, n, total int, batched bool) erro
 		go func() {
 			defer ww.Done()
 			for batch := range ids {
-				if err := await(hc, url, batch); err != nil {
+				if err := await(ctx, c, batch); err != nil {
 					errs <- err
 					return
 				}
@@ -230,7 +228,7 @@ func runE2E(hc *http.Client, url string, conns, n, total int, batched bool) erro
 		go func() {
 			defer wg.Done()
 			for next.Add(int64(n)) <= int64(total) {
-				got, err := post(hc, url, b, n)
+				got, err := post(ctx, c, b)
 				if err != nil {
 					errs <- err
 					return
@@ -256,57 +254,28 @@ func runE2E(hc *http.Client, url string, conns, n, total int, batched bool) erro
 
 // awaitEach long-polls the result of each task of ids in turn until it
 // has succeeded.
-func awaitEach(hc *http.Client, url string, ids []string) error {
+func awaitEach(ctx context.Context, c *client.Client, ids []string) error {
 	for _, id := range ids {
-		if err := awaitResult(hc, url, id); err != nil {
-			return err
+		if _, err := c.WaitTask(ctx, id); err != nil {
+			return fmt.Errorf("task %s: %w", id, err)
 		}
 	}
 	return nil
 }
 
-// awaitResult long-polls the result of task id until it has succeeded.
-func awaitResult(hc *http.Client, url, id string) error {
-	for {
-		resp, err := hc.Get(url + "/v1/tasks/" + id + "/result?wait=30s")
-		if err != nil {
-			return err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		switch resp.StatusCode {
-		case http.StatusOK:
-			return nil
-		case http.StatusAccepted:
-			continue
-		}
-		return fmt.Errorf("task %s: %d", id, resp.StatusCode)
-	}
-}
-
 // awaitResults long-polls the results of ids in lists (POST
 // /v1/tasks/results) until every task has succeeded.
-func awaitResults(hc *http.Client, url string, ids []string) error {
+func awaitResults(ctx context.Context, c *client.Client, ids []string) error {
 	for len(ids) > 0 {
-		req, err := json.Marshal(server.ResultsRequest{IDs: ids})
+		rs, err := c.Results(ctx, ids, 30*time.Second)
 		if err != nil {
-			return err
-		}
-		resp, err := hc.Post(url+"/v1/tasks/results?wait=30s", "application/json", bytes.NewReader(req))
-		if err != nil {
-			return err
-		}
-		var out server.TaskResults
-		err = json.NewDecoder(resp.Body).Decode(&out)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("results: %d %v", resp.StatusCode, err)
+			return fmt.Errorf("results: %w", err)
 		}
 		var left []string
-		for _, r := range out.Results {
+		for _, r := range rs {
 			switch {
-			case r.State == tasks.Succeeded:
-			case !r.State.Terminal() && r.Error == nil:
+			case r.State == client.StateSucceeded:
+			case !r.Done() && r.Error == nil:
 				left = append(left, r.ID)
 			default:
 				return fmt.Errorf("task %s: %s %+v", r.ID, r.State, r.Error)
@@ -378,14 +347,12 @@ func upload(url, wasmPath string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.Post(url+"/v1/modules/tt", "application/wasm", bytes.NewReader(wasm))
+	c, err := client.New(url)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("uploading %s: %s: %s", wasmPath, resp.Status, b)
+	if _, err := c.PushModule(context.Background(), "tt", wasm, nil); err != nil {
+		return fmt.Errorf("uploading %s: %w", wasmPath, err)
 	}
 	return nil
 }
