@@ -31,6 +31,7 @@ func (ins *instrumenter) helper(k helperKey) uint32 {
 	}
 	f := ins.importFuncs + ins.addedImports + uint32(len(ins.funcTypes)) + uint32(len(ins.helpers))
 	ins.helpers = append(ins.helpers, k)
+	ins.callSites += 4 // at most: the check, table_room or a chunk's slice call, the tests' calls
 	ins.helperIdx[k] = f
 	return f
 }

@@ -10,6 +10,7 @@ type instrumenter struct {
 	tableRoom                bool   // the module has a table.grow
 	addedImports             uint32 // 2, or 3 with tableRoom
 	brTargets                uint64 // br_table targets so far
+	callSites                uint64 // calls in the output so far, helpers estimated
 	fuelGlobal, depthGlobal  uint32 // appended globals
 	newTypes                 []byte // encoded types appended to the type section
 	numNewTypes              uint32
@@ -188,7 +189,7 @@ func (ins *instrumenter) rewriteCode() (count uint32, bodies []byte, err error) 
 	if !r.eof() {
 		return 0, nil, r.errorf("section size mismatch")
 	}
-	return n, bodies, nil
+	return n, bodies, ins.checkReloads()
 }
 
 // bodyWriter rewrites one function body at a time. Unchanged instructions
@@ -200,6 +201,7 @@ type bodyWriter struct {
 	copyFrom int
 	acc      int64 // cost of the straight-line run not charged yet
 	depth    uint32
+	branches uint32 // block, loop, if, else, br, br_if and br_table so far
 	hasCall  bool
 	local    uint32 // index of the local caching the fuel global
 }
@@ -236,7 +238,7 @@ func (w *bodyWriter) function(r *reader, typeIdx uint32, out []byte) ([]byte, er
 	out = append(out, 1, valI64, 1, valI32) // the fuel cache and the depth on entry
 	l, d := uint32(numLocals), uint32(numLocals)+1
 
-	w.r, w.body, w.copyFrom, w.acc, w.depth, w.hasCall, w.local = r, w.body[:0], r.pos, 0, 0, false, l
+	w.r, w.body, w.copyFrom, w.acc, w.depth, w.branches, w.hasCall, w.local = r, w.body[:0], r.pos, 0, 0, 0, false, l
 	if err := w.code(); err != nil {
 		return nil, err
 	}
@@ -244,6 +246,13 @@ func (w *bodyWriter) function(r *reader, typeIdx uint32, out []byte) ([]byte, er
 		return nil, r.errorf("function body size mismatch")
 	}
 	ins := w.ins
+	ins.callSites++ // the entry check
+	if w.hasCall {
+		ins.callSites += 2 // the depth check and the exit check
+	}
+	if err := ins.checkReloads(); err != nil {
+		return nil, err
+	}
 	if w.hasCall {
 		out = ins.appendDepthEnter(out, d)
 	}
@@ -280,6 +289,7 @@ func (w *bodyWriter) charge(start int, cost uint8) {
 // set, a call to f replaces the instruction just read; otherwise the
 // instruction is copied.
 func (w *bodyWriter) call(start int, f uint32, replace bool) {
+	w.ins.callSites++
 	w.copyRaw(start)
 	w.body = w.ins.appendStore(w.body, w.local, w.acc+costDefault)
 	w.acc = 0
@@ -338,6 +348,13 @@ func (w *bodyWriter) control(op byte, start int) (bool, error) {
 	r, ins := w.r, w.ins
 	var err error
 	switch op {
+	case opBlock, opLoop, opIf, opElse, opBr, opBrIf, opBrTable:
+		w.branches++
+		if err := within("branches", uint64(w.branches), ins.lim.Branches, &ins.seen.Branches); err != nil {
+			return false, err
+		}
+	}
+	switch op {
 	case opNop, opDrop, opSelect, opRefIsNull:
 	case opUnreachable, opElse:
 		w.charge(start, opCosts[op])
@@ -357,6 +374,7 @@ func (w *bodyWriter) control(op byte, start int) (bool, error) {
 		w.charge(start, opCosts[op])
 		w.copyRaw(r.pos)
 		w.body = ins.appendCheck(w.body, w.local)
+		ins.callSites++
 		w.depth++
 		return false, nil
 	case opIf:
@@ -476,6 +494,12 @@ func (w *bodyWriter) label() error {
 		return &DecodeError{Offset: at, Msg: "unknown label"}
 	}
 	return nil
+}
+
+// checkReloads checks the calls so far against the GlobalReloads limit:
+// after every call wazero's compiler reloads every mutable global.
+func (ins *instrumenter) checkReloads() error {
+	return within("global reloads", ins.callSites*uint64(ins.numGlobals+2), ins.lim.GlobalReloads, &ins.seen.GlobalReloads)
 }
 
 // nest checks that one more block, loop or if fits the nesting limit.

@@ -49,11 +49,22 @@ type Limits struct {
 	CodeBytes uint32
 	// Nesting is the deepest nesting of block, loop and if in a function.
 	Nesting uint32
+	// Branches is the most block, loop, if, else, br, br_if and br_table
+	// instructions in one function. Each starts or ends a basic block, and
+	// the work of wazero's optimizing compiler on a function grows with the
+	// square of their number (16,000 br_if in one function took 4.4 s, 8,000 took 0.8 s).
+	Branches uint32
 	// BrTableTargets is the most targets of one br_table, the default
 	// target included.
 	BrTableTargets uint32
 	// TotalBrTableTargets is the most br_table targets in the whole module.
 	TotalBrTableTargets uint32
+	// GlobalReloads is the most calls in the instrumented code (each
+	// function's checks included) times the globals (the two the rewriting
+	// adds included). wazero's compiler reloads every mutable global after
+	// every call, so its work grows with this product, which a few hundred
+	// kilobytes can make huge.
+	GlobalReloads uint32
 }
 
 // DefaultLimits returns the limits used when Config.Limits leaves a field
@@ -64,20 +75,22 @@ func DefaultLimits() Limits {
 	return Limits{
 		Types:               10_000,
 		Imports:             10_000,
-		Functions:           100_000,
+		Functions:           30_000,
 		Globals:             10_000,
 		Tables:              100,
-		TableElements:       1 << 20,
+		TableElements:       1 << 24,
 		ElementSegments:     100_000,
-		DataSegments:        100_000,
-		Exports:             100_000,
+		DataSegments:        200_000,
+		Exports:             10_000,
 		Locals:              MaxLocals,
-		TotalLocals:         2_000_000,
-		BodyBytes:           2 << 20,
-		CodeBytes:           24 << 20,
-		Nesting:             1_000,
-		BrTableTargets:      100_000,
-		TotalBrTableTargets: 1_000_000,
+		TotalLocals:         1_000_000,
+		BodyBytes:           256 << 10,
+		CodeBytes:           16 << 20,
+		Nesting:             2_500,
+		Branches:            4_000,
+		BrTableTargets:      4_096,
+		TotalBrTableTargets: 320_000,
+		GlobalReloads:       4_000_000,
 	}
 }
 
@@ -90,7 +103,9 @@ func (l Limits) withDefaults() Limits {
 		{&l.ElementSegments, &d.ElementSegments}, {&l.DataSegments, &d.DataSegments},
 		{&l.Exports, &d.Exports}, {&l.Locals, &d.Locals}, {&l.TotalLocals, &d.TotalLocals},
 		{&l.BodyBytes, &d.BodyBytes}, {&l.CodeBytes, &d.CodeBytes}, {&l.Nesting, &d.Nesting},
+		{&l.Branches, &d.Branches},
 		{&l.BrTableTargets, &d.BrTableTargets}, {&l.TotalBrTableTargets, &d.TotalBrTableTargets},
+		{&l.GlobalReloads, &d.GlobalReloads},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.d
@@ -105,7 +120,8 @@ type LimitError struct {
 	// Limit names the limit: "types", "imports", "functions", "globals",
 	// "tables", "table elements", "element segments", "data segments",
 	// "exports", "locals", "total locals", "body bytes", "code bytes",
-	// "nesting", "br_table targets" or "total br_table targets".
+	// "nesting", "branches", "br_table targets", "total br_table targets" or "global
+	// reloads".
 	Limit string
 	// Value is what the module declares or reaches, counted up to the
 	// point where the limit was found exceeded.
