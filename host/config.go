@@ -175,12 +175,15 @@ func (l Limits) withDefaults(d Limits) Limits {
 }
 
 // tableElements returns the table-element limit of l: TableElements, or
-// the one derived from the memory quota.
-func (l Limits) tableElements() int64 {
+// the one derived from the memory quota, at most max (if positive).
+func (l Limits) tableElements(max int64) int64 {
 	if l.TableElements != 0 {
 		return l.TableElements
 	}
-	return l.MemoryBytes / TableElementBytes
+	if d := l.MemoryBytes / TableElementBytes; max <= 0 || d < max {
+		return d
+	}
+	return max
 }
 
 // negative reports whether a field of l is negative.
@@ -195,7 +198,7 @@ func (l Limits) resolveMax() Limits {
 	if l.MemoryBytes == 0 {
 		l.MemoryBytes = DefaultMaxMemoryBytes
 	}
-	l.TableElements = l.tableElements()
+	l.TableElements = l.tableElements(0)
 	return l
 }
 

@@ -22,8 +22,10 @@ type shape struct {
 	memMinPages uint32
 	hasMemory   bool
 	// tableMin is the sum of the minimum sizes of the module's tables,
-	// defined or imported: the elements instantiation allocates.
-	tableMin uint64
+	// defined or imported: the elements instantiation allocates;
+	// hasTables reports whether it has a table at all.
+	tableMin  uint64
+	hasTables bool
 }
 
 var wasmMagic = []byte{0x00, 0x61, 0x73, 0x6d}
@@ -105,7 +107,7 @@ func (s *shape) readImports(r *reader) error {
 			if _, err = r.byte(); err == nil {
 				var min uint32
 				min, _, err = r.limits()
-				s.tableMin += uint64(min)
+				s.tableMin, s.hasTables = s.tableMin+uint64(min), true
 			}
 		case 0x02:
 			imp.Kind = "memory"
@@ -162,7 +164,7 @@ func (s *shape) readTables(r *reader) error {
 		if err != nil {
 			return err
 		}
-		s.tableMin += uint64(min)
+		s.tableMin, s.hasTables = s.tableMin+uint64(min), true
 	}
 	return nil
 }

@@ -13,6 +13,9 @@ import (
 type quota struct {
 	limit   uint64
 	refused atomic.Bool
+	// tablesRefused records that tableRoom refused a table.grow of the
+	// task (only the task's own quota, task.mem, records it).
+	tablesRefused bool
 }
 
 var _ experimental.MemoryAllocator = (*quota)(nil)

@@ -137,8 +137,8 @@ func tableRoom(ctx context.Context, _ api.Module, stack []uint64) {
 	if t.snapshotting {
 		panic(errInitGrowsTable)
 	}
-	if total := stack[0]; total > uint64(t.tableLimit()) {
-		t.tablesRefused = true
+	if total := stack[0]; total > uint64(t.tables) {
+		t.mem.tablesRefused = true
 		stack[0] = 0
 		return
 	}

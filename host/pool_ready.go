@@ -111,7 +111,7 @@ func (r *Runtime) refill(m *Module, ns *nsState, p *readyPool) {
 func (r *Runtime) makeReady(m *Module, ns *nsState) *readyInstance {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if m.closed || m.shape.tableMin > uint64(r.cfg.Defaults.tableElements()) {
+	if m.closed || m.shape.tableMin > uint64(r.cfg.Defaults.tableElements(r.cfg.Max.TableElements)) {
 		return nil // no task with the default limits could start in it
 	}
 	ctx := context.Background()

@@ -73,17 +73,15 @@ type task struct {
 	checkpoint []byte
 	mem        quota
 	meter      meter
-	// tables is the task's table-element limit; 0 means the one derived
-	// from mem.limit, capped at maxTables (see tableRoom).
-	tables, maxTables int64
-	// tablesRefused records that tableRoom refused a table.grow.
-	tablesRefused bool
-	kv            KV // nil: kv imports answer ERR_DENIED
-	kvMax         int64
-	namespace     string
-	config        map[string]string
-	pure          bool // kv writes are denied
-	logRate       logLimiter
+	// tables is the task's table-element limit, set only for a module
+	// with tables (see tableRoom).
+	tables    int64
+	kv        KV // nil: kv imports answer ERR_DENIED
+	kvMax     int64
+	namespace string
+	config    map[string]string
+	pure      bool // kv writes are denied
+	logRate   logLimiter
 	// onCheckpoint and onProgress are Request.OnCheckpoint and OnProgress.
 	onCheckpoint func([]byte) error
 	onProgress   func(done, total int64)
@@ -135,7 +133,7 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 
 	t := &task{input: req.Input, kv: r.cfg.KV, kvMax: r.cfg.KVNamespaceBytes, namespace: req.Namespace,
 		config: req.Config, pure: m.pure, checkpoint: req.Checkpoint, onCheckpoint: req.OnCheckpoint,
-		onProgress: req.OnProgress, tables: lim.TableElements, maxTables: r.cfg.Max.TableElements}
+		onProgress: req.OnProgress}
 	if req.KV != nil {
 		t.kv = req.KV
 	}
@@ -143,9 +141,12 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	t.mem.limit = uint64(lim.MemoryBytes)
 	t.logs.limit = lim.LogBytes
 	t.out.limit = lim.OutputBytes
-	if m.shape.tableMin > 0 {
-		if err := t.checkTables(m.shape.tableMin); err != nil {
-			return &Result{}, err
+	if m.shape.hasTables {
+		// Refused before anything is allocated.
+		t.tables = lim.tableElements(r.cfg.Max.TableElements)
+		if m.shape.tableMin > uint64(t.tables) {
+			return &Result{}, fmt.Errorf("%w: module needs %d table elements at start, the limit is %d",
+				ErrMemoryLimit, m.shape.tableMin, t.tables)
 		}
 	}
 
@@ -231,24 +232,6 @@ func (r *Runtime) call(ctx context.Context, m *Module, t *task, mod api.Module, 
 	return nil
 }
 
-// tableLimit returns the task's table-element limit.
-func (t *task) tableLimit() int64 {
-	if t.tables != 0 {
-		return t.tables
-	}
-	return min(int64(t.mem.limit/TableElementBytes), t.maxTables)
-}
-
-// checkTables refuses, before anything is allocated, a module whose tables
-// at start (need elements together) exceed the task's limit.
-func (t *task) checkTables(need uint64) error {
-	if limit := t.tableLimit(); need > uint64(limit) {
-		return fmt.Errorf("%w: module needs %d table elements at start, the limit is %d",
-			ErrMemoryLimit, need, limit)
-	}
-	return nil
-}
-
 // classify turns what wazero returned into the package's typed errors.
 func (t *task) classify(ctx context.Context, err error) error {
 	if t.out.Exceeded() {
@@ -281,8 +264,8 @@ func (t *task) classify(ctx context.Context, err error) error {
 	if t.mem.refused.Load() {
 		return fmt.Errorf("%w: growth past %d bytes was refused (%v)", ErrMemoryLimit, t.mem.limit, err)
 	}
-	if t.tablesRefused {
-		return fmt.Errorf("%w: table growth past %d elements was refused (%v)", ErrMemoryLimit, t.tableLimit(), err)
+	if t.mem.tablesRefused {
+		return fmt.Errorf("%w: table growth past %d elements was refused (%v)", ErrMemoryLimit, t.tables, err)
 	}
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {

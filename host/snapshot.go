@@ -159,7 +159,7 @@ func (r *Runtime) takeSnapshot(ctx context.Context, m *Module, artifact []byte, 
 	if !hasExport(m.exports, abi.ExportInitialize) {
 		return fail("the module exports no _initialize: there is nothing to pre-initialise")
 	}
-	if tables := r.cfg.Defaults.tableElements(); m.shape.tableMin > uint64(tables) {
+	if tables := r.cfg.Defaults.tableElements(r.cfg.Max.TableElements); m.shape.tableMin > uint64(tables) {
 		return fail("its tables' minimums of %d elements exceed the default limit of %d", m.shape.tableMin, tables)
 	}
 	code, err := r.snapshotCode(ctx, m, artifact)
@@ -212,7 +212,7 @@ func (r *Runtime) snapshotCode(ctx context.Context, m *Module, artifact []byte) 
 // initialise runs _initialize in an instance of the probe as a task of
 // namespace with no grants and captures memory and the mutable globals.
 func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace string) (*snapshot, error) {
-	t := &task{namespace: namespace, snapshotting: true, tables: r.cfg.Defaults.tableElements()}
+	t := &task{namespace: namespace, snapshotting: true}
 	t.meter = meter{budget: r.cfg.SnapshotFuel, slice: r.cfg.SliceFuel}
 	t.mem.limit = uint64(r.cfg.Max.MemoryBytes)
 	t.logs.limit, t.out.limit = 1, 1
