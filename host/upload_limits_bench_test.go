@@ -58,7 +58,6 @@ func uploadWorstFits() []uploadCase {
 		{"fits/types+exports", fueltest.Module{Funcs: 1, Types: int(l.Types) - 1, Exports: int(l.Exports) - 1}},
 		{"fits/segments", fueltest.Module{Funcs: 1, Elems: int(l.ElementSegments), Datas: int(l.DataSegments)}},
 		{"fits/tables", fueltest.Module{Funcs: 1, Tables: int(l.Tables), TableMin: l.TableElements / l.Tables}},
-		{"fits/code_of_calls", fueltest.Module{Funcs: int(l.CodeBytes/l.BodyBytes) - 1, Body: repeat(calls, l.BodyBytes)}},
 	}
 }
 
