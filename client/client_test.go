@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -117,7 +118,7 @@ func TestInvoke(t *testing.T) {
 		t.Fatalf("invoke: %+v", r)
 	}
 	r, err = c.Invoke(ctx, "echo", nil, &client.InvokeOptions{
-		Version: 1, Priority: client.Ptr(9), Category: "batch", Fuel: 1e9, MemoryBytes: 16 << 20, Timeout: 5 * time.Second,
+		Version: 1, Priority: client.Ptr(9), Category: "batch", Fuel: 1e9, MemoryBytes: 16 << 20, Timeout: 5 * time.Second, QueueTimeout: time.Minute,
 		Env: []string{"A=1"}, Args: []string{"x", "y"}, Grants: []string{client.GrantClock},
 		Query: url.Values{"memory": {"8MiB"}},
 	})
@@ -171,6 +172,7 @@ func TestInvoke(t *testing.T) {
 		{"nope", nil, nil, http.StatusNotFound, client.CodeModuleNotFound},
 		{"echo", nil, &client.InvokeOptions{Version: 7}, http.StatusNotFound, client.CodeModuleNotFound},
 		{"echo", nil, &client.InvokeOptions{Priority: client.Ptr(12)}, http.StatusBadRequest, client.CodeInvalidRequest},
+		{"echo", nil, &client.InvokeOptions{Query: url.Values{"queue_timeout": {"soon"}}}, http.StatusBadRequest, client.CodeInvalidRequest},
 		{"echo", nil, &client.InvokeOptions{Grants: []string{"network"}}, http.StatusBadRequest, client.CodeInvalidRequest},
 		{"echo", nil, &client.InvokeOptions{CacheTTL: time.Minute}, http.StatusBadRequest, client.CodeInvalidRequest},
 		{"echo", make([]byte, 2<<10), nil, http.StatusRequestEntityTooLarge, client.CodeTooLarge},
@@ -244,7 +246,7 @@ func TestTasks(t *testing.T) {
 
 	// Submit, with an idempotency key; the same key again is the same task.
 	spec := client.TaskSpec{Module: "tt", Input: "ck", IdempotencyKey: "k1", Tags: []string{"x"}, Priority: client.Ptr(7),
-		Category: "batch", Fuel: 1e9, MemoryBytes: 16 << 20, TimeoutMs: 5000, MaxRetries: client.Ptr(1), Config: map[string]string{"a": "b"}}
+		Category: "batch", Fuel: 1e9, MemoryBytes: 16 << 20, TimeoutMs: 5000, QueueTimeoutMs: 60000, MaxRetries: client.Ptr(1), Config: map[string]string{"a": "b"}}
 	task, err := c.SubmitTask(ctx, spec)
 	must(t, err)
 	if task.ID == "" || task.Created == nil || !*task.Created || task.Module != "tt" || task.Priority != 7 || !json.Valid(task.Raw) {
@@ -325,6 +327,7 @@ func TestTasks(t *testing.T) {
 		{Module: "tt", Input: "a", InputBase64: []byte("b")},
 		{Module: "tt", DelayMs: 5, RunAt: &runAt},
 		{Module: "tt", Priority: client.Ptr(10)},
+		{Module: "tt", QueueTimeoutMs: -1},
 	} {
 		if _, err := c.SubmitTask(ctx, bad); !client.IsCode(err, client.CodeInvalidRequest) {
 			t.Errorf("submit %+v: %v", bad, err)
@@ -522,4 +525,42 @@ func TestOptions(t *testing.T) {
 	if e := apiError(t, err); e.Status != http.StatusBadGateway || e.Code != client.CodeHTTP || e.Message != "bad gateway" {
 		t.Fatalf("proxy error: %+v", e)
 	}
+}
+
+// TestStrictDecoding checks the drift check itself: a field the client's
+// types lack fails a strict client, and not a default one.
+func TestStrictDecoding(t *testing.T) {
+	hs := newBody(`{"modules":[{"name":"m","latest":{"name":"m","version":1,"colour":"blue"},"versions":1,"state":"ready"}]}`)
+	defer hs.Close()
+	strict, err := client.New(hs.URL, client.WithStrictDecoding())
+	must(t, err)
+	if _, err := strict.ListModules(context.Background()); err == nil || !strings.Contains(err.Error(), `unknown field "colour"`) {
+		t.Fatalf("strict client: %v", err)
+	}
+	lax, err := client.New(hs.URL)
+	must(t, err)
+	if list, err := lax.ListModules(context.Background()); err != nil || list.Modules[0].Latest.Version != 1 {
+		t.Fatalf("default client: %+v %v", list, err)
+	}
+}
+
+// FuzzProgressOf: any header value parses without panicking, to nothing
+// or to a progress that reads back the same when written again.
+func FuzzProgressOf(f *testing.F) {
+	for _, s := range []string{"1/2", "0/0", "", "/", "-1/5", "9223372036854775807/1", "1/2/3", "x/1", "+1/02"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := client.ProgressOf(http.Header{client.HeaderProgress: {s}})
+		if !ok {
+			if p != [2]int64{} {
+				t.Fatalf("%q: %v without ok", s, p)
+			}
+			return
+		}
+		again, ok := client.ProgressOf(http.Header{client.HeaderProgress: {fmt.Sprintf("%d/%d", p[0], p[1])}})
+		if !ok || again != p {
+			t.Fatalf("%q parsed as %v, written again as %v", s, p, again)
+		}
+	})
 }

@@ -52,10 +52,13 @@ type InvokeOptions struct {
 	// Category is the fair-share and rate-limit class ("default").
 	Category string
 	// Fuel is the fuel budget; MemoryBytes the memory quota; Timeout the
-	// deadline.
+	// deadline, counted from the task's start on a worker.
 	Fuel        int64
 	MemoryBytes int64
 	Timeout     time.Duration
+	// QueueTimeout, if more than 0, bounds how long the task may wait for
+	// a worker: past it, it fails with CodeTimeout without running.
+	QueueTimeout time.Duration
 	// CacheTTL, if more than 0, caches a pure module's successful result
 	// for this long (up to 720h); Tags label it for InvalidateCache.
 	CacheTTL time.Duration
@@ -100,6 +103,7 @@ func (o *InvokeOptions) encode() string {
 	set("fuel", strconv.FormatInt(o.Fuel, 10), o.Fuel > 0)
 	set("memory", strconv.FormatInt(o.MemoryBytes, 10), o.MemoryBytes > 0)
 	set("timeout", o.Timeout.String(), o.Timeout > 0)
+	set("queue_timeout", o.QueueTimeout.String(), o.QueueTimeout > 0)
 	set("cache_ttl", o.CacheTTL.String(), o.CacheTTL > 0)
 	set("scratch_bytes", strconv.FormatInt(o.ScratchBytes, 10), o.ScratchBytes > 0)
 	for _, list := range []struct {

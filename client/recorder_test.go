@@ -20,3 +20,11 @@ func newStatus(status int, body string) *httptest.Server {
 		http.Error(w, body[:len(body)-1], status)
 	}))
 }
+
+// newBody answers every request with 200 and the JSON body.
+func newBody(body string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(body))
+	}))
+}

@@ -62,10 +62,15 @@ type TaskSpec struct {
 	InputBase64 []byte `json:"input_base64,omitempty"`
 	// Priority runs from 0 to 9, higher first; nil means 5.
 	Priority *int `json:"priority,omitempty"`
-	// Fuel, MemoryBytes and TimeoutMs bound one attempt.
+	// Fuel, MemoryBytes and TimeoutMs bound one attempt; TimeoutMs counts
+	// from the attempt's start on a worker.
 	Fuel        int64 `json:"fuel,omitempty"`
 	MemoryBytes int64 `json:"memory_bytes,omitempty"`
 	TimeoutMs   int64 `json:"timeout_ms,omitempty"`
+	// QueueTimeoutMs, if more than 0, bounds how long each attempt may
+	// wait for a worker once the task is due: one still waiting then fails
+	// with CodeTimeout and is not retried.
+	QueueTimeoutMs int64 `json:"queue_timeout_ms,omitempty"`
 	// RunAt or DelayMs delay the first attempt; set one of them at most.
 	RunAt   *time.Time `json:"run_at,omitempty"`
 	DelayMs int64      `json:"delay_ms,omitempty"`
