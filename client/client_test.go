@@ -18,6 +18,12 @@ import (
 	"github.com/nexustask/nexus/server"
 )
 
+// The tests run every method against the real server (server_test.go)
+// with real Wasm modules, through a client made WithStrictDecoding: every
+// response, error bodies included, is decoded refusing fields the client's
+// types lack, so a field the server starts writing fails the test that
+// meets it until it is added here.
+
 func TestNew(t *testing.T) {
 	for _, bad := range []string{"", "127.0.0.1:8080", "ftp://host", "http://", "http://h/?q=1", "http://h/#f", "http://%zz"} {
 		if _, err := client.New(bad); err == nil {
