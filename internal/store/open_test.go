@@ -53,7 +53,11 @@ func TestOpenZeroedPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := int(binary.NativeEndian.Uint32(data[16+8:]))
-	freelist := int(binary.NativeEndian.Uint64(data[16+32:]))
+	meta := data[16:] // the current meta page: the one with the higher transaction id
+	if binary.NativeEndian.Uint64(data[ps+16+48:]) > binary.NativeEndian.Uint64(meta[48:]) {
+		meta = data[ps+16:]
+	}
+	freelist := int(binary.NativeEndian.Uint64(meta[32:]))
 	clear(data[freelist*ps : (freelist+1)*ps])
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
