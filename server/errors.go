@@ -89,6 +89,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(errcode.RetryAfter(err)/time.Second)))
 	}
+	if status == http.StatusRequestTimeout {
+		// The rest of the body is not coming; the connection is done.
+		c.Response().Header().Set("Connection", "close")
+	}
 	if status == http.StatusInternalServerError {
 		s.log.Error("internal error", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}

@@ -81,6 +81,9 @@ func readBody(c echo.Context, limit int64) ([]byte, error) {
 		// large body and sending it slowly holds no more than it sent.
 		body := make([]byte, r.ContentLength)
 		if _, err := io.ReadFull(r.Body, body); err != nil {
+			if errors.Is(err, errBodyTimeout) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)
 		}
 		return body, nil
@@ -89,6 +92,9 @@ func readBody(c echo.Context, limit int64) ([]byte, error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+	}
+	if errors.Is(err, errBodyTimeout) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)

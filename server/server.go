@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/cache"
@@ -41,12 +42,24 @@ type Config struct {
 	// Cache, if set, holds results of invocations with cache_ttl; nil runs
 	// them without caching. The caller closes it after the server drains.
 	Cache *cache.Cache
+	// BodyTimeout and MinBodyRate bound how long a request body may take
+	// to arrive: BodyTimeout from the end of the headers, extended by one
+	// second for every MinBodyRate bytes received, and never more than
+	// BodyTimeout without a byte. A body that misses its deadline is
+	// answered 408 request_timeout and the connection closed. 0 means
+	// DefaultBodyTimeout and DefaultMinBodyRate; a negative BodyTimeout
+	// sets no deadline, a negative MinBodyRate makes BodyTimeout a flat
+	// bound on the whole body. Headers are the http.Server's to bound
+	// (ReadHeaderTimeout).
+	BodyTimeout time.Duration
+	MinBodyRate int64
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
 type Server struct {
 	cfg     Config
 	e       *echo.Echo
+	h       http.Handler // e under the body deadline
 	reg     *modules.Registry
 	rt      *host.Runtime
 	exec    *executor.Executor
@@ -69,6 +82,12 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	if cfg.MinBodyRate == 0 {
+		cfg.MinBodyRate = DefaultMinBodyRate
 	}
 	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger}
 	s.runner = &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}
@@ -108,11 +127,12 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.DELETE("/v1/cache", s.invalidateCache, ready)
 	e.GET("/v1/cache/stats", s.cacheStats, ready)
 	s.e = e
+	s.h = s.limitBodies(e)
 	return s
 }
 
 // Handler returns the http.Handler serving the API.
-func (s *Server) Handler() http.Handler { return s.e }
+func (s *Server) Handler() http.Handler { return s.h }
 
 // wireInstances exposes the runtime's instance figures on /metrics.
 func (s *Server) wireInstances() {

@@ -23,6 +23,8 @@ var (
 	ErrInvalidRequest = errors.New("invalid request")
 	// ErrTooLarge means the request body is over its limit.
 	ErrTooLarge = errors.New("request body too large")
+	// ErrRequestTimeout means the request body did not arrive in time.
+	ErrRequestTimeout = errors.New("request body timed out")
 	// ErrUnavailable means the server is not ready.
 	ErrUnavailable = errors.New("server not ready")
 	// ErrNoRoute means no endpoint has that path.
@@ -57,6 +59,7 @@ const (
 	MethodNotAllowed = "method_not_allowed"
 	Conflict         = "conflict"
 	TooLarge         = "too_large"
+	RequestTimeout   = "request_timeout"
 	FuelExhausted    = "fuel_exhausted"
 	MemoryLimit      = "memory_limit"
 	OutputLimit      = "output_limit"
@@ -108,6 +111,7 @@ var table = []row{
 	{is(ErrNoMethod), http.StatusMethodNotAllowed, MethodNotAllowed},
 	{is(modules.ErrTooLarge), http.StatusRequestEntityTooLarge, TooLarge},
 	{is(ErrTooLarge), http.StatusRequestEntityTooLarge, TooLarge},
+	{is(ErrRequestTimeout), http.StatusRequestTimeout, RequestTimeout},
 	{as[*host.FuelError](), http.StatusUnprocessableEntity, FuelExhausted},
 	{is(host.ErrMemoryLimit), http.StatusUnprocessableEntity, MemoryLimit},
 	{is(host.ErrOutputLimit), http.StatusUnprocessableEntity, OutputLimit},
