@@ -22,7 +22,7 @@ func limitShape(kind byte, a, b, c uint32) []byte {
 
 // structuralModule turns fuzz input into a valid, structurally extreme
 // module: in[0] picks the shape, three little-endian uint32 its size.
-// Sizes are clamped so the module stays under about 16 MiB.
+// Sizes are clamped so the module stays under about 4 MiB.
 func structuralModule(in []byte) fueltest.Module {
 	var p [4]uint32
 	var kind byte
@@ -35,7 +35,7 @@ func structuralModule(in []byte) fueltest.Module {
 		}
 	}
 	a, b, c := int(p[0]%(1<<23)), int(p[1]%(1<<23)), int(p[2]%(1<<16))+1
-	clamp := func(per, n int) int { return min(n, 16<<20/max(per, 1)) }
+	clamp := func(per, n int) int { return min(n, 4<<20/max(per, 1)) }
 	switch kind {
 	case 0: // functions and globals
 		a = clamp(12, a) + 1
@@ -90,7 +90,9 @@ func FuzzStructuralLimits(f *testing.F) {
 		runtime.ReadMemStats(&before)
 		out, err := fuel.Instrument(wasm, fuel.DefaultConfig())
 		runtime.ReadMemStats(&after)
-		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8*uint64(len(wasm))+1<<20 {
+		// The rewriting turns an empty 4-byte function into about 40
+		// bytes, which the output buffers hold a few times over.
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 80*uint64(len(wasm))+1<<20 {
 			t.Errorf("Instrument allocated %d bytes for a %d-byte module (%v)", alloc, len(wasm), err)
 		}
 		if err != nil {
