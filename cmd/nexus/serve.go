@@ -47,10 +47,17 @@ type serveOptions struct {
 	cacheBytes      int64       // result cache bound; 0 turns it off
 	limits          host.Limits // per-task defaults
 	maxFuel         int64
-	sliceFuel       int64
-	readyInstances  int
-	readyBytes      int64
-	warmIdle        int
+	maxMemory       int64
+	memoryBudget    int64
+
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	minReadRate       int64
+	idleTimeout       time.Duration
+	sliceFuel         int64
+	readyInstances    int
+	readyBytes        int64
+	warmIdle          int
 
 	workers       int
 	cpus          string
@@ -103,6 +110,12 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.Int64Var(&o.maxFuel, "max-fuel", host.DefaultConfig().Max.Fuel, "largest fuel budget a request may ask for")
 	f.Int64Var(&o.sliceFuel, "slice-fuel", host.DefaultSliceFuel, "fuel between two checks of budget, deadline and cancellation")
 	f.Int64Var(&o.limits.MemoryBytes, "memory", d.MemoryBytes, "default memory quota of a task, in bytes")
+	f.Int64Var(&o.maxMemory, "max-memory", host.DefaultConfig().Max.MemoryBytes, "largest memory quota a request may ask for, in bytes (400 invalid_request above it)")
+	f.Int64Var(&o.memoryBudget, "memory-budget", 0, "bound on the memory quotas of all running tasks together, in bytes; a task waits until its quota fits (0: none)")
+	f.DurationVar(&o.readHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a client may take to send a request's headers")
+	f.DurationVar(&o.readTimeout, "read-timeout", server.DefaultBodyTimeout, "grace a request body starts with, and the longest it may pause; past the grace it must average --min-read-rate (408 request_timeout otherwise; negative: no limit)")
+	f.Int64Var(&o.minReadRate, "min-read-rate", server.DefaultMinBodyRate, "slowest average rate of a request body past --read-timeout, in bytes per second (negative: --read-timeout bounds the whole body)")
+	f.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept open")
 	f.DurationVar(&o.limits.Timeout, "timeout", d.Timeout, "default deadline of a task")
 	f.IntVar(&o.readyInstances, "ready-instances", 0, "fresh instances kept ready per module, made in the background as recent demand calls for, up to this many (0: off)")
 	f.Int64Var(&o.readyBytes, "ready-bytes", host.DefaultReadyBytes, "bound on the linear memory of all ready instances together")
@@ -113,7 +126,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.BoolVar(&o.pinAtStart, "pin-at-start", false, "pin a task's thread to its worker's CPU as it starts, not at its first fuel slice boundary")
 	f.IntVar(&o.queueCapacity, "queue-capacity", executor.DefaultQueueCapacity, "tasks that may wait for a token; past it, 429 queue_full")
 	f.BoolVar(&o.noPreemption, "no-preemption", false, "never suspend a running task for a higher-priority one")
-	f.DurationVar(&o.quantum, "quantum", 0, "time-slice tasks of equal priority after this long (0: off)")
+	f.DurationVar(&o.quantum, "quantum", ed.Quantum, "time-slice tasks of equal priority after this long (0: off)")
 	f.DurationVar(&o.aging, "aging", ed.AgingInterval, "a waiting task gains one priority level per interval (0: off)")
 	f.DurationVar(&o.syncRateWait, "sync-rate-wait", ed.SyncRateWait, "how long an invoke waits for its category's rate limit before 429 rate_limited")
 	f.StringArrayVar(&o.rates, "rate", nil, "rate limit CATEGORY=PER_SECOND[:BURST] (repeatable)")
@@ -169,7 +182,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}()
 	hcfg := host.DefaultConfig()
 	hcfg.Defaults.Fuel, hcfg.Defaults.MemoryBytes, hcfg.Defaults.Timeout = o.limits.Fuel, o.limits.MemoryBytes, o.limits.Timeout
-	hcfg.Max.Fuel, hcfg.SliceFuel = o.maxFuel, o.sliceFuel
+	hcfg.Max.Fuel, hcfg.Max.MemoryBytes, hcfg.SliceFuel = o.maxFuel, o.maxMemory, o.sliceFuel
 	hcfg.ReadyInstances, hcfg.ReadyBytes, hcfg.WarmIdle = o.readyInstances, o.readyBytes, o.warmIdle
 	hcfg.KV = db
 	if !o.noCache {
@@ -185,6 +198,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	ecfg, err := o.executorConfig()
 	if err != nil {
 		return err
+	}
+	// The budget counts the quota the host enforces, its default included.
+	ecfg.MemoryBudget, ecfg.DefaultMemoryBytes = o.memoryBudget, o.limits.MemoryBytes
+	if err := ecfg.Validate(); err != nil {
+		return fmt.Errorf("--memory-budget: %w", err)
 	}
 	if ecfg.Observer, err = m.RegisterExecutor(); err != nil {
 		return err
@@ -226,6 +244,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		Logger:         log,
 		RequestLog:     requestLog,
 		Cache:          rc,
+		BodyTimeout:    o.readTimeout,
+		MinBodyRate:    o.minReadRate,
 	})
 
 	if o.pprofAddr != "" {
@@ -239,7 +259,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := newHTTPServer(o, srv.Handler())
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "data_dir", o.dataDir)
@@ -281,6 +301,15 @@ func serve(ctx context.Context, o serveOptions) error {
 		log.Warn("executor did not drain in time; tasks canceled", "err", err)
 	}
 	return nil
+}
+
+// newHTTPServer returns the API's http.Server. Headers are bounded by
+// --read-header-timeout; bodies by the server package's rate-based
+// deadline (--read-timeout, --min-read-rate), not by http.Server's
+// ReadTimeout, which would cut a large upload on a slow link as surely as
+// a stalled one; idle keep-alive connections by --idle-timeout.
+func newHTTPServer(o serveOptions, h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: o.readHeaderTimeout, IdleTimeout: o.idleTimeout}
 }
 
 // executorConfig builds the executor's configuration from the flags.
