@@ -3,16 +3,17 @@
 // deterministic call-depth limit, for a runtime (wazero) that has none.
 //
 // A module is instrumented once, at upload, with Instrument. The host then
-// runs the rewritten module with two imports from ImportModule and reads the
+// runs the rewritten module with the imports from ImportModule and reads the
 // fuel global it exports.
 //
 // # What the rewriting adds
 //
 //   - Two function imports, appended after the module's own imports:
-//     ImportSlice, func (remaining i64) -> i64, and ImportDepth, func ().
-//     Every defined function index shifts by two; calls, ref.func, exports,
-//     the start function, element segments and the name section are
-//     remapped.
+//     ImportSlice, func (remaining i64) -> i64, and ImportDepth, func ();
+//     and a third, ImportTableRoom, func (total i64) -> i32, only in
+//     modules that contain a table.grow. Every defined function index
+//     shifts by two (or three); calls, ref.func, exports, the start
+//     function, element segments and the name section are remapped.
 //   - A mutable i64 global exported as ExportFuelGlobal (starts at 0) and a
 //     mutable i32 call-depth global exported as ExportDepthGlobal.
 //   - One i64 local per function caching the fuel global, so that charges in
@@ -41,6 +42,44 @@
 // loop header, the exit of every function that calls, and in every helper
 // after its charge and before its operation, so that a memory.fill of 4 GiB
 // on a small budget is stopped before it starts.
+//
+// # Long operations
+//
+// memory.fill, memory.copy and memory.init of more than 1 MiB, and
+// table.fill, table.copy and table.init of more than 64 Ki elements, are
+// performed in chunks of that size with a call to ImportSlice between two
+// chunks, passing the fuel global (never negative there, as the whole
+// operation was charged and checked first), so the host can enforce the
+// deadline and cancellation during the operation. Before the first chunk
+// the helper runs the operation with length 0 at its end, which performs
+// the specification's bounds check: an operation out of bounds traps
+// without writing anything, as it did unchunked. memory.copy and
+// table.copy copy backwards when the destination is above the source, so
+// overlapping copies keep memmove semantics. Operations of one chunk or
+// less run as before; the fuel charged does not depend on chunking.
+//
+// # Table growth
+//
+// table.grow charges its fuel, runs the check, then calls ImportTableRoom
+// with the number of elements all the module's tables would hold after the
+// growth: the sum of every table's table.size, as i64, plus the requested
+// delta as an unsigned i32. The host returns 1 to allow it and 0 to refuse;
+// on 0, table.grow returns -1 (as a failed memory.grow does) and grows
+// nothing.
+//
+// # Structural limits
+//
+// Instrument checks the module against Config.Limits (DefaultLimits) while
+// it decodes: counts of types, imports, functions, globals, tables, table
+// elements, segments and exports; locals per function and in all; the size
+// of each body and of the code section; control nesting, branches per
+// function and br_table targets; and the calls times the globals, which
+// is what wazero's compiler spends on reloading globals after calls.
+// Counts are checked before anything is allocated in proportion to them
+// and before any code is rewritten; a module past a limit is refused with
+// a *LimitError naming it.
+//
+// # Cached fuel
 //
 // The cached fuel is written to the global before every call (including
 // calls to imports and helpers) and on every return, and re-read after every
@@ -97,7 +136,7 @@
 // determinism), tail calls (return_call skips the depth epilogue), exception
 // handling (throw unwinds past epilogues), multiple memories, memory64, GC and
 // typed function references, relaxed SIMD (nondeterministic). It refuses
-// functions with more than MaxLocals locals (ErrLimit). DWARF and other
+// modules past Config.Limits with a *LimitError (ErrLimit). DWARF and other
 // custom sections describing code offsets are dropped; the name section is
 // remapped (module, function and local names kept, extended subsections
 // dropped) or dropped if malformed; other custom sections are kept.
