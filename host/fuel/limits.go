@@ -29,8 +29,10 @@ type Limits struct {
 	// Tables is the most tables, imported and defined.
 	Tables uint32
 	// TableElements is the most elements all tables together may hold at
-	// instantiation: the sum of their minimum sizes. Growth at run time is
-	// the host's to allow (ImportTableRoom).
+	// instantiation: the sum of their minimum sizes. The default is what a
+	// 4 GiB memory quota allows at 8 bytes per element; a host with a lower
+	// ceiling sets its own. Growth at run time is the host's to allow
+	// (ImportTableRoom).
 	TableElements uint32
 	// ElementSegments is the most element segments.
 	ElementSegments uint32
@@ -78,7 +80,7 @@ func DefaultLimits() Limits {
 		Functions:           30_000,
 		Globals:             10_000,
 		Tables:              100,
-		TableElements:       1 << 24,
+		TableElements:       1 << 29,
 		ElementSegments:     100_000,
 		DataSegments:        200_000,
 		Exports:             10_000,
