@@ -21,6 +21,7 @@ const (
 	CodeMethodNotAllowed = "method_not_allowed" // 405
 	CodeConflict         = "conflict"           // 409: the resource's state does not allow it
 	CodeTooLarge         = "too_large"          // 413: the body is over its limit
+	CodeRequestTimeout   = "request_timeout"    // 408: the request's body arrived too slowly
 	CodeFuelExhausted    = "fuel_exhausted"     // 422: the task ran out of fuel
 	CodeMemoryLimit      = "memory_limit"       // 422: the task needed more memory than its quota
 	CodeOutputLimit      = "output_limit"       // 422: the task wrote more output than the cap
