@@ -53,7 +53,7 @@ func TestRoundTrip(t *testing.T) {
 		if validate(in) != nil {
 			continue // assert_invalid and assert_malformed modules
 		}
-		out, err := fuel.Instrument(in, fuel.DefaultConfig())
+		out, err := fuel.Instrument(in, fuel.Config{Limits: specLimits})
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			continue

@@ -142,7 +142,7 @@ func (w *world) prepare(bin []byte) ([]byte, error) {
 	if !w.instrumented {
 		return bin, nil
 	}
-	return fuel.Instrument(bin, fuel.Config{MaxCallDepth: *specDepth})
+	return fuel.Instrument(bin, fuel.Config{MaxCallDepth: *specDepth, Limits: specLimits})
 }
 
 var specDepth = flag.Int("fuel.specdepth", 0, "MaxCallDepth for the spec parity test (0: default)")
@@ -432,3 +432,7 @@ func refsNulled(o outcome) []uint64 {
 	}
 	return out
 }
+
+// specLimits are the limits the spec-suite modules are instrumented with:
+// the defaults, except br_table.wast's br_table of 24,616 targets.
+var specLimits = fuel.Limits{BrTableTargets: 1 << 15}
