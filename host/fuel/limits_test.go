@@ -88,3 +88,20 @@ func TestLimitsConfigurable(t *testing.T) {
 		t.Fatalf("got %v, want %s", err, want)
 	}
 }
+
+// BenchmarkLimitRefusal measures what Instrument spends refusing each
+// module of limitCases, the attack shapes among them:
+//
+//	go test ./host/fuel -run '^$' -bench LimitRefusal -benchmem
+func BenchmarkLimitRefusal(b *testing.B) {
+	for _, tc := range limitCases() {
+		wasm := tc.mod.Encode()
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := fuel.Instrument(wasm, fuel.DefaultConfig()); err == nil {
+					b.Fatal("accepted")
+				}
+			}
+		})
+	}
+}
