@@ -187,14 +187,17 @@ func (r *Runtime) Prepare(ctx context.Context, wasm []byte) ([]byte, error) {
 	if err := r.checkCeilings(sh); err != nil {
 		return nil, err
 	}
-	if err := r.validate(ctx, wasm); err != nil {
-		return nil, err
-	}
+	// The instrumenter first: it refuses a module over a structural limit
+	// in microseconds, before wazero's validator spends seconds and
+	// hundreds of megabytes on it, and it decodes untrusted bytes safely.
 	art, err := fuel.Instrument(wasm, fuel.DefaultConfig())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
 	}
 	if err := compileCtxErr(ctx, "instrumentation"); err != nil {
+		return nil, err
+	}
+	if err := r.validate(ctx, wasm); err != nil {
 		return nil, err
 	}
 	return art, nil

@@ -77,7 +77,7 @@ func DefaultLimits() Limits {
 	return Limits{
 		Types:               10_000,
 		Imports:             10_000,
-		Functions:           30_000,
+		Functions:           100_000,
 		Globals:             10_000,
 		Tables:              100,
 		TableElements:       1 << 29,
@@ -89,7 +89,7 @@ func DefaultLimits() Limits {
 		BodyBytes:           256 << 10,
 		CodeBytes:           16 << 20,
 		Nesting:             2_500,
-		Branches:            4_000,
+		Branches:            10_000,
 		BrTableTargets:      4_096,
 		TotalBrTableTargets: 320_000,
 		GlobalReloads:       4_000_000,
