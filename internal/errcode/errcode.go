@@ -23,6 +23,11 @@ var (
 	ErrInvalidRequest = errors.New("invalid request")
 	// ErrTooLarge means the request body is over its limit.
 	ErrTooLarge = errors.New("request body too large")
+	// ErrDamaged is matched by every error about stored data that failed
+	// its checksum or digest (a task record, a module's bytes): the object
+	// is refused, never served with wrong content. internal/store's and
+	// modules' damage errors wrap it.
+	ErrDamaged = errors.New("stored data is damaged")
 	// ErrRequestTimeout means the request body did not arrive in time.
 	ErrRequestTimeout = errors.New("request body timed out")
 	// ErrUnavailable means the server is not ready.
@@ -60,6 +65,7 @@ const (
 	Conflict         = "conflict"
 	TooLarge         = "too_large"
 	RequestTimeout   = "request_timeout"
+	DataDamaged      = "data_damaged"
 	FuelExhausted    = "fuel_exhausted"
 	MemoryLimit      = "memory_limit"
 	OutputLimit      = "output_limit"
@@ -112,6 +118,9 @@ var table = []row{
 	{is(modules.ErrTooLarge), http.StatusRequestEntityTooLarge, TooLarge},
 	{is(ErrTooLarge), http.StatusRequestEntityTooLarge, TooLarge},
 	{is(ErrRequestTimeout), http.StatusRequestTimeout, RequestTimeout},
+	{is(host.ErrCompileTimeout), http.StatusBadRequest, InvalidModule},
+	{is(ErrDamaged), http.StatusInternalServerError, DataDamaged},
+	{is(modules.ErrCorrupt), http.StatusInternalServerError, DataDamaged},
 	{as[*host.FuelError](), http.StatusUnprocessableEntity, FuelExhausted},
 	{is(host.ErrMemoryLimit), http.StatusUnprocessableEntity, MemoryLimit},
 	{is(host.ErrOutputLimit), http.StatusUnprocessableEntity, OutputLimit},

@@ -8,6 +8,8 @@ import (
 	"hash/crc32"
 	"sync"
 
+	"github.com/nexustask/nexus/internal/errcode"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -24,8 +26,16 @@ import (
 // file.
 
 // ErrCorrupt is matched (errors.Is) by every error about a damaged record
-// or file; the error itself is a *CorruptError naming the record.
-var ErrCorrupt = errors.New("store: damaged data")
+// or file; the error itself is a *CorruptError naming the record. It
+// wraps errcode.ErrDamaged, so the API answers 500 data_damaged.
+var ErrCorrupt error = corruptSentinel{}
+
+// corruptSentinel is ErrCorrupt: the store's message around the one
+// sentinel of the error table.
+type corruptSentinel struct{}
+
+func (corruptSentinel) Error() string { return "store: damaged data" }
+func (corruptSentinel) Unwrap() error { return errcode.ErrDamaged }
 
 // CorruptError is a record that failed its checksum or could not be
 // decoded. It matches ErrCorrupt.
@@ -39,8 +49,10 @@ func (e *CorruptError) Error() string {
 	return fmt.Sprintf("store: damaged record %s/%q: %s: restore a backup with 'nexus store restore', or inspect the file with 'nexus store check'", e.Bucket, e.Key, e.Reason)
 }
 
-// Is reports whether target is ErrCorrupt.
-func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+// Is reports whether target is ErrCorrupt or errcode.ErrDamaged.
+func (e *CorruptError) Is(target error) bool {
+	return target == ErrCorrupt || target == errcode.ErrDamaged
+}
 
 func corrupt(bucket string, key []byte, format string, args ...any) *CorruptError {
 	return &CorruptError{Bucket: bucket, Key: string(key), Reason: fmt.Sprintf(format, args...)}
