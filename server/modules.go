@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,7 +30,21 @@ func (s *Server) putModule(c echo.Context) error {
 	// isolation=warm lets the version's tasks reuse instances (see
 	// host.IsolationWarm); fresh, the default, gives each a new one.
 	opts := modules.PutOptions{Isolation: host.Isolation(c.QueryParam("isolation"))}
-	v, created, err := s.reg.PutWith(c.Request().Context(), name, wasm, opts)
+	// The request's context ends when the client disconnects, which
+	// cancels the compilation; the compile timeout bounds it otherwise.
+	ctx := c.Request().Context()
+	release, err := s.compile.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if s.cfg.CompileTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, s.cfg.CompileTimeout,
+			fmt.Errorf("%w: upload took longer than the compile timeout (%s)", host.ErrCompileTimeout, s.cfg.CompileTimeout))
+		defer cancel()
+	}
+	v, created, err := s.reg.PutWith(ctx, name, wasm, opts)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@
 package server
 
 import (
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -53,6 +55,22 @@ type Config struct {
 	// (ReadHeaderTimeout).
 	BodyTimeout time.Duration
 	MinBodyRate int64
+	// CompileTimeout bounds one upload's validation, instrumentation,
+	// compilation and snapshot (400 invalid_module past it); 0 means
+	// DefaultCompileTimeout, negative none. A client that disconnects
+	// cancels its upload's compilation in any case.
+	CompileTimeout time.Duration
+	// MaxCompiles is how many uploads compile at once (0: GOMAXPROCS);
+	// CompileQueue how many more may wait for a slot (0: 4 per slot,
+	// negative: none). Past both, 503 unavailable with Retry-After.
+	MaxCompiles  int
+	CompileQueue int
+	// Backup, if set, serves GET /v1/admin/backup: it writes a consistent
+	// copy of the database to w (internal/store's DB.Backup).
+	Backup func(w io.Writer) (int64, error)
+	// Damaged, if set, reports the stored records refused as damaged
+	// (internal/store's DB.Damaged count) on /readyz and /metrics.
+	Damaged func() int
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -68,6 +86,7 @@ type Server struct {
 	ready   atomic.Bool
 	runner  *tasks.Runner // the run path of invokes, shared with durable tasks
 	cache   *cache.Cache  // nil: no result cache
+	compile *compileGate  // admission of uploads to compilation
 }
 
 // New returns a Server over the registry and runtime, running every task
@@ -89,13 +108,18 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	if cfg.MinBodyRate == 0 {
 		cfg.MinBodyRate = DefaultMinBodyRate
 	}
-	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger}
+	if cfg.CompileTimeout == 0 {
+		cfg.CompileTimeout = DefaultCompileTimeout
+	}
+	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger,
+		compile: newCompileGate(cfg.MaxCompiles, cfg.CompileQueue)}
 	s.runner = &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}
 	if cfg.Cache != nil {
 		s.cache = cfg.Cache
 		s.wireCache(cfg.Cache)
 	}
 	s.wireInstances()
+	s.wireDamage()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -126,6 +150,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.POST("/v1/schedules/:name/resume", s.resumeSchedule, ready)
 	e.DELETE("/v1/cache", s.invalidateCache, ready)
 	e.GET("/v1/cache/stats", s.cacheStats, ready)
+	e.GET("/v1/admin/backup", s.backup)
 	s.e = e
 	s.h = s.limitBodies(e)
 	return s
@@ -167,9 +192,54 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz answers 200 once the registry is loaded. Damaged stored objects
+// do not make the server unready (every other object serves), but they
+// are listed, so that a probe or an operator sees them.
 func (s *Server) readyz(c echo.Context) error {
 	if !s.ready.Load() {
 		return errUnavailable
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	body := map[string]any{"status": "ready"}
+	if corrupt := s.reg.Corrupt(); len(corrupt) > 0 {
+		body["corrupt_modules"] = corrupt
+	}
+	if s.cfg.Damaged != nil {
+		if n := s.cfg.Damaged(); n > 0 {
+			body["damaged_records"] = n
+		}
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// wireDamage exposes the damaged objects on /metrics.
+func (s *Server) wireDamage() {
+	err := s.metrics.RegisterDamage(func() metrics.DamageStats {
+		st := metrics.DamageStats{Modules: len(s.reg.Corrupt())}
+		if s.cfg.Damaged != nil {
+			st.Records = s.cfg.Damaged()
+		}
+		return st
+	})
+	if err != nil {
+		s.log.Warn("damage metrics not registered", "err", err)
+	}
+}
+
+// backup is GET /v1/admin/backup: a consistent copy of the database,
+// taken in one read transaction while the server keeps serving. Errors
+// before the first byte have the usual shape; a copy cut short shows as
+// a file that fails `nexus store check`, which the CLI runs on every copy.
+func (s *Server) backup(c echo.Context) error {
+	if s.cfg.Backup == nil {
+		return fmt.Errorf("%w: this server has no database to back up", errUnavailable)
+	}
+	h := c.Response().Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", `attachment; filename="nexus.db"`)
+	c.Response().WriteHeader(http.StatusOK)
+	n, err := s.cfg.Backup(c.Response())
+	if err != nil {
+		s.log.Error("backup cut short", "bytes", n, "err", err)
+	}
+	return nil
 }

@@ -31,6 +31,7 @@ type instance struct {
 	db  *store.DB
 	rt  *host.Runtime
 	hs  *httptest.Server
+	srv *server.Server
 }
 
 func start(t *testing.T, dir string, cfg server.Config) *instance {
@@ -64,7 +65,7 @@ func startWith(t *testing.T, dir string, cfg server.Config, ecfg executor.Config
 	}
 	srv := server.New(reg, rt, newExecutor(t, ecfg), m, cfg)
 	srv.SetReady(true)
-	in := &instance{db: db, rt: rt, hs: httptest.NewServer(srv.Handler())}
+	in := &instance{db: db, rt: rt, srv: srv, hs: httptest.NewServer(srv.Handler())}
 	in.URL = in.hs.URL
 	t.Cleanup(in.stop)
 	return in
