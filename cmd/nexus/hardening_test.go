@@ -107,7 +107,8 @@ func TestServeHostileModules(t *testing.T) {
 		t.Fatalf("invoke initloop: %d %s", st, body)
 	}
 
-	d.stop(t, syscall.SIGKILL)
+	d.cmd.Process.Kill()
+	<-d.done
 	d = startDaemon(t, dataDir)
 	st, body = d.do(t, "GET", "/v1/tasks/"+sub.ID, "", nil)
 	var rec struct {

@@ -40,6 +40,12 @@ type serveOptions struct {
 	requestLog      string
 	maxModuleBytes  int64
 	noSnapshots     bool
+	init            bool
+	compileTimeout  time.Duration
+	maxCompiles     int
+	compileQueue    int
+	snapshotFuel    int64
+	snapshotTimeout time.Duration
 	maxInputBytes   int64
 	shutdownTimeout time.Duration
 	gcPercent       int
@@ -100,6 +106,12 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringVar(&o.requestLog, "request-log", envOr("NEXUS_REQUEST_LOG", "all"), "which requests get a log line: all, errors (answered 400 or more), off (env NEXUS_REQUEST_LOG)")
 	f.Int64Var(&o.maxModuleBytes, "max-module-bytes", modules.DefaultMaxBytes, "largest module accepted for upload")
 	f.BoolVar(&o.noSnapshots, "no-snapshots", false, "do not pre-initialise nexus-v1 modules at upload (each fresh instance runs _initialize)")
+	f.BoolVar(&o.init, "init", false, "create an empty database where the data directory holds data but no nexus.db, or where nexus.db is empty (kept aside as nexus.db.empty-TIME); never replaces a database with content")
+	f.DurationVar(&o.compileTimeout, "compile-timeout", server.DefaultCompileTimeout, "longest an upload may spend validating, instrumenting, compiling and snapshotting (400 invalid_module past it)")
+	f.IntVar(&o.maxCompiles, "max-compiles", 0, "uploads compiling at once (default: GOMAXPROCS)")
+	f.IntVar(&o.compileQueue, "compile-queue", 0, "uploads that may wait for a compilation slot (default: 4 per slot; past it 503 unavailable with Retry-After)")
+	f.Int64Var(&o.snapshotFuel, "snapshot-fuel", host.DefaultSnapshotFuel, "fuel budget of a module's _initialize when it is snapshotted at upload; past it the module runs without a snapshot")
+	f.DurationVar(&o.snapshotTimeout, "snapshot-timeout", host.DefaultSnapshotTimeout, "deadline of a module's _initialize when it is snapshotted at upload")
 	f.Int64Var(&o.maxInputBytes, "max-input-bytes", server.DefaultMaxInputBytes, "largest invoke input accepted")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight invocations")
 	f.IntVar(&o.gcPercent, "gc-percent", executor.GCPercent, "garbage collection target, as GOGC (ignored if GOGC is set); cap the heap with GOMEMLIMIT")
@@ -170,7 +182,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("--request-log: %w", err)
 	}
-	db, err := store.Open(o.dataDir, 2*time.Second)
+	db, err := store.OpenWith(o.dataDir, store.Options{Timeout: 2 * time.Second, Init: o.init})
 	if err != nil {
 		return err
 	}
@@ -184,6 +196,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	hcfg.Defaults.Fuel, hcfg.Defaults.MemoryBytes, hcfg.Defaults.Timeout = o.limits.Fuel, o.limits.MemoryBytes, o.limits.Timeout
 	hcfg.Max.Fuel, hcfg.Max.MemoryBytes, hcfg.SliceFuel = o.maxFuel, o.maxMemory, o.sliceFuel
 	hcfg.ReadyInstances, hcfg.ReadyBytes, hcfg.WarmIdle = o.readyInstances, o.readyBytes, o.warmIdle
+	hcfg.SnapshotFuel, hcfg.SnapshotTimeout = o.snapshotFuel, o.snapshotTimeout
 	hcfg.KV = db
 	if !o.noCache {
 		hcfg.CacheDir = filepath.Join(o.dataDir, "compiled")
@@ -246,6 +259,11 @@ func serve(ctx context.Context, o serveOptions) error {
 		Cache:          rc,
 		BodyTimeout:    o.readTimeout,
 		MinBodyRate:    o.minReadRate,
+		CompileTimeout: o.compileTimeout,
+		MaxCompiles:    o.maxCompiles,
+		CompileQueue:   o.compileQueue,
+		Backup:         db.Backup,
+		Damaged:        func() int { _, n := db.Damaged(); return n },
 	})
 
 	if o.pprofAddr != "" {
@@ -276,6 +294,12 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err := sched.Start(); err != nil {
 		hs.Close()
 		return err
+	}
+	if damaged, n := db.Damaged(); n > 0 {
+		log.Error("damaged records skipped; stop the server and run 'nexus store check'", "count", n, "first", damaged[0].Error())
+	}
+	for _, c := range reg.Corrupt() {
+		log.Error("damaged module refused; upload its bytes again or restore a backup", "module", c.Name, "version", c.Version, "digest", c.Digest, "reason", c.Reason)
 	}
 	srv.SetReady(true)
 	log.Info("ready", "modules", reg.Len(), "load_time", time.Since(start))
