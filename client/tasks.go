@@ -94,17 +94,19 @@ type TaskSpec struct {
 // other task endpoints): everything but its input and output, whose sizes
 // it gives.
 type Task struct {
-	ID             string            `json:"id"`
-	Module         string            `json:"module"`
-	Version        int               `json:"version"`
-	State          State             `json:"state"`
-	Priority       int               `json:"priority"`
-	Category       string            `json:"category"`
-	Tags           []string          `json:"tags,omitempty"`
-	IdempotencyKey string            `json:"idempotency_key,omitempty"`
-	Fuel           int64             `json:"fuel,omitempty"`
-	MemoryBytes    int64             `json:"memory_bytes,omitempty"`
-	TimeoutMs      int64             `json:"timeout_ms,omitempty"`
+	ID             string   `json:"id"`
+	Module         string   `json:"module"`
+	Version        int      `json:"version"`
+	State          State    `json:"state"`
+	Priority       int      `json:"priority"`
+	Category       string   `json:"category"`
+	Tags           []string `json:"tags,omitempty"`
+	IdempotencyKey string   `json:"idempotency_key,omitempty"`
+	Fuel           int64    `json:"fuel,omitempty"`
+	MemoryBytes    int64    `json:"memory_bytes,omitempty"`
+	TimeoutMs      int64    `json:"timeout_ms,omitempty"`
+	// QueueTimeoutMs bounds how long each attempt may wait for a worker.
+	QueueTimeoutMs int64             `json:"queue_timeout_ms,omitempty"`
 	MaxRetries     int               `json:"max_retries"`
 	CacheTTLMs     int64             `json:"cache_ttl_ms,omitempty"`
 	Config         map[string]string `json:"config,omitempty"`

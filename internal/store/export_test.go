@@ -9,5 +9,5 @@ func EncodeTaskV2(r *tasks.Record) []byte {
 	if len(r.Input) > InlineTaskBytes {
 		tr.Input, tr.InBlob = nil, true
 	}
-	return appendTaskFields([]byte{taskCodecV2}, &tr)
+	return appendTaskFields([]byte{taskCodecV2}, &tr, taskCodecV2)
 }

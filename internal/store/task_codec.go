@@ -31,29 +31,32 @@ import (
 // before it, the format byte included: bbolt does not check the pages
 // that hold data, and a flipped bit must not become a wrong field.
 // Records written by schema 1 are JSON objects, which start with '{'. All
-// four are read; only version 3 is written.
+// four are read. Version 4 (taskCodecV4) is version 3 with QueueTimeoutMs
+// (a varint) before the flags; only version 4 is written.
 const (
 	taskCodecV1 = 0x01
 	taskCodecV2 = 0x02
 	taskCodecV3 = 0x03
+	taskCodecV4 = 0x04
 )
 
-// errChecksum is a version-3 record whose checksum does not match.
+// errChecksum is a version-3 or -4 record whose checksum does not match.
 var errChecksum = errors.New("checksum mismatch")
 
 // errTruncated is a binary record that ends inside a field.
 var errTruncated = errors.New("truncated")
 
-// appendTaskRecord appends tr's binary form (version 3) to b.
+// appendTaskRecord appends tr's binary form (version 4) to b.
 func appendTaskRecord(b []byte, tr *taskRecord) []byte {
 	start := len(b)
-	b = append(b, taskCodecV3)
-	b = appendTaskFields(b, tr)
+	b = append(b, taskCodecV4)
+	b = appendTaskFields(b, tr, taskCodecV4)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
-// appendTaskFields appends tr's fields as versions 2 and 3 lay them out.
-func appendTaskFields(b []byte, tr *taskRecord) []byte {
+// appendTaskFields appends tr's fields as version (2 or later) lays them
+// out.
+func appendTaskFields(b []byte, tr *taskRecord, version byte) []byte {
 	r := &tr.Record
 	b = appendString(b, r.ID)
 	b = appendString(b, r.Module)
@@ -101,6 +104,9 @@ func appendTaskFields(b []byte, tr *taskRecord) []byte {
 	}
 	b = appendString(b, string(r.Input))
 	b = binary.AppendVarint(b, int64(r.InputBytes))
+	if version >= taskCodecV4 {
+		b = binary.AppendVarint(b, r.QueueTimeoutMs)
+	}
 	var flags byte
 	if tr.InBlob {
 		flags |= 1
@@ -143,11 +149,11 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 	if len(raw) > 0 && raw[0] == '{' {
 		return json.Unmarshal(raw, tr)
 	}
-	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV3 {
+	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV4 {
 		return errors.New("unknown record encoding")
 	}
 	body := raw[1:]
-	if raw[0] == taskCodecV3 {
+	if raw[0] >= taskCodecV3 {
 		if len(raw) < 5 {
 			return errTruncated
 		}
@@ -208,6 +214,9 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 	r.Input = d.bytes()
 	if raw[0] >= taskCodecV2 {
 		r.InputBytes = d.int()
+	}
+	if raw[0] >= taskCodecV4 {
+		r.QueueTimeoutMs = d.varint()
 	}
 	flags := d.byte()
 	tr.InBlob, tr.OutBlob = flags&1 != 0, flags&2 != 0

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"reflect"
 	"slices"
 	"testing"
@@ -42,7 +44,7 @@ func fullRecord() taskRecord {
 			{At: at("2026-12-06T08:00:01.5Z"), Kind: tasks.EventPreempted, Attempt: 1},
 			{At: at("2026-12-06T08:00:01.7Z"), Kind: tasks.EventPreempted, Attempt: 6},
 		},
-		Input: []byte("input"), InputBytes: 5,
+		Input: []byte("input"), InputBytes: 5, QueueTimeoutMs: 250,
 	}, InBlob: true, OutBlob: true}
 }
 
@@ -77,8 +79,19 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 		t.Fatalf("schema-1 JSON:\n got %+v\nwant %+v", fromJSON, want)
 	}
 
-	// Version 2, written before the checksum: the same fields without it.
-	fields := enc[1 : len(enc)-4]
+	// Version 3, written before QueueTimeoutMs, and version 2, written
+	// before the checksum: the same fields without them.
+	want.QueueTimeoutMs = 0
+	fields := appendTaskFields(nil, &want, taskCodecV3)
+	v3 := append([]byte{taskCodecV3}, fields...)
+	v3 = binary.BigEndian.AppendUint32(v3, crc32.Checksum(v3, castagnoli))
+	var fromV3 taskRecord
+	if err := decodeTaskRecord(v3, &fromV3); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromV3, want) {
+		t.Fatalf("version 3:\n got %+v\nwant %+v", fromV3, want)
+	}
 	v2 := append([]byte{taskCodecV2}, fields...)
 	var fromV2 taskRecord
 	if err := decodeTaskRecord(v2, &fromV2); err != nil {

@@ -60,13 +60,14 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 		}
 		checkpoint = cp
 	}
-	queueTimeout := e.queueTimeout
+	bound := time.Duration(rec.QueueTimeoutMs) * time.Millisecond
+	queueTimeout := bound
 	if queueTimeout > 0 && !rec.QueuedAt.IsZero() {
 		// The bound counts from when the task became due: its wait for an
 		// in-flight slot here counts as well as its wait in the executor.
 		left := queueTimeout - time.Since(rec.QueuedAt)
 		if left <= 0 {
-			s.finish(ctx, e, nil, &executor.QueueTimeoutError{Timeout: queueTimeout}, newKVTxn(s.kv), time.Time{}, "", nil)
+			s.finish(ctx, e, nil, &executor.QueueTimeoutError{Timeout: bound}, newKVTxn(s.kv), time.Time{}, "", nil)
 			return
 		}
 		queueTimeout = left
@@ -97,7 +98,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 		},
 	})
 	if qt := (*executor.QueueTimeoutError)(nil); errors.As(err, &qt) {
-		qt.Timeout = e.queueTimeout // the whole bound, not what was left of it
+		qt.Timeout = bound // the whole bound, not what was left of it
 	}
 	s.finish(ctx, e, res, err, kv, started, cached, preempted)
 }

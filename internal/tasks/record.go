@@ -43,17 +43,20 @@ func (s State) Valid() bool {
 // Record is a task's durable record. Records returned by the Service are
 // copies; the caller may keep and modify them.
 type Record struct {
-	ID             string            `json:"id"`
-	Module         string            `json:"module"`
-	Version        int               `json:"version"`
-	State          State             `json:"state"`
-	Priority       int               `json:"priority"`
-	Category       string            `json:"category"`
-	Tags           []string          `json:"tags,omitempty"`
-	IdempotencyKey string            `json:"idempotency_key,omitempty"`
-	Fuel           int64             `json:"fuel,omitempty"`
-	MemoryBytes    int64             `json:"memory_bytes,omitempty"`
-	TimeoutMs      int64             `json:"timeout_ms,omitempty"`
+	ID             string   `json:"id"`
+	Module         string   `json:"module"`
+	Version        int      `json:"version"`
+	State          State    `json:"state"`
+	Priority       int      `json:"priority"`
+	Category       string   `json:"category"`
+	Tags           []string `json:"tags,omitempty"`
+	IdempotencyKey string   `json:"idempotency_key,omitempty"`
+	Fuel           int64    `json:"fuel,omitempty"`
+	MemoryBytes    int64    `json:"memory_bytes,omitempty"`
+	TimeoutMs      int64    `json:"timeout_ms,omitempty"`
+	// QueueTimeoutMs bounds how long an attempt may wait for a worker
+	// once the task is due (0: no bound); kept across restarts.
+	QueueTimeoutMs int64             `json:"queue_timeout_ms,omitempty"`
 	MaxRetries     int               `json:"max_retries"`
 	CacheTTLMs     int64             `json:"cache_ttl_ms,omitempty"`
 	Config         map[string]string `json:"config,omitempty"`

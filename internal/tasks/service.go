@@ -101,9 +101,6 @@ type entry struct {
 	index     int // in ready or timers, -1 if in neither
 	seq       uint64
 	progress  atomic.Pointer[[2]int64]
-	// queueTimeout is the spec's QueueTimeoutMs (0: none), set at
-	// submission and not persisted.
-	queueTimeout time.Duration
 }
 
 // New returns a Service over st. kv is the store the guests' kv imports

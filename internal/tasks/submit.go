@@ -128,8 +128,7 @@ func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTa
 		}
 		s.idem[key] = r.ID
 	}
-	e := &entry{rec: r, last: &r, committed: make(chan struct{}), index: -1,
-		queueTimeout: time.Duration(spec.QueueTimeoutMs) * time.Millisecond}
+	e := &entry{rec: r, last: &r, committed: make(chan struct{}), index: -1}
 	s.active[r.ID] = e
 	s.mu.Unlock()
 	return &pendingTask{e: e, r: &r}, Record{}, nil
@@ -224,6 +223,7 @@ func (s *Service) newRecord(spec Spec, now time.Time) Record {
 		Fuel:           spec.Fuel,
 		MemoryBytes:    spec.MemoryBytes,
 		TimeoutMs:      spec.TimeoutMs,
+		QueueTimeoutMs: spec.QueueTimeoutMs,
 		MaxRetries:     s.cfg.DefaultMaxRetries,
 		CacheTTLMs:     spec.CacheTTLMs,
 		Config:         spec.Config,
