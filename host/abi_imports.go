@@ -23,8 +23,9 @@ type nexusFunc struct {
 }
 
 // nexusFuncs lists the nexus_v1 imports this host implements; the
-// implementations live in one file per area (io.go, log.go, checkpoint.go,
-// kv.go, taskconfig.go, metering.go).
+// implementations live in one file per area (abi_io.go, abi_log.go,
+// abi_progress.go, abi_checkpoint.go, abi_kv.go, abi_config.go and, for
+// fuel_remaining, metering.go).
 var nexusFuncs = []nexusFunc{
 	{abi.ImportInputLen, inputLen, nil, []api.ValueType{i32}},
 	{abi.ImportInputRead, inputRead, []api.ValueType{i32, i32}, []api.ValueType{i32}},
