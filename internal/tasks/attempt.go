@@ -26,7 +26,7 @@ func (s *Service) dispatchLocked() {
 // the process dies before it commits, the task is found queued and runs
 // again without the attempt counted) and runs the attempt on a goroutine.
 func (s *Service) startLocked(e *entry) {
-	now := time.Now()
+	now := s.clock.Now()
 	s.transitionLocked(e, func(r *Record) {
 		r.State, r.StartedAt, r.LeaseUntil = Running, now, now.Add(s.cfg.Lease)
 		r.Attempts++
@@ -65,7 +65,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	if queueTimeout > 0 && !rec.QueuedAt.IsZero() {
 		// The bound counts from when the task became due: its wait for an
 		// in-flight slot here counts as well as its wait in the executor.
-		left := queueTimeout - time.Since(rec.QueuedAt)
+		left := queueTimeout - s.clock.Now().Sub(rec.QueuedAt)
 		if left <= 0 {
 			s.finish(ctx, e, nil, &executor.QueueTimeoutError{Timeout: bound}, newKVTxn(s.kv), time.Time{}, "", nil)
 			return
@@ -82,8 +82,8 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 		Priority:     rec.Priority,
 		Category:     rec.Category,
 		QueueTimeout: queueTimeout,
-		OnStart:      func() { started = time.Now() },
-		OnPreempt:    func() { preempted = append(preempted, time.Now()) },
+		OnStart:      func() { started = s.clock.Now() },
+		OnPreempt:    func() { preempted = append(preempted, s.clock.Now()) },
 		Request: host.Request{
 			Input:        rec.Input,
 			Limits:       host.Limits{Fuel: rec.Fuel, MemoryBytes: rec.MemoryBytes, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond},
@@ -138,7 +138,7 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 		s.mu.Unlock()
 		return
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	s.mu.Lock()
 	s.inFlight--
 	next := e.rec.clone()
@@ -209,7 +209,7 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 		s.mu.Unlock()
 		return
 	}
-	s.enqueueLocked(e, time.Now())
+	s.enqueueLocked(e, s.clock.Now())
 	canceling := e.canceling
 	s.mu.Unlock()
 	if canceling { // Cancel came while this outcome was being committed
@@ -230,10 +230,8 @@ func (s *Service) commitOutcome(w Write) bool {
 			return true
 		}
 		s.log.Error("task: committing outcome; retrying", "task", w.Rec.ID, "err", err, "in", delay)
-		select {
-		case <-s.stop:
+		if !s.sleep(delay) {
 			return false
-		case <-time.After(delay):
 		}
 	}
 }

@@ -40,7 +40,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (Record, error) {
 			heap.Remove(&s.ready, e.index)
 		}
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	next := e.rec.clone()
 	next.State, next.FinishedAt, next.ExpiresAt = Canceled, now, now.Add(s.cfg.Retention)
 	next.ErrorCode, next.ErrorMessage = errcode.Canceled, "canceled by request"
@@ -79,7 +79,7 @@ func (s *Service) Retry(ctx context.Context, id string) (Record, error) {
 	if prev.State == Succeeded || !prev.State.Terminal() {
 		return Record{}, fmt.Errorf("%w: task %s is %s", ErrConflict, id, prev.State)
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	next := prev.clone()
 	next.State, next.QueuedAt, next.RetryBase = Queued, now, prev.Attempts
 	next.FinishedAt, next.ExpiresAt, next.RunAt = time.Time{}, time.Time{}, time.Time{}

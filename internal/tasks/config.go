@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/cache"
+	"github.com/nexustask/nexus/internal/executor"
 )
 
 // Defaults of Config.
@@ -49,7 +50,25 @@ type Config struct {
 	Retry func(code string) bool
 	// Logger receives recovery and failure lines; nil means slog.Default().
 	Logger *slog.Logger
+	// Clock drives due times, leases, garbage collection, retry delays
+	// and the times recorded in tasks; nil means the real clock. Tests
+	// inject a manual one; the executor takes the same kind, so one clock
+	// can drive both.
+	Clock Clock
 }
+
+// Clock is the time source of a Service: the executor's. Implementations
+// must be safe for concurrent use.
+type Clock = executor.Clock
+
+// Timer is a pending Clock.AfterFunc call.
+type Timer = executor.Timer
+
+// realClock is the Clock of the time package.
+type realClock struct{}
+
+func (realClock) Now() time.Time                            { return time.Now() }
+func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
 // DefaultConfig returns a Config with every default filled in.
 func DefaultConfig() Config {
@@ -83,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = realClock{}
 	}
 	return c
 }

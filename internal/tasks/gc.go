@@ -11,16 +11,9 @@ const gcBatch = 1000
 // blobs, checkpoints and idempotency keys, every gcInterval.
 func (s *Service) gcLoop() {
 	defer s.loops.Done()
-	t := time.NewTicker(s.gcInterval())
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			if _, err := s.CollectGarbage(time.Now()); err != nil {
-				s.log.Error("task garbage collection", "err", err)
-			}
-		case <-s.stop:
-			return
+	for s.sleep(s.gcInterval()) {
+		if _, err := s.CollectGarbage(s.clock.Now()); err != nil {
+			s.log.Error("task garbage collection", "err", err)
 		}
 	}
 }

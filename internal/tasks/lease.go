@@ -23,16 +23,9 @@ const reapPage = 1024
 // leaseLoop renews and reaps every Lease/3 until the service stops.
 func (s *Service) leaseLoop() {
 	defer s.loops.Done()
-	t := time.NewTicker(s.cfg.Lease / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-		}
-		s.renewLeases(time.Now())
-		s.reapExpired(time.Now())
+	for s.sleep(s.cfg.Lease / 3) {
+		s.renewLeases(s.clock.Now())
+		s.reapExpired(s.clock.Now())
 	}
 }
 

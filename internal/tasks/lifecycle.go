@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // Start recovers the tasks found in the store and starts the service:
@@ -33,7 +32,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("tasks: loading active tasks: %w", err)
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	var requeue []Write
 	entries := make([]*entry, 0, len(found))
 	for i := range found {

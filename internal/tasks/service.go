@@ -63,6 +63,7 @@ type Service struct {
 	kv     host.KV
 	runner *Runner
 	log    *slog.Logger
+	clock  Clock
 	commit *committer
 
 	runCtx    context.Context // parent of attempts; canceled by Close
@@ -112,7 +113,7 @@ func New(st Store, kv host.KV, r *Runner, cfg Config) (*Service, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Service{
-		cfg: cfg, store: st, kv: kv, runner: r, log: cfg.Logger,
+		cfg: cfg, store: st, kv: kv, runner: r, log: cfg.Logger, clock: cfg.Clock,
 		active: map[string]*entry{}, idem: map[string]string{},
 		wakeTimer: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
@@ -203,5 +204,19 @@ func (s *Service) kickTimer() {
 	select {
 	case s.wakeTimer <- struct{}{}:
 	default:
+	}
+}
+
+// sleep waits d on the service's clock. It reports false if the service
+// stopped first.
+func (s *Service) sleep(d time.Duration) bool {
+	done := make(chan struct{})
+	t := s.clock.AfterFunc(d, func() { close(done) })
+	select {
+	case <-done:
+		return true
+	case <-s.stop:
+		t.Stop()
+		return false
 	}
 }

@@ -108,7 +108,7 @@ func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTa
 	if err := s.runner.Exec.CheckMemory(spec.MemoryBytes); err != nil {
 		return nil, Record{}, err
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	r := s.newRecord(spec, now)
 	r.Version = v.Version
 
@@ -155,7 +155,7 @@ func (s *Service) settle(p *pendingTask, err error) (Record, bool, error) {
 	out := r.clone()
 	e.shedInput()
 	if !s.closed {
-		s.enqueueLocked(e, time.Now())
+		s.enqueueLocked(e, s.clock.Now())
 	}
 	return out, true, nil
 }
@@ -213,7 +213,7 @@ func (s *Service) existingWait(ctx context.Context, key string, wait bool) (Reco
 // newRecord builds the record of a new task from spec.
 func (s *Service) newRecord(spec Spec, now time.Time) Record {
 	r := Record{
-		ID:             NewID(),
+		ID:             newID(now),
 		Module:         spec.Module,
 		State:          Queued,
 		Priority:       DefaultPriority,

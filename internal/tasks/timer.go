@@ -6,16 +6,23 @@ import (
 )
 
 // timerLoop moves scheduled tasks to the ready queue when they are due. It
-// sleeps on one timer set to the earliest due time and is woken early when
-// an earlier task arrives: no polling interval, so the lag is the timer's
-// and the dispatch's, not a poll period's.
+// sleeps until the earliest due time on one timer of the service's clock,
+// which kicks it, and is woken early when an earlier task arrives: no
+// polling interval, so the lag is the timer's and the dispatch's, not a
+// poll period's. The timer is set again only when the earliest due time
+// changes.
 func (s *Service) timerLoop() {
 	defer s.loops.Done()
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
+	var t Timer
+	var armed time.Time // the due time t is set for; zero if none is pending
+	defer func() {
+		if t != nil {
+			t.Stop()
+		}
+	}()
 	for {
 		s.mu.Lock()
-		now := time.Now()
+		now := s.clock.Now()
 		for {
 			at, ok := s.timers.next()
 			if !ok || at.After(now) {
@@ -24,21 +31,19 @@ func (s *Service) timerLoop() {
 			e := heap.Pop(&s.timers).(*entry)
 			s.enqueueLocked(e, now)
 		}
-		wait := time.Hour
-		if at, ok := s.timers.next(); ok {
-			wait = at.Sub(now)
-		}
+		at, ok := s.timers.next()
 		s.mu.Unlock()
-		t.Reset(wait)
-		select {
-		case <-t.C:
-		case <-s.wakeTimer:
-			if !t.Stop() {
-				select {
-				case <-t.C:
-				default:
-				}
+		if !armed.IsZero() && !armed.After(now) {
+			armed = time.Time{} // t has fired
+		}
+		if ok && !at.Equal(armed) {
+			if t != nil {
+				t.Stop()
 			}
+			t, armed = s.clock.AfterFunc(at.Sub(now), s.kickTimer), at
+		}
+		select {
+		case <-s.wakeTimer:
 		case <-s.stop:
 			return
 		}
