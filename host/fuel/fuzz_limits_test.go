@@ -1,7 +1,6 @@
 package fuel_test
 
 import (
-	"encoding/binary"
 	"errors"
 	"runtime"
 	"testing"
@@ -10,61 +9,7 @@ import (
 	"github.com/nexustask/nexus/host/fuel/fueltest"
 )
 
-// limitShape returns the seed of FuzzStructuralLimits for a shape and its
-// three parameters (see structuralModule).
-func limitShape(kind byte, a, b, c uint32) []byte {
-	in := []byte{kind}
-	for _, v := range []uint32{a, b, c} {
-		in = binary.LittleEndian.AppendUint32(in, v)
-	}
-	return in
-}
-
-// structuralModule turns fuzz input into a valid, structurally extreme
-// module: in[0] picks the shape, three little-endian uint32 its size.
-// Sizes are clamped so the module stays under about 4 MiB.
-func structuralModule(in []byte) fueltest.Module {
-	var p [4]uint32
-	var kind byte
-	if len(in) > 0 {
-		kind = in[0] % 8
-	}
-	for i := range 3 {
-		if len(in) >= 5+4*i {
-			p[i] = binary.LittleEndian.Uint32(in[1+4*i:])
-		}
-	}
-	a, b, c := int(p[0]%(1<<23)), int(p[1]%(1<<23)), int(p[2]%(1<<16))+1
-	clamp := func(per, n int) int { return min(n, 4<<20/max(per, 1)) }
-	switch kind {
-	case 0: // functions and globals
-		a = clamp(12, a) + 1
-		b = clamp(5, b)
-		return fueltest.Module{Funcs: a, Globals: b, Body: func(i int) []byte {
-			if b == 0 {
-				return nil
-			}
-			return fueltest.TouchGlobal(i % b)
-		}}
-	case 1: // nesting
-		a = clamp(3*c, a)
-		return fueltest.Module{Funcs: c, Body: func(int) []byte { return fueltest.Nested(a) }}
-	case 2: // br_table
-		a = clamp(c, a)
-		return fueltest.Module{Funcs: c, Body: func(int) []byte { return fueltest.BrTable(a) }}
-	case 3: // locals
-		return fueltest.Module{Funcs: clamp(8, c), Locals: uint32(a)}
-	case 4: // body size
-		a = clamp(c, a)
-		return fueltest.Module{Funcs: c, Body: func(int) []byte { return fueltest.Straight(a) }}
-	case 5: // types and exports
-		return fueltest.Module{Funcs: 1, Types: clamp(4, a), Exports: clamp(12, b)}
-	case 6: // tables
-		return fueltest.Module{Funcs: 1, Tables: clamp(8, a), TableMin: p[1]}
-	default: // segments
-		return fueltest.Module{Funcs: 1, Datas: clamp(3, a), Elems: clamp(4, b)}
-	}
-}
+var limitShape = fueltest.Seed
 
 // FuzzStructuralLimits generates structurally extreme but valid modules and
 // checks that Instrument either refuses one with a *LimitError or accepts
@@ -85,7 +30,7 @@ func FuzzStructuralLimits(f *testing.F) {
 	f.Add(limitShape(6, 200, 0x7fffffff, 0))
 	f.Add(limitShape(7, 300_000, 100_000, 0))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		wasm := structuralModule(in).Encode()
+		wasm := fueltest.FromFuzz(in).Encode()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		out, err := fuel.Instrument(wasm, fuel.DefaultConfig())
