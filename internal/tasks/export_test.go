@@ -4,3 +4,6 @@ import "time"
 
 // ReapExpiredAt runs one pass of the reaper as if the time were now.
 func (s *Service) ReapExpiredAt(now time.Time) { s.reapExpired(now) }
+
+// MoveTo exposes Record.moveTo.
+func MoveTo(r *Record, t State) { r.moveTo(t) }

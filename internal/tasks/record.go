@@ -40,6 +40,74 @@ func (s State) Valid() bool {
 	return false
 }
 
+// transitions lists, for each state, the states a task in it may be
+// written in next: the one place that says how a task moves. The zero
+// State stands for "no record yet". A write that keeps the state (a lease
+// renewal, a checkpoint) is not a transition and is always allowed.
+var transitions = map[State][]State{
+	"": {Scheduled, Queued}, // submission: delayed or due
+	// Due (timer), or canceled while waiting.
+	Scheduled: {Queued, Canceled},
+	// Claimed by an attempt, or canceled while waiting.
+	Queued: {Running, Canceled},
+	// The attempt's outcome: done, retried later (or no room in the
+	// executor), given up, canceled; or requeued when the attempt's
+	// process died (start-up recovery, an ended lease).
+	Running: {Succeeded, Failed, Dead, Canceled, Scheduled, Queued},
+	// Retried by hand. A succeeded task is final.
+	Failed:   {Queued},
+	Dead:     {Queued},
+	Canceled: {Queued},
+}
+
+// CanBecome reports whether a task in state s may be written next in state
+// t: t is s, or the transitions table allows the step.
+func (s State) CanBecome(t State) bool {
+	if s == t {
+		return true
+	}
+	for _, x := range transitions[s] {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// CanReach reports whether a task in state s may be in state t after one
+// or more steps that CanBecome allows. A store checks a write against it
+// rather than CanBecome, because the group commit may merge a task's
+// successive writes into one (created, started and succeeded in one
+// write).
+func (s State) CanReach(t State) bool {
+	seen := map[State]bool{s: true}
+	next := []State{s}
+	for len(next) > 0 {
+		x := next[len(next)-1]
+		next = next[:len(next)-1]
+		if x == t {
+			return true
+		}
+		for _, y := range transitions[x] {
+			if !seen[y] {
+				seen[y] = true
+				next = append(next, y)
+			}
+		}
+	}
+	return false
+}
+
+// moveTo sets r's state to t. A step the transitions table does not allow
+// is a bug in this package, never a condition of the data: it panics, as
+// an index out of range would.
+func (r *Record) moveTo(t State) {
+	if !r.State.CanBecome(t) {
+		panic("tasks: task " + r.ID + " cannot go from " + string(r.State) + " to " + string(t))
+	}
+	r.State = t
+}
+
 // Record is a task's durable record. Records returned by the Service are
 // copies; the caller may keep and modify them.
 type Record struct {
@@ -75,6 +143,10 @@ type Record struct {
 	// LeaseUntil is when the running attempt's lease ends: Config.Lease
 	// after its start or its last renewal. Zero unless running.
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
+	// Owner names the Service whose attempt holds the lease (Attempts
+	// counts that attempt). Empty unless running. With State and
+	// Attempts it is the record's Revision.
+	Owner string `json:"owner,omitempty"`
 	// ExpiresAt is when a terminal record is garbage-collected.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 
@@ -154,4 +226,21 @@ func (r *Record) clone() Record {
 	c.Tags = append([]string(nil), r.Tags...)
 	c.Events = append([]Event(nil), r.Events...)
 	return c
+}
+
+// Revision is what a compare-and-set of the Store compares: a record's
+// state, its attempt count and the owner of its running attempt. Every
+// claim of a task (queued to running) counts one more attempt and names
+// its owner, so two processes cannot both hold the revision a claim
+// wrote, and a write based on a record some other writer has since
+// changed is refused (ErrStale).
+type Revision struct {
+	State    State
+	Attempts int
+	Owner    string
+}
+
+// Revision returns r's revision.
+func (r *Record) Revision() Revision {
+	return Revision{State: r.State, Attempts: r.Attempts, Owner: r.Owner}
 }
