@@ -30,7 +30,33 @@ type Config struct {
 	ValidateTemplate func(json.RawMessage) error
 	// Logger receives the scheduler's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Clock drives due times, retry delays and the times recorded in
+	// schedules and runs; nil means the real clock. Tests inject a manual
+	// one.
+	Clock Clock
 }
+
+// Clock is the time source of a Manager. Implementations must be safe for
+// concurrent use.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// AfterFunc calls f in its own goroutine once d has passed.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending AfterFunc call.
+type Timer interface {
+	// Stop prevents the call if it has not started; it reports whether it
+	// did so.
+	Stop() bool
+}
+
+// realClock is the Clock of the time package.
+type realClock struct{}
+
+func (realClock) Now() time.Time                            { return time.Now() }
+func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
@@ -40,6 +66,7 @@ func DefaultConfig() Config {
 		MaxCatchUp:   100,
 		RetryBackoff: 100 * time.Millisecond,
 		Logger:       slog.Default(),
+		Clock:        realClock{},
 	}
 }
 
@@ -60,6 +87,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = d.Logger
+	}
+	if c.Clock == nil {
+		c.Clock = d.Clock
 	}
 	return c
 }

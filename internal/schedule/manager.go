@@ -15,6 +15,7 @@ type Manager struct {
 	sub   Submitter
 	cfg   Config
 	log   *slog.Logger
+	clock Clock
 	saver *saver
 
 	ctx    context.Context // canceled by Close
@@ -36,7 +37,7 @@ func New(st Store, sub Submitter, cfg Config) (*Manager, error) {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Manager{
-		st: st, sub: sub, cfg: cfg, log: cfg.Logger, saver: newSaver(st, cfg.KeepRuns),
+		st: st, sub: sub, cfg: cfg, log: cfg.Logger, clock: cfg.Clock, saver: newSaver(st, cfg.KeepRuns),
 		ctx: ctx, cancel: cancel, runners: map[string]*runner{},
 	}, nil
 }
@@ -53,13 +54,13 @@ func (m *Manager) Start() error {
 	if m.started {
 		return fmt.Errorf("schedule: manager already started")
 	}
-	start := time.Now()
+	start := m.clock.Now()
 	all, err := m.st.Schedules()
 	if err != nil {
 		return err
 	}
 	for _, s := range all {
-		tt, err := s.Spec.normalize(0)
+		tt, err := s.Spec.normalize(0, start)
 		if err != nil {
 			m.log.Error("schedule: cannot load; left alone", "schedule", s.Name, "err", err)
 			continue
@@ -67,7 +68,7 @@ func (m *Manager) Start() error {
 		m.spawnLocked(s, tt, start)
 	}
 	m.started = true
-	m.log.Info("schedules loaded", "schedules", len(m.runners), "load_time", time.Since(start))
+	m.log.Info("schedules loaded", "schedules", len(m.runners), "load_time", m.clock.Now().Sub(start))
 	return nil
 }
 
@@ -90,7 +91,8 @@ func (m *Manager) Close() {
 // loaded schedule (due times before it were missed) and zero for a new one.
 func (m *Manager) spawnLocked(s Schedule, tt timetable, catchUpBefore time.Time) {
 	r := &runner{m: m, name: s.Name, s: s, tt: tt, catchUpBefore: catchUpBefore,
-		reqs: make(chan request), done: make(chan struct{}), finished: make(chan struct{}, 1)}
+		reqs: make(chan request), done: make(chan struct{}), finished: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1)}
 	m.runners[s.Name] = r
 	m.wg.Add(1)
 	go func() {
@@ -103,7 +105,8 @@ func (m *Manager) spawnLocked(s Schedule, tt timetable, catchUpBefore time.Time)
 // wrap ErrInvalid, ErrExists or ErrClosed, or come from
 // Config.ValidateTemplate.
 func (m *Manager) Create(spec Spec) (Schedule, error) {
-	tt, err := spec.normalize(m.cfg.MinEvery)
+	now := m.clock.Now().UTC()
+	tt, err := spec.normalize(m.cfg.MinEvery, now)
 	if err != nil {
 		return Schedule{}, err
 	}
@@ -112,7 +115,6 @@ func (m *Manager) Create(spec Spec) (Schedule, error) {
 			return Schedule{}, err
 		}
 	}
-	now := time.Now().UTC()
 	s := Schedule{Spec: spec, CreatedAt: now, NextDue: tt.next(now)}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -31,6 +31,8 @@ type runner struct {
 	watching  []string
 	stopWatch context.CancelFunc
 	finished  chan struct{} // buffered 1
+
+	wake chan struct{} // buffered 1; the timer of run signals it
 }
 
 // watchFallback is how often a buffered due time's predecessors are
@@ -75,19 +77,29 @@ func (r *runner) run(ctx context.Context) {
 	if r.s.Firing != nil {
 		r.m.log.Info("schedule: completing a firing interrupted by a stop", "schedule", r.s.Name, "due", *r.s.Firing)
 	}
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	var timer Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		wake := r.step(ctx)
-		var tc <-chan time.Time
+		if timer != nil {
+			timer.Stop()
+			timer = nil
+		}
+		select { // a signal of the timer just stopped
+		case <-r.wake:
+		default:
+		}
 		if !wake.IsZero() {
-			timer.Reset(time.Until(wake))
-			tc = timer.C
+			timer = r.m.clock.AfterFunc(wake.Sub(r.m.clock.Now()), r.signal)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tc:
+		case <-r.wake:
 		case <-r.finished:
 			r.unwatch()
 		case req := <-r.reqs:
@@ -100,13 +112,21 @@ func (r *runner) run(ctx context.Context) {
 	}
 }
 
+// signal wakes run.
+func (r *runner) signal() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
 // step does everything that is due and returns when to wake next (zero:
 // only for a request).
 func (r *runner) step(ctx context.Context) time.Time {
 	if ctx.Err() != nil {
 		return time.Time{}
 	}
-	if !r.retryAt.IsZero() && time.Now().Before(r.retryAt) {
+	if !r.retryAt.IsZero() && r.m.clock.Now().Before(r.retryAt) {
 		return r.retryAt
 	}
 	if r.s.Firing != nil && !r.complete(ctx) {
@@ -132,13 +152,13 @@ func (r *runner) step(ctx context.Context) time.Time {
 	// One due time per step: a schedule that fires slower than it is due
 	// still returns to the select between due times, so pause, resume and
 	// delete are served.
-	if due := r.s.NextDue; !due.IsZero() && !due.After(time.Now()) && !r.handleDue(ctx, due) {
+	if due := r.s.NextDue; !due.IsZero() && !due.After(r.m.clock.Now()) && !r.handleDue(ctx, due) {
 		return r.backoff()
 	}
 	r.retry = 0
 	if r.s.Buffered != nil {
 		r.watch(ctx)
-		return r.wakeAt(time.Now().Add(watchFallback))
+		return r.wakeAt(r.m.clock.Now().Add(watchFallback))
 	}
 	r.unwatch()
 	return r.wakeAt(time.Time{})
@@ -191,7 +211,7 @@ func (r *runner) wakeAt(t time.Time) time.Time {
 // backoff schedules a retry after an error.
 func (r *runner) backoff() time.Time {
 	r.retry = min(max(2*r.retry, r.m.cfg.RetryBackoff), 30*time.Second)
-	r.retryAt = time.Now().Add(r.retry)
+	r.retryAt = r.m.clock.Now().Add(r.retry)
 	return r.retryAt
 }
 
@@ -236,7 +256,7 @@ func (r *runner) fire(ctx context.Context, due time.Time, buffered bool) bool {
 // key, so the task system returns the task of the first submission.
 func (r *runner) complete(ctx context.Context) bool {
 	due := *r.s.Firing
-	fired := time.Now().UTC()
+	fired := r.m.clock.Now().UTC()
 	id, err := r.m.sub.Submit(ctx, r.s.Task, IdempotencyKey(r.s.Name, due), due)
 	run := Run{Due: due, FiredAt: &fired, TaskID: id, Outcome: OutcomeSubmitted}
 	n := r.next()
@@ -321,7 +341,7 @@ func (r *runner) resume() (Schedule, bool, error) {
 	}
 	n := r.next()
 	n.Paused = false
-	n.NextDue = r.tt.next(time.Now())
+	n.NextDue = r.tt.next(r.m.clock.Now())
 	if err := r.save(n); err != nil {
 		return r.s, false, err
 	}

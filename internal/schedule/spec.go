@@ -76,9 +76,9 @@ type Spec struct {
 	Paused bool `json:"paused,omitempty"`
 }
 
-// normalize fills defaults and checks s, returning its timetable. Errors
-// wrap ErrInvalid.
-func (s *Spec) normalize(minEvery time.Duration) (timetable, error) {
+// normalize fills defaults and checks s at now, returning its timetable.
+// Errors wrap ErrInvalid.
+func (s *Spec) normalize(minEvery time.Duration, now time.Time) (timetable, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 	}
@@ -113,7 +113,7 @@ func (s *Spec) normalize(minEvery time.Duration) (timetable, error) {
 	case s.Cron != "" && s.Every != "":
 		return nil, bad("give cron or every, not both")
 	case s.Cron != "":
-		return parseCron(s.Cron, s.Timezone)
+		return parseCron(s.Cron, s.Timezone, now)
 	case s.Every != "":
 		if s.Timezone != "" {
 			return nil, bad("timezone applies to cron schedules only")

@@ -46,7 +46,7 @@ type cronTable struct {
 
 // parseCron parses expr, which may start with CRON_TZ=<zone> or TZ=<zone>,
 // read in zone (or the prefix's zone, or UTC). Errors wrap ErrInvalid.
-func parseCron(expr, zone string) (timetable, error) {
+func parseCron(expr, zone string, now time.Time) (timetable, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: cron %q: "+format, append([]any{ErrInvalid, expr}, args...)...)
 	}
@@ -83,7 +83,7 @@ func parseCron(expr, zone string) (timetable, error) {
 	spec.Location = loc
 	const allHours = 1<<24 - 1
 	t := &cronTable{spec: spec, fixedHours: spec.Hour&allHours != allHours}
-	if t.next(time.Now()).IsZero() {
+	if t.next(now).IsZero() {
 		return nil, bad("never due in the next five years")
 	}
 	return t, nil

@@ -58,7 +58,7 @@ func TestTimetableNext(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.spec
 			s.Name, s.Task = "s", []byte(`{"module":"m"}`)
-			tt, err := s.normalize(time.Second)
+			tt, err := s.normalize(time.Second, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ func TestSpecInvalid(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := tc.spec.normalize(time.Second)
+			_, err := tc.spec.normalize(time.Second, time.Now())
 			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("got %v, want ErrInvalid mentioning %q", err, tc.msg)
 			}
@@ -112,7 +112,7 @@ func TestSpecInvalid(t *testing.T) {
 
 func TestSpecDefaults(t *testing.T) {
 	s := Spec{Name: "s", Every: "60s", Task: []byte(` {"module":"m"} `)}
-	if _, err := s.normalize(time.Second); err != nil {
+	if _, err := s.normalize(time.Second, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if s.Overlap != DefaultOverlap || s.CatchUp != DefaultCatchUp || s.Every != "1m0s" || string(s.Task) != `{"module":"m"}` {
@@ -143,7 +143,7 @@ func FuzzCron(f *testing.F) {
 	at := time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, expr, zone string) {
 		s := Spec{Name: "f", Cron: expr, Timezone: zone, Task: []byte(`{}`)}
-		tt, err := s.normalize(time.Second)
+		tt, err := s.normalize(time.Second, time.Now())
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("%q: error %v does not wrap ErrInvalid", expr, err)
