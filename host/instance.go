@@ -7,6 +7,7 @@ import (
 
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
+	"github.com/nexustask/nexus/host/internal/snapshot"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
 )
@@ -63,7 +64,7 @@ func (r *Runtime) taskConfig(m *Module, ns *nsState, t *task, req Request) (waze
 		cfg = cfg.WithStdin(bytes.NewReader(t.input)).WithStdout(&t.out)
 	}
 	if m.readsSources {
-		cfg = newDetSources(0, 0, 0).configure(cfg)
+		cfg = snapshot.NewSources(0, 0, 0).Configure(cfg)
 	}
 	if req.Grants.none() {
 		return cfg, func() {}, nil
@@ -96,7 +97,7 @@ func (g Grants) none() bool {
 
 // runRestored runs t in a fresh instance of the restore module of s, filled
 // from the snapshot, and closes the instance.
-func (r *Runtime) runRestored(ctx context.Context, m *Module, t *task, s *snapshot, cfg wazero.ModuleConfig) error {
+func (r *Runtime) runRestored(ctx context.Context, m *Module, t *task, s *snapshotState, cfg wazero.ModuleConfig) error {
 	mod, err := r.restore(ctx, t, s, cfg, &t.mem)
 	if err != nil {
 		return err

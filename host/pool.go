@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nexustask/nexus/abi"
+	"github.com/nexustask/nexus/host/internal/snapshot"
 	"github.com/tetratelabs/wazero"
 )
 
@@ -25,14 +26,14 @@ type fastPath struct {
 type nsState struct {
 	// base is the configuration every task starts from: no name, no start
 	// functions (the host calls them), argv = [namespace], and constant
-	// clocks and random source (withUnreadSources; a module that reads
+	// clocks and random source (snapshot.UnreadSources; a module that reads
 	// them gets deterministic ones per instance). A ModuleConfig is
 	// immutable (each With method returns a copy), so tasks share it.
 	base      wazero.ModuleConfig
 	isolation atomic.Pointer[Isolation]
 	warm      warmPool
 	ready     readyPool
-	snap      atomic.Pointer[snapshot]
+	snap      atomic.Pointer[snapshotState]
 	snapNote  atomic.Pointer[string] // why Snapshot fell back, or ""
 	stdio     sync.Pool              // *stdioConfig
 }
@@ -82,7 +83,7 @@ func (f *fastPath) get(namespace string) *nsState {
 		if f.ns == nil {
 			f.ns = map[string]*nsState{}
 		}
-		s = &nsState{base: withUnreadSources(wazero.NewModuleConfig().WithName("").WithStartFunctions().WithArgs(namespace))}
+		s = &nsState{base: snapshot.UnreadSources(wazero.NewModuleConfig().WithName("").WithStartFunctions().WithArgs(namespace))}
 		f.ns[namespace] = s
 	}
 	return s

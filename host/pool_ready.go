@@ -8,6 +8,7 @@ import (
 
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
+	"github.com/nexustask/nexus/host/internal/snapshot"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 )
@@ -23,8 +24,8 @@ type readyInstance struct {
 	mod      api.Module
 	quota    *quota
 	io       *instanceIO
-	restored *snapshot // the snapshot it was filled from, or nil: run _initialize
-	bytes    int64     // its linear memory when made
+	restored *snapshotState // the snapshot it was filled from, or nil: run _initialize
+	bytes    int64          // its linear memory when made
 }
 
 // readyPool holds the ready instances of one module and name. Its size
@@ -127,7 +128,7 @@ func (r *Runtime) makeReady(m *Module, ns *nsState) *readyInstance {
 		w.restored = s
 	} else {
 		ictx := experimental.WithMemoryAllocator(ctx, &imageAllocator{q: w.quota})
-		mod, err = r.rt.InstantiateModule(ictx, m.compiled, newDetSources(0, 0, 0).configure(cfg))
+		mod, err = r.rt.InstantiateModule(ictx, m.compiled, snapshot.NewSources(0, 0, 0).Configure(cfg))
 	}
 	if err != nil {
 		return nil

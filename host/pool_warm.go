@@ -8,6 +8,7 @@ import (
 
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
+	"github.com/nexustask/nexus/host/internal/snapshot"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 )
@@ -163,7 +164,7 @@ func (r *Runtime) newWarm(ctx context.Context, m *Module, ns *nsState, t *task, 
 		initialise = false
 	} else {
 		ictx := experimental.WithMemoryAllocator(context.WithoutCancel(ctx), w.quota)
-		mod, err = r.rt.InstantiateModule(ictx, m.compiled, newDetSources(0, 0, 0).configure(cfg))
+		mod, err = r.rt.InstantiateModule(ictx, m.compiled, snapshot.NewSources(0, 0, 0).Configure(cfg))
 	}
 	if err != nil {
 		return nil, err

@@ -3,6 +3,9 @@ package host
 import (
 	"errors"
 	"fmt"
+
+	"github.com/nexustask/nexus/host/internal/wasmbin"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // Import is one import of a module.
@@ -28,40 +31,38 @@ type shape struct {
 	hasTables bool
 }
 
-var wasmMagic = []byte{0x00, 0x61, 0x73, 0x6d}
-
 // inspect walks the section headers of wasm and decodes the import and
 // memory sections. It does not validate the module; wazero does that.
 func inspect(wasm []byte) (*shape, error) {
 	if len(wasm) < 8 {
-		if len(wasm) >= 4 && string(wasm[:4]) == string(wasmMagic) {
+		if len(wasm) >= 4 && string(wasm[:4]) == string(wasmbin.Magic) {
 			return nil, errors.New("truncated module: header is shorter than 8 bytes")
 		}
 		return nil, errors.New("not a WebAssembly module: missing \\0asm magic")
 	}
-	if string(wasm[:4]) != string(wasmMagic) {
+	if string(wasm[:4]) != string(wasmbin.Magic) {
 		return nil, errors.New("not a WebAssembly module: missing \\0asm magic")
 	}
 	if v := wasm[4:8]; v[0] != 1 || v[1] != 0 || v[2] != 0 || v[3] != 0 {
 		return nil, fmt.Errorf("unsupported WebAssembly binary version %x (want 1)", v)
 	}
 	s := &shape{}
-	r := reader{b: wasm, off: 8}
-	for r.off < len(r.b) {
-		id, err := r.byte()
+	r := wasmbin.Reader{B: wasm, Off: 8}
+	for r.Off < len(r.B) {
+		id, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, fmt.Errorf("truncated module: section %d: %w", id, err)
 		}
-		if uint64(r.off)+uint64(size) > uint64(len(r.b)) {
+		if uint64(r.Off)+uint64(size) > uint64(len(r.B)) {
 			return nil, fmt.Errorf("truncated module: section %d at offset %d needs %d bytes, %d remain",
-				id, r.off, size, len(r.b)-r.off)
+				id, r.Off, size, len(r.B)-r.Off)
 		}
-		body := reader{b: r.b[:r.off+int(size)], off: r.off}
-		r.off += int(size)
+		body := wasmbin.Reader{B: r.B[:r.Off+int(size)], Off: r.Off}
+		r.Off += int(size)
 		switch id {
 		case 2:
 			err = s.readImports(&body)
@@ -79,21 +80,21 @@ func inspect(wasm []byte) (*shape, error) {
 	return s, nil
 }
 
-func (s *shape) readImports(r *reader) error {
-	n, err := r.u32()
+func (s *shape) readImports(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		mod, err := r.name()
+		mod, err := r.Name()
 		if err != nil {
 			return err
 		}
-		name, err := r.name()
+		name, err := r.Name()
 		if err != nil {
 			return err
 		}
-		kind, err := r.byte()
+		kind, err := r.Byte()
 		if err != nil {
 			return err
 		}
@@ -101,22 +102,22 @@ func (s *shape) readImports(r *reader) error {
 		switch kind {
 		case 0x00:
 			imp.Kind = "func"
-			_, err = r.u32()
+			_, err = r.U32()
 		case 0x01:
 			imp.Kind = "table"
-			if _, err = r.byte(); err == nil {
+			if _, err = r.Byte(); err == nil {
 				var min uint32
-				min, _, err = r.limits()
+				min, _, err = r.Limits()
 				s.tableMin, s.hasTables = s.tableMin+uint64(min), true
 			}
 		case 0x02:
 			imp.Kind = "memory"
 			var min uint32
-			min, _, err = r.limits()
+			min, _, err = r.Limits()
 			s.memMinPages, s.hasMemory = min, true
 		case 0x03:
 			imp.Kind = "global"
-			_, err = r.bytes(2)
+			_, err = r.Bytes(2)
 		default:
 			return fmt.Errorf("import %s.%s has unknown kind 0x%x", mod, name, kind)
 		}
@@ -128,20 +129,20 @@ func (s *shape) readImports(r *reader) error {
 	return nil
 }
 
-func (s *shape) readExports(r *reader) error {
-	n, err := r.u32()
+func (s *shape) readExports(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		name, err := r.name()
+		name, err := r.Name()
 		if err != nil {
 			return err
 		}
-		if _, err := r.byte(); err != nil {
+		if _, err := r.Byte(); err != nil {
 			return err
 		}
-		if _, err := r.u32(); err != nil {
+		if _, err := r.U32(); err != nil {
 			return err
 		}
 		s.exports = append(s.exports, name)
@@ -151,16 +152,16 @@ func (s *shape) readExports(r *reader) error {
 
 // readTables adds the minimum sizes of the tables the module defines to
 // tableMin.
-func (s *shape) readTables(r *reader) error {
-	n, err := r.u32()
+func (s *shape) readTables(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		if _, err := r.byte(); err != nil { // element type
+		if _, err := r.Byte(); err != nil { // element type
 			return err
 		}
-		min, _, err := r.limits()
+		min, _, err := r.Limits()
 		if err != nil {
 			return err
 		}
@@ -169,12 +170,12 @@ func (s *shape) readTables(r *reader) error {
 	return nil
 }
 
-func (s *shape) readMemories(r *reader) error {
-	n, err := r.u32()
+func (s *shape) readMemories(r *wasmbin.Reader) error {
+	n, err := r.U32()
 	if err != nil || n == 0 {
 		return err
 	}
-	min, _, err := r.limits()
+	min, _, err := r.Limits()
 	if err != nil {
 		return err
 	}
@@ -182,67 +183,18 @@ func (s *shape) readMemories(r *reader) error {
 	return nil
 }
 
-// reader decodes the few LEB128 and vector forms inspect needs.
-type reader struct {
-	b   []byte
-	off int
-}
-
-var errEOF = errors.New("unexpected end of data")
-
-func (r *reader) byte() (byte, error) {
-	if r.off >= len(r.b) {
-		return 0, errEOF
-	}
-	c := r.b[r.off]
-	r.off++
-	return c, nil
-}
-
-func (r *reader) bytes(n uint32) ([]byte, error) {
-	if uint64(r.off)+uint64(n) > uint64(len(r.b)) {
-		return nil, errEOF
-	}
-	b := r.b[r.off : r.off+int(n)]
-	r.off += int(n)
-	return b, nil
-}
-
-func (r *reader) u32() (uint32, error) {
-	var v uint32
-	for shift := 0; shift < 35; shift += 7 {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
+// readsSources reports whether imports include a WASI function that reads
+// the clocks or the random source a ModuleConfig sets; a module without
+// one runs the same whatever they are.
+func readsSources(imports []Import) bool {
+	for _, imp := range imports {
+		if imp.Module != wasi_snapshot_preview1.ModuleName {
+			continue
 		}
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v, nil
+		switch imp.Name {
+		case "clock_time_get", "clock_res_get", "random_get", "poll_oneoff":
+			return true
 		}
 	}
-	return 0, errors.New("LEB128 value overflows 32 bits")
-}
-
-func (r *reader) name() (string, error) {
-	n, err := r.u32()
-	if err != nil {
-		return "", err
-	}
-	b, err := r.bytes(n)
-	return string(b), err
-}
-
-// limits reads a limits structure; flag bit 0 says a maximum follows.
-func (r *reader) limits() (min, max uint32, err error) {
-	flag, err := r.byte()
-	if err != nil {
-		return 0, 0, err
-	}
-	if min, err = r.u32(); err != nil {
-		return 0, 0, err
-	}
-	if flag&1 != 0 {
-		max, err = r.u32()
-	}
-	return min, max, err
+	return false
 }

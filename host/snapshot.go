@@ -9,6 +9,7 @@ import (
 
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host/fuel"
+	"github.com/nexustask/nexus/host/internal/snapshot"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -33,16 +34,16 @@ func (c *snapshotCode) close(ctx context.Context) {
 	c.restore.Close(ctx)
 }
 
-// snapshot is the state of a module's instance right after _initialize, for
+// snapshotState is the state of a module's instance right after _initialize, for
 // tasks of one namespace (see Snapshot). It is immutable.
-type snapshot struct {
+type snapshotState struct {
 	code *snapshotCode
 	// memory is linear memory after initialisation; segments are the
 	// [start, end) ranges of its non-zero bytes.
 	memory   []byte
 	segments [][2]int
-	image    *memImage // memory as a file to map; nil where unsupported
-	globals  []uint64  // values of code.globals, in order
+	image    *snapshot.Image // memory as a file to map; nil where unsupported
+	globals  []uint64        // values of code.globals, in order
 	// given and used are the meter's state after initialisation: the fuel
 	// handed out and the fuel used as of the last slice boundary.
 	given, used int64
@@ -55,7 +56,7 @@ type snapshot struct {
 // exactly as if it ran the initialisation itself: a budget that hands out
 // the same slices during the initialisation, and a memory quota the
 // initialised memory fits in.
-func (s *snapshot) fits(lim Limits) bool {
+func (s *snapshotState) fits(lim Limits) bool {
 	return s != nil && lim.Fuel >= s.given && lim.MemoryBytes >= int64(len(s.memory))
 }
 
@@ -149,8 +150,8 @@ func (m *Module) SnapshotStatus(namespace string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-func (r *Runtime) takeSnapshot(ctx context.Context, m *Module, artifact []byte, namespace string) (*snapshot, error) {
-	fail := func(format string, args ...any) (*snapshot, error) {
+func (r *Runtime) takeSnapshot(ctx context.Context, m *Module, artifact []byte, namespace string) (*snapshotState, error) {
+	fail := func(format string, args ...any) (*snapshotState, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoSnapshot, fmt.Sprintf(format, args...))
 	}
 	if m.profile != abi.ProfileNexusV1 {
@@ -186,11 +187,11 @@ func (r *Runtime) snapshotCode(ctx context.Context, m *Module, artifact []byte) 
 	if m.fast.code != nil {
 		return m.fast.code, nil
 	}
-	probeWasm, mutable, err := probeModule(artifact)
+	probeWasm, mutable, err := snapshot.Probe(artifact)
 	if err != nil {
 		return nil, err
 	}
-	restoreWasm, err := stripData(probeWasm)
+	restoreWasm, err := snapshot.StripData(probeWasm)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +204,7 @@ func (r *Runtime) snapshotCode(ctx context.Context, m *Module, artifact []byte) 
 		return nil, fmt.Errorf("restore module: %v", err)
 	}
 	for _, g := range mutable {
-		c.globals = append(c.globals, snapshotGlobalPrefix+strconv.Itoa(int(g)))
+		c.globals = append(c.globals, snapshot.GlobalPrefix+strconv.Itoa(int(g)))
 	}
 	m.fast.code = c
 	return c, nil
@@ -211,7 +212,7 @@ func (r *Runtime) snapshotCode(ctx context.Context, m *Module, artifact []byte) 
 
 // initialise runs _initialize in an instance of the probe as a task of
 // namespace with no grants and captures memory and the mutable globals.
-func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace string) (*snapshot, error) {
+func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace string) (*snapshotState, error) {
 	t := &task{namespace: namespace, snapshotting: true}
 	t.meter = meter{budget: r.cfg.SnapshotFuel, slice: r.cfg.SliceFuel}
 	t.mem.limit = uint64(r.cfg.Max.MemoryBytes)
@@ -220,8 +221,8 @@ func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace 
 	t.deadline = time.Now().Add(r.cfg.SnapshotTimeout)
 	ctx = context.WithValue(ctx, taskKey{}, t)
 	ctx = experimental.WithMemoryAllocator(ctx, &t.mem)
-	src := newDetSources(0, 0, 0)
-	cfg := src.configure(wazero.NewModuleConfig().WithName("").WithStartFunctions().
+	src := snapshot.NewSources(0, 0, 0)
+	cfg := src.Configure(wazero.NewModuleConfig().WithName("").WithStartFunctions().
 		WithStderr(&t.logs).WithStdout(&t.out).WithArgs(namespace))
 	mod, err := r.rt.InstantiateModule(ctx, code.probe, cfg)
 	if err != nil {
@@ -250,17 +251,15 @@ func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace 
 		return nil, errors.New("the module has no memory")
 	}
 	view, _ := mem.Read(0, mem.Size())
-	s := &snapshot{
-		code:      code,
-		memory:    append([]byte(nil), view...),
-		given:     t.meter.given,
-		used:      t.meter.used,
-		wallReads: src.wallReads.Load(),
-		nanoReads: src.nanoReads.Load(),
-		randBytes: src.rand.skip + src.rand.read,
+	s := &snapshotState{
+		code:   code,
+		memory: append([]byte(nil), view...),
+		given:  t.meter.given,
+		used:   t.meter.used,
 	}
-	s.segments = dataSegments(s.memory)
-	s.image, _ = newMemImage(s.memory) // without it, instances copy the memory
+	s.wallReads, s.nanoReads, s.randBytes = src.Reads()
+	s.segments = snapshot.DataSegments(s.memory)
+	s.image, _ = snapshot.NewImage(s.memory) // without it, instances copy the memory
 	for _, name := range code.globals {
 		g := mod.ExportedGlobal(name)
 		if g == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/nexustask/nexus/host/fuel"
+	"github.com/nexustask/nexus/host/internal/snapshot"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -14,9 +15,9 @@ import (
 // the snapshot: memory (through the allocator, which hands wazero a buffer
 // that already holds the snapshot), size and mutable globals, and the
 // task's meter and deterministic sources. q is the quota the memory obeys.
-func (r *Runtime) restore(ctx context.Context, t *task, s *snapshot, cfg wazero.ModuleConfig, q *quota) (api.Module, error) {
+func (r *Runtime) restore(ctx context.Context, t *task, s *snapshotState, cfg wazero.ModuleConfig, q *quota) (api.Module, error) {
 	t.meter.given, t.meter.used = s.given, s.used
-	cfg = newDetSources(s.wallReads, s.nanoReads, s.randBytes).configure(cfg)
+	cfg = snapshot.NewSources(s.wallReads, s.nanoReads, s.randBytes).Configure(cfg)
 	ictx := experimental.WithMemoryAllocator(ctx, &imageAllocator{q: q, s: s})
 	mod, err := r.rt.InstantiateModule(ictx, s.code.restore, cfg)
 	if err != nil {
@@ -45,11 +46,11 @@ func (r *Runtime) restore(ctx context.Context, t *task, s *snapshot, cfg wazero.
 // instance (s set) it is a buffer holding the snapshot's memory from the
 // start, so that neither wazero nor the host copies it after
 // instantiation; otherwise a zero-filled one. Where it can, it maps the
-// memory rather than allocating it (see memImage and mapAnon). Growth
+// memory rather than allocating it (see snapshot.Image and snapshot.MapAnon). Growth
 // obeys the quota q.
 type imageAllocator struct {
 	q *quota
-	s *snapshot
+	s *snapshotState
 }
 
 // Allocate implements experimental.MemoryAllocator.
@@ -59,10 +60,10 @@ func (a *imageAllocator) Allocate(_, _ uint64) experimental.LinearMemory {
 
 type imageMemory struct {
 	q      *quota
-	s      *snapshot
+	s      *snapshotState
 	buf    []byte
-	region []byte      // the mapped memory, if any: buf's backing array
-	pool   *regionPool // where region goes back
+	region []byte               // the mapped memory, if any: buf's backing array
+	pool   *snapshot.RegionPool // where region goes back
 }
 
 // Reallocate implements experimental.LinearMemory. The first call maps the
@@ -84,12 +85,12 @@ func (m *imageMemory) Reallocate(size uint64) []byte {
 	}
 	if m.buf == nil {
 		var region []byte
-		var pool *regionPool
+		var pool *snapshot.RegionPool
 		var err error
 		if m.s == nil {
-			region, pool, err = mapAnon(m.q.limit)
+			region, pool, err = snapshot.MapAnon(m.q.limit)
 		} else if m.s.image != nil {
-			region, pool, err = m.s.image.mapRegion(m.q.limit)
+			region, pool, err = m.s.image.MapRegion(m.q.limit)
 		}
 		if region != nil && err == nil {
 			m.region, m.pool = region, pool
@@ -125,7 +126,7 @@ func (m *imageMemory) Reallocate(size uint64) []byte {
 // Free implements experimental.LinearMemory.
 func (m *imageMemory) Free() {
 	if m.region != nil {
-		releaseRegion(m.region, uint64(len(m.buf)), m.pool)
+		snapshot.ReleaseRegion(m.region, uint64(len(m.buf)), m.pool)
 		m.region, m.pool = nil, nil
 	}
 	m.buf = nil

@@ -1,6 +1,6 @@
 //go:build linux
 
-package host
+package snapshot
 
 import (
 	"fmt"
@@ -11,25 +11,25 @@ import (
 	"unsafe"
 )
 
-// memImage is a snapshot's linear memory in a file that instances map
+// Image is a snapshot's linear memory in a file that instances map
 // privately (copy-on-write): an instance starts with the snapshot's memory
 // without copying it, and each page costs a page fault the first time the
 // task reads it and a copy the first time it writes it. This is how
 // Wasmtime's memory images make instantiation cheap. Linux only; elsewhere
 // the memory is copied.
-type memImage struct {
+type Image struct {
 	f     *os.File
 	size  uint64
 	data  []byte   // the file mapped read-only, to restore written pages from
-	pools sync.Map // region size → *regionPool
+	pools sync.Map // region size → *RegionPool
 }
 
-// newMemImage writes memory to an unlinked file in /dev/shm (or the
+// NewImage writes memory to an unlinked file in /dev/shm (or the
 // temporary directory) and keeps it open; it is closed once the image is
 // unreachable.
-func newMemImage(memory []byte) (*memImage, error) {
+func NewImage(memory []byte) (*Image, error) {
 	if len(memory) == 0 || len(memory)%os.Getpagesize() != 0 {
-		return nil, fmt.Errorf("host: memory image of %d bytes is not whole pages", len(memory))
+		return nil, fmt.Errorf("snapshot: memory image of %d bytes is not whole pages", len(memory))
 	}
 	dir := "/dev/shm"
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -49,7 +49,7 @@ func newMemImage(memory []byte) (*memImage, error) {
 		f.Close()
 		return nil, err
 	}
-	im := &memImage{f: f, size: uint64(len(memory)), data: data}
+	im := &Image{f: f, size: uint64(len(memory)), data: data}
 	runtime.AddCleanup(im, func(m imageFile) {
 		syscall.Munmap(m.data)
 		m.f.Close()
@@ -57,17 +57,17 @@ func newMemImage(memory []byte) (*memImage, error) {
 	return im, nil
 }
 
-// imageFile is what a memImage's cleanup releases.
+// imageFile is what a Image's cleanup releases.
 type imageFile struct {
 	f    *os.File
 	data []byte
 }
 
-// mapRegion returns a region of limit bytes (at least the image's size)
+// MapRegion returns a region of limit bytes (at least the image's size)
 // holding the image privately over its start and zero-filled pages after
 // it, and the pool to release it to: a region released earlier, reset, or
 // a new mapping.
-func (im *memImage) mapRegion(limit uint64) ([]byte, *regionPool, error) {
+func (im *Image) MapRegion(limit uint64) ([]byte, *RegionPool, error) {
 	size := pageRound(max(limit, im.size))
 	pool := poolFor(&im.pools, size, false, im.data)
 	if region := pool.get(); region != nil {
@@ -91,12 +91,12 @@ func (im *memImage) mapRegion(limit uint64) ([]byte, *regionPool, error) {
 // anonPools are the pools of released zero-filled regions, by size.
 var anonPools sync.Map
 
-// mapAnon returns size bytes (rounded up to pages) of private memory that
+// MapAnon returns size bytes (rounded up to pages) of private memory that
 // the kernel zero-fills on first touch, and the pool to release it to: a
 // fresh instance's linear memory costs the pages its task touches rather
 // than zeroing it all up front, and stays out of the Go heap (and the
 // garbage collector's work).
-func mapAnon(size uint64) ([]byte, *regionPool, error) {
+func MapAnon(size uint64) ([]byte, *RegionPool, error) {
 	size = pageRound(size)
 	pool := poolFor(&anonPools, size, true, nil)
 	if region := pool.get(); region != nil {
@@ -120,10 +120,10 @@ func pageRound(n uint64) uint64 {
 // not memory: its pages were released when it was.
 const maxPooledRegions = 16
 
-// regionPool keeps released regions of one size for reuse, which spares
+// RegionPool keeps released regions of one size for reuse, which spares
 // an mmap and a munmap per instance (and the address-space lock they take,
 // which page faults of running tasks wait for).
-type regionPool struct {
+type RegionPool struct {
 	zero  bool   // regions are zero-filled, not an image's
 	image []byte // the image's pages, for an image's regions
 	mu    sync.Mutex
@@ -153,7 +153,7 @@ const maxZeroAllBytes = 64 << 10
 // maxClearBytes gets the image's bytes copied back over the pages written
 // (restoreWritten). A larger region is reset with MADV_DONTNEED, which
 // brings back the image's pages or zeros.
-func (p *regionPool) reset(b []byte) bool {
+func (p *RegionPool) reset(b []byte) bool {
 	if p.zero && len(b) <= maxZeroAllBytes {
 		clear(b)
 		return true
@@ -207,7 +207,7 @@ func openPagemap() {
 
 func probePagemap(f *os.File) bool {
 	page := os.Getpagesize()
-	im, err := newMemImage(make([]byte, 2*page))
+	im, err := NewImage(make([]byte, 2*page))
 	if err != nil {
 		return false
 	}
@@ -315,15 +315,15 @@ func resetPages[M any](b, image []byte, marks []M, marked func(M) bool) bool {
 	return true
 }
 
-func poolFor(pools *sync.Map, size uint64, zero bool, image []byte) *regionPool {
+func poolFor(pools *sync.Map, size uint64, zero bool, image []byte) *RegionPool {
 	if p, ok := pools.Load(size); ok {
-		return p.(*regionPool)
+		return p.(*RegionPool)
 	}
-	p, _ := pools.LoadOrStore(size, &regionPool{zero: zero, image: image})
-	return p.(*regionPool)
+	p, _ := pools.LoadOrStore(size, &RegionPool{zero: zero, image: image})
+	return p.(*RegionPool)
 }
 
-func (p *regionPool) get() []byte {
+func (p *RegionPool) get() []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := len(p.free)
@@ -335,11 +335,11 @@ func (p *regionPool) get() []byte {
 	return region
 }
 
-// releaseRegion returns a region to its pool after resetting the used
+// ReleaseRegion returns a region to its pool after resetting the used
 // bytes, so that the next instance sees the image (or zeros) again,
 // exactly as in a new mapping. Without a pool, or with the pool full or the
 // reset failing, it unmaps the region.
-func releaseRegion(region []byte, used uint64, pool *regionPool) {
+func ReleaseRegion(region []byte, used uint64, pool *RegionPool) {
 	if pool != nil && pool.reset(region[:min(pageRound(used), uint64(len(region)))]) {
 		pool.mu.Lock()
 		keep := len(pool.free) < maxPooledRegions

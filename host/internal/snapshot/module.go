@@ -1,9 +1,11 @@
-package host
+package snapshot
 
 import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/nexustask/nexus/host/internal/wasmbin"
 )
 
 // Section ids the snapshot rewriter reads or replaces.
@@ -16,9 +18,9 @@ const (
 	secDataCount = 12
 )
 
-// snapshotGlobalPrefix names the exports the probe module adds so that the
+// GlobalPrefix names the exports the probe module adds so that the
 // host can read every mutable global after initialisation.
-const snapshotGlobalPrefix = "__nexus_snapshot_global_"
+const GlobalPrefix = "__nexus_snapshot_global_"
 
 // wasmSection is one section of a module binary.
 type wasmSection struct {
@@ -29,21 +31,21 @@ type wasmSection struct {
 // splitWasm cuts a module into its sections. It checks only the framing:
 // the module was validated and instrumented before.
 func splitWasm(wasm []byte) ([]wasmSection, error) {
-	if len(wasm) < 8 || string(wasm[:4]) != string(wasmMagic) {
+	if len(wasm) < 8 || string(wasm[:4]) != string(wasmbin.Magic) {
 		return nil, errors.New("not a WebAssembly module")
 	}
-	r := reader{b: wasm, off: 8}
+	r := wasmbin.Reader{B: wasm, Off: 8}
 	var out []wasmSection
-	for r.off < len(r.b) {
-		id, err := r.byte()
+	for r.Off < len(r.B) {
+		id, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
-		body, err := r.bytes(size)
+		body, err := r.Bytes(size)
 		if err != nil {
 			return nil, err
 		}
@@ -58,11 +60,11 @@ func joinWasm(secs []wasmSection) []byte {
 	for _, s := range secs {
 		n += 6 + len(s.body)
 	}
-	out := append(make([]byte, 0, n), wasmMagic...)
+	out := append(make([]byte, 0, n), wasmbin.Magic...)
 	out = append(out, 1, 0, 0, 0)
 	for _, s := range secs {
 		out = append(out, s.id)
-		out = appendULEB(out, uint64(len(s.body)))
+		out = wasmbin.AppendULEB(out, uint64(len(s.body)))
 		out = append(out, s.body...)
 	}
 	return out
@@ -77,34 +79,34 @@ type globalDef struct {
 
 // decodeGlobals decodes a global section.
 func decodeGlobals(body []byte) ([]globalDef, error) {
-	r := reader{b: body}
-	n, err := r.u32()
+	r := wasmbin.Reader{B: body}
+	n, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
 	out := make([]globalDef, 0, n)
 	for i := uint32(0); i < n; i++ {
-		t, err := r.byte()
+		t, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
-		mut, err := r.byte()
+		mut, err := r.Byte()
 		if err != nil {
 			return nil, err
 		}
-		start := r.off
+		start := r.Off
 		if err := skipConstExpr(&r); err != nil {
 			return nil, fmt.Errorf("global %d: %w", i, err)
 		}
-		out = append(out, globalDef{valType: t, mutable: mut == 1, init: body[start:r.off]})
+		out = append(out, globalDef{valType: t, mutable: mut == 1, init: body[start:r.Off]})
 	}
 	return out, nil
 }
 
 // skipConstExpr reads a constant expression up to and including its end.
-func skipConstExpr(r *reader) error {
+func skipConstExpr(r *wasmbin.Reader) error {
 	for {
-		op, err := r.byte()
+		op, err := r.Byte()
 		if err != nil {
 			return err
 		}
@@ -112,13 +114,13 @@ func skipConstExpr(r *reader) error {
 		case 0x0b: // end
 			return nil
 		case 0x41, 0x42, 0x23, 0xd2: // i32.const, i64.const, global.get, ref.func
-			err = r.skipLEB()
+			err = r.SkipLEB()
 		case 0x43:
-			_, err = r.bytes(4)
+			_, err = r.Bytes(4)
 		case 0x44:
-			_, err = r.bytes(8)
+			_, err = r.Bytes(8)
 		case 0xd0: // ref.null t
-			_, err = r.byte()
+			_, err = r.Byte()
 		case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e: // extended constant arithmetic
 		default:
 			return fmt.Errorf("constant expression opcode 0x%02x is not supported by snapshots", op)
@@ -127,20 +129,6 @@ func skipConstExpr(r *reader) error {
 			return err
 		}
 	}
-}
-
-// skipLEB skips one LEB128 number.
-func (r *reader) skipLEB() error {
-	for i := 0; i < 10; i++ {
-		c, err := r.byte()
-		if err != nil {
-			return err
-		}
-		if c&0x80 == 0 {
-			return nil
-		}
-	}
-	return errors.New("LEB128 value too long")
 }
 
 // importedGlobalsOrMemory reports whether the module imports anything but
@@ -152,26 +140,26 @@ func importedNonFuncs(secs []wasmSection) (bool, error) {
 		if s.id != secImport {
 			continue
 		}
-		r := reader{b: s.body}
-		n, err := r.u32()
+		r := wasmbin.Reader{B: s.body}
+		n, err := r.U32()
 		if err != nil {
 			return false, err
 		}
 		for i := uint32(0); i < n; i++ {
-			if _, err := r.name(); err != nil {
+			if _, err := r.Name(); err != nil {
 				return false, err
 			}
-			if _, err := r.name(); err != nil {
+			if _, err := r.Name(); err != nil {
 				return false, err
 			}
-			kind, err := r.byte()
+			kind, err := r.Byte()
 			if err != nil {
 				return false, err
 			}
 			if kind != 0 {
 				return true, nil
 			}
-			if _, err := r.u32(); err != nil {
+			if _, err := r.U32(); err != nil {
 				return false, err
 			}
 		}
@@ -179,10 +167,10 @@ func importedNonFuncs(secs []wasmSection) (bool, error) {
 	return false, nil
 }
 
-// probeModule returns artifact with every mutable global also exported as
-// snapshotGlobalPrefix+index, so that the host can read them after
+// Probe returns artifact with every mutable global also exported as
+// GlobalPrefix+index, so that the host can read them after
 // initialisation, and the indices of those globals.
-func probeModule(artifact []byte) ([]byte, []uint32, error) {
+func Probe(artifact []byte) ([]byte, []uint32, error) {
 	secs, err := splitWasm(artifact)
 	if err != nil {
 		return nil, nil, err
@@ -213,28 +201,28 @@ func probeModule(artifact []byte) ([]byte, []uint32, error) {
 	if exportAt < 0 {
 		return nil, nil, errors.New("the module exports nothing")
 	}
-	r := reader{b: secs[exportAt].body}
-	n, err := r.u32()
+	r := wasmbin.Reader{B: secs[exportAt].body}
+	n, err := r.U32()
 	if err != nil {
 		return nil, nil, err
 	}
-	body := appendULEB(nil, uint64(n)+uint64(len(mutable)))
-	body = append(body, secs[exportAt].body[r.off:]...)
+	body := wasmbin.AppendULEB(nil, uint64(n)+uint64(len(mutable)))
+	body = append(body, secs[exportAt].body[r.Off:]...)
 	for _, g := range mutable {
-		name := snapshotGlobalPrefix + strconv.Itoa(int(g))
-		body = appendULEB(body, uint64(len(name)))
+		name := GlobalPrefix + strconv.Itoa(int(g))
+		body = wasmbin.AppendULEB(body, uint64(len(name)))
 		body = append(body, name...)
 		body = append(body, 0x03)
-		body = appendULEB(body, uint64(g))
+		body = wasmbin.AppendULEB(body, uint64(g))
 	}
 	secs[exportAt].body = body
 	return joinWasm(secs), mutable, nil
 }
 
-// stripData returns wasm without its data segments (and with a data count
+// StripData returns wasm without its data segments (and with a data count
 // of 0): the restore module, whose memory a snapshot fills instead. A
 // passive segment is refused: code could still memory.init it.
-func stripData(wasm []byte) ([]byte, error) {
+func StripData(wasm []byte) ([]byte, error) {
 	secs, err := splitWasm(wasm)
 	if err != nil {
 		return nil, err
@@ -258,20 +246,20 @@ func stripData(wasm []byte) ([]byte, error) {
 // checkActiveData refuses a data section with passive segments: code could
 // still memory.init them after the snapshot, and baking renumbers segments.
 func checkActiveData(body []byte) error {
-	r := reader{b: body}
-	n, err := r.u32()
+	r := wasmbin.Reader{B: body}
+	n, err := r.U32()
 	if err != nil {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		flags, err := r.u32()
+		flags, err := r.U32()
 		if err != nil {
 			return err
 		}
 		switch flags {
 		case 0:
 		case 2:
-			if err := r.skipLEB(); err != nil {
+			if err := r.SkipLEB(); err != nil {
 				return err
 			}
 		default:
@@ -280,11 +268,11 @@ func checkActiveData(body []byte) error {
 		if err := skipConstExpr(&r); err != nil {
 			return err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return err
 		}
-		if _, err := r.bytes(size); err != nil {
+		if _, err := r.Bytes(size); err != nil {
 			return err
 		}
 	}
@@ -296,9 +284,9 @@ func checkActiveData(body []byte) error {
 // short gaps are cheaper to keep than to split at.
 const dataGap = 64
 
-// dataSegments returns the [start, end) ranges of memory's non-zero bytes,
+// DataSegments returns the [start, end) ranges of memory's non-zero bytes,
 // joined across gaps of at most dataGap zeros.
-func dataSegments(memory []byte) [][2]int {
+func DataSegments(memory []byte) [][2]int {
 	var segs [][2]int
 	i := 0
 	for i < len(memory) {
@@ -326,16 +314,4 @@ func dataSegments(memory []byte) [][2]int {
 		segs = append(segs, [2]int{start, end})
 	}
 	return segs
-}
-
-func appendULEB(b []byte, v uint64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package host
+package snapshot
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ func TestRegionReuseZeroes(t *testing.T) {
 	zeroAll := maxZeroAllBytes / page / 2
 	for _, touched := range []int{0, 1, 3, zeroAll, zeroAll + 1, zeroAll + 20, maxClearBytes/page + 5} {
 		size := uint64(touched+8) * uint64(page) * 2
-		region, pool, err := mapAnon(size)
+		region, pool, err := MapAnon(size)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,8 +25,8 @@ func TestRegionReuseZeroes(t *testing.T) {
 			region[2*i*page+7] = 0xa5 // every other page
 		}
 		used := uint64(2 * touched * page)
-		releaseRegion(region, used, pool)
-		again, pool2, err := mapAnon(size)
+		ReleaseRegion(region, used, pool)
+		again, pool2, err := MapAnon(size)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +36,7 @@ func TestRegionReuseZeroes(t *testing.T) {
 		if i := bytes.IndexByte(again, 0xa5); i >= 0 {
 			t.Fatalf("touched %d pages: byte %d not zero after reuse", touched, i)
 		}
-		releaseRegion(again, 0, pool)
+		ReleaseRegion(again, 0, pool)
 	}
 }
 
@@ -51,7 +51,7 @@ func TestImageRegionReuse(t *testing.T) {
 	for i := range memory {
 		memory[i] = byte(i*7 + i/page)
 	}
-	im, err := newMemImage(memory)
+	im, err := NewImage(memory)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestImageRegionReuse(t *testing.T) {
 		{"more than maxClearBytes written", seq(0, maxClearBytes/page+2), nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			region, pool, err := im.mapRegion(limit)
+			region, pool, err := im.MapRegion(limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,8 +87,8 @@ func TestImageRegionReuse(t *testing.T) {
 			if got := restoreWritten(region[:used], im.data); got != (tc.wantCopyBack && pagemap.f != nil) {
 				t.Fatalf("restoreWritten = %v, want %v", got, tc.wantCopyBack)
 			}
-			releaseRegion(region, used, pool)
-			again, pool2, err := im.mapRegion(limit)
+			ReleaseRegion(region, used, pool)
+			again, pool2, err := im.MapRegion(limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +101,7 @@ func TestImageRegionReuse(t *testing.T) {
 			if i := bytes.IndexFunc(again[len(memory):], func(r rune) bool { return r != 0 }); i >= 0 {
 				t.Fatalf("byte %d after the image not zero after reuse", len(memory)+i)
 			}
-			releaseRegion(again, 0, pool)
+			ReleaseRegion(again, 0, pool)
 			_ = sink
 		})
 	}

@@ -1,4 +1,4 @@
-package host
+package snapshot
 
 import (
 	"io"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 )
 
@@ -24,44 +23,51 @@ const (
 	fakeRandSeed   = 42
 )
 
-// detSources are the deterministic clocks and random source of one
+// Sources are the deterministic clocks and random source of one
 // instance, continuing from the readings already made.
-type detSources struct {
+type Sources struct {
 	wallReads atomic.Int64
 	nanoReads atomic.Int64
 	rand      detRand
 }
 
-// newDetSources returns sources that have already been read wall, nano
+// NewSources returns sources that have already been read wall, nano
 // times and randBytes bytes.
-func newDetSources(wall, nano, randBytes int64) *detSources {
-	d := &detSources{}
+func NewSources(wall, nano, randBytes int64) *Sources {
+	d := &Sources{}
 	d.wallReads.Store(wall)
 	d.nanoReads.Store(nano)
 	d.rand.skip = randBytes
 	return d
 }
 
-func (d *detSources) walltime() (int64, int32) {
+func (d *Sources) walltime() (int64, int32) {
 	t := fakeEpochNanos + (d.wallReads.Add(1)-1)*fakeClockStep
 	return t / 1e9, int32(t % 1e9)
 }
 
-func (d *detSources) nanotime() int64 { return (d.nanoReads.Add(1) - 1) * fakeClockStep }
+func (d *Sources) nanotime() int64 { return (d.nanoReads.Add(1) - 1) * fakeClockStep }
 
-// configure sets cfg's clocks and random source to d, with wazero's default
+// Reads returns how far d has been read: the wall and monotonic clock
+// readings and the random bytes, counting those NewSources started from.
+// A snapshot records them; NewSources continues from them.
+func (d *Sources) Reads() (wall, nano, randBytes int64) {
+	return d.wallReads.Load(), d.nanoReads.Load(), d.rand.skip + d.rand.read
+}
+
+// Configure sets cfg's clocks and random source to d, with wazero's default
 // resolutions.
-func (d *detSources) configure(cfg wazero.ModuleConfig) wazero.ModuleConfig {
+func (d *Sources) Configure(cfg wazero.ModuleConfig) wazero.ModuleConfig {
 	return cfg.WithWalltime(d.walltime, sys.ClockResolution(time.Microsecond)).
 		WithNanotime(d.nanotime, sys.ClockResolution(1)).
 		WithRandSource(&d.rand)
 }
 
-// withUnreadSources sets cfg's clocks and random source to constant ones,
-// for instances of modules that do not read them (readsSources): without
+// UnreadSources sets cfg's clocks and random source to constant ones,
+// for instances of modules that do not read them (the host's readsSources): without
 // any, wazero would build its default deterministic ones for every
 // instance, a seeded math/rand state among them.
-func withUnreadSources(cfg wazero.ModuleConfig) wazero.ModuleConfig {
+func UnreadSources(cfg wazero.ModuleConfig) wazero.ModuleConfig {
 	return cfg.WithWalltime(func() (int64, int32) { return fakeEpochNanos / 1e9, 0 }, sys.ClockResolution(time.Microsecond)).
 		WithNanotime(func() int64 { return 0 }, sys.ClockResolution(1)).
 		WithRandSource(zeroReader{})
@@ -73,22 +79,6 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
-}
-
-// readsSources reports whether imports include a WASI function that reads
-// the clocks or the random source a ModuleConfig sets; a module without
-// one runs the same whatever they are.
-func readsSources(imports []Import) bool {
-	for _, imp := range imports {
-		if imp.Module != wasi_snapshot_preview1.ModuleName {
-			continue
-		}
-		switch imp.Name {
-		case "clock_time_get", "clock_res_get", "random_get", "poll_oneoff":
-			return true
-		}
-	}
-	return false
 }
 
 // detRand is wazero's default random source, created on first use (most
