@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/nexustask/nexus/host/internal/scratch"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
 )
@@ -65,7 +66,7 @@ func (g Grants) apply(cfg wazero.ModuleConfig, name, scratchParent string) (waze
 	if size <= 0 {
 		size = DefaultScratchBytes
 	}
-	fsc := wazero.NewFSConfig().(sysfs.FSConfig).WithSysFSMount(newScratchFS(dir, size), ScratchGuestPath)
+	fsc := wazero.NewFSConfig().(sysfs.FSConfig).WithSysFSMount(scratch.New(dir, size), ScratchGuestPath)
 	return cfg.WithFSConfig(fsc), func() { os.RemoveAll(dir) }, nil
 }
 

@@ -1,4 +1,6 @@
-package host
+// Package scratch is the file system of a granted scratch directory: a
+// host directory mounted for one task, holding at most a quota of bytes.
+package scratch
 
 import (
 	"io"
@@ -13,8 +15,8 @@ import (
 // quota, so that a guest cannot exhaust the host with empty files.
 const inodeBytes = 4096
 
-// scratchQuota counts the bytes a task's scratch directory holds.
-type scratchQuota struct {
+// quota counts the bytes a task's scratch directory holds.
+type quota struct {
 	mu    sync.Mutex
 	used  int64
 	limit int64
@@ -22,7 +24,7 @@ type scratchQuota struct {
 
 // charge reserves n bytes (n may be negative to release), failing without
 // reserving anything if the quota would be passed.
-func (q *scratchQuota) charge(n int64) bool {
+func (q *quota) charge(n int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if n > 0 && q.used+n > q.limit {
@@ -32,21 +34,22 @@ func (q *scratchQuota) charge(n int64) bool {
 	return true
 }
 
-// scratchFS is a directory on the host, mounted for one task, whose files
+// FS is a directory on the host, mounted for one task, whose files
 // and directories may hold at most the quota's bytes. Writes past it fail
 // with EIO (WASI preview 1 has no ENOSPC in wazero's set). Hard and
 // symbolic links are refused so that nothing points outside the directory
 // and sizes stay countable.
-type scratchFS struct {
+type FS struct {
 	experimentalsys.FS
-	q *scratchQuota
+	q *quota
 }
 
-func newScratchFS(dir string, limit int64) *scratchFS {
-	return &scratchFS{FS: sysfs.DirFS(dir), q: &scratchQuota{limit: limit}}
+// New returns the scratch file system of dir, holding at most limit bytes.
+func New(dir string, limit int64) *FS {
+	return &FS{FS: sysfs.DirFS(dir), q: &quota{limit: limit}}
 }
 
-func (s *scratchFS) sizeOf(path string) (int64, bool) {
+func (s *FS) sizeOf(path string) (int64, bool) {
 	st, errno := s.FS.Lstat(path)
 	if errno != 0 {
 		return 0, false
@@ -55,7 +58,7 @@ func (s *scratchFS) sizeOf(path string) (int64, bool) {
 }
 
 // OpenFile implements experimentalsys.FS.
-func (s *scratchFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
+func (s *FS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
 	size, existed := s.sizeOf(path)
 	created := !existed && flag&experimentalsys.O_CREAT != 0
 	if created && !s.q.charge(inodeBytes) {
@@ -71,11 +74,11 @@ func (s *scratchFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.Fi
 	if existed && flag&experimentalsys.O_TRUNC != 0 {
 		s.q.charge(-size)
 	}
-	return &scratchFile{File: f, q: s.q, append: flag&experimentalsys.O_APPEND != 0}, 0
+	return &file{File: f, q: s.q, append: flag&experimentalsys.O_APPEND != 0}, 0
 }
 
 // Mkdir implements experimentalsys.FS.
-func (s *scratchFS) Mkdir(path string, perm fs.FileMode) experimentalsys.Errno {
+func (s *FS) Mkdir(path string, perm fs.FileMode) experimentalsys.Errno {
 	if !s.q.charge(inodeBytes) {
 		return experimentalsys.EIO
 	}
@@ -87,7 +90,7 @@ func (s *scratchFS) Mkdir(path string, perm fs.FileMode) experimentalsys.Errno {
 }
 
 // Rmdir implements experimentalsys.FS.
-func (s *scratchFS) Rmdir(path string) experimentalsys.Errno {
+func (s *FS) Rmdir(path string) experimentalsys.Errno {
 	errno := s.FS.Rmdir(path)
 	if errno == 0 {
 		s.q.charge(-inodeBytes)
@@ -96,7 +99,7 @@ func (s *scratchFS) Rmdir(path string) experimentalsys.Errno {
 }
 
 // Unlink implements experimentalsys.FS.
-func (s *scratchFS) Unlink(path string) experimentalsys.Errno {
+func (s *FS) Unlink(path string) experimentalsys.Errno {
 	size, _ := s.sizeOf(path)
 	errno := s.FS.Unlink(path)
 	if errno == 0 {
@@ -107,7 +110,7 @@ func (s *scratchFS) Unlink(path string) experimentalsys.Errno {
 
 // Rename implements experimentalsys.FS. A file replaced by the rename
 // releases its bytes.
-func (s *scratchFS) Rename(from, to string) experimentalsys.Errno {
+func (s *FS) Rename(from, to string) experimentalsys.Errno {
 	size, replaced := s.sizeOf(to)
 	errno := s.FS.Rename(from, to)
 	if errno == 0 && replaced {
@@ -117,20 +120,20 @@ func (s *scratchFS) Rename(from, to string) experimentalsys.Errno {
 }
 
 // Link implements experimentalsys.FS: refused.
-func (s *scratchFS) Link(string, string) experimentalsys.Errno { return experimentalsys.EPERM }
+func (s *FS) Link(string, string) experimentalsys.Errno { return experimentalsys.EPERM }
 
 // Symlink implements experimentalsys.FS: refused.
-func (s *scratchFS) Symlink(string, string) experimentalsys.Errno { return experimentalsys.EPERM }
+func (s *FS) Symlink(string, string) experimentalsys.Errno { return experimentalsys.EPERM }
 
-// scratchFile charges a scratch quota for the bytes its writes add.
-type scratchFile struct {
+// file charges a scratch quota for the bytes its writes add.
+type file struct {
 	experimentalsys.File
-	q      *scratchQuota
+	q      *quota
 	append bool
 }
 
 // growth returns how many bytes writing n bytes at off adds to the file.
-func (f *scratchFile) growth(off int64, n int) (int64, experimentalsys.Errno) {
+func (f *file) growth(off int64, n int) (int64, experimentalsys.Errno) {
 	st, errno := f.File.Stat()
 	if errno != 0 {
 		return 0, errno
@@ -141,7 +144,7 @@ func (f *scratchFile) growth(off int64, n int) (int64, experimentalsys.Errno) {
 	return max(off+int64(n)-st.Size, 0), 0
 }
 
-func (f *scratchFile) write(buf []byte, off int64, do func() (int, experimentalsys.Errno)) (int, experimentalsys.Errno) {
+func (f *file) write(buf []byte, off int64, do func() (int, experimentalsys.Errno)) (int, experimentalsys.Errno) {
 	g, errno := f.growth(off, len(buf))
 	if errno != 0 {
 		return 0, errno
@@ -157,7 +160,7 @@ func (f *scratchFile) write(buf []byte, off int64, do func() (int, experimentals
 }
 
 // Write implements experimentalsys.File.
-func (f *scratchFile) Write(buf []byte) (int, experimentalsys.Errno) {
+func (f *file) Write(buf []byte) (int, experimentalsys.Errno) {
 	off, errno := f.File.Seek(0, io.SeekCurrent)
 	if errno != 0 {
 		return 0, errno
@@ -166,12 +169,12 @@ func (f *scratchFile) Write(buf []byte) (int, experimentalsys.Errno) {
 }
 
 // Pwrite implements experimentalsys.File.
-func (f *scratchFile) Pwrite(buf []byte, off int64) (int, experimentalsys.Errno) {
+func (f *file) Pwrite(buf []byte, off int64) (int, experimentalsys.Errno) {
 	return f.write(buf, off, func() (int, experimentalsys.Errno) { return f.File.Pwrite(buf, off) })
 }
 
 // Truncate implements experimentalsys.File.
-func (f *scratchFile) Truncate(size int64) experimentalsys.Errno {
+func (f *file) Truncate(size int64) experimentalsys.Errno {
 	st, errno := f.File.Stat()
 	if errno != 0 {
 		return errno
