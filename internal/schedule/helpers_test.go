@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nexustask/nexus/internal/schedule"
@@ -214,6 +215,14 @@ func (e *env) create(t *testing.T, s schedule.Spec) schedule.Schedule {
 		t.Fatal(err)
 	}
 	return got
+}
+
+// inBubble runs f in parallel with other tests, in a synctest bubble: time
+// there is fake and moves only when every goroutine of the test waits, so
+// due times come when the test's sleeps say, however loaded the machine.
+func inBubble(t *testing.T, f func(t *testing.T)) {
+	t.Parallel()
+	synctest.Test(t, f)
 }
 
 // waitFor polls cond (every few ms, for up to 10 s) until it holds.
