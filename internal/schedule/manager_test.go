@@ -255,7 +255,7 @@ func TestCatchUp(t *testing.T) {
 				e := newEnv(t, cfg)
 				e.sub.allDone = true
 				time.Sleep(time.Minute) // the bubble's clock starts on the hour
-			hour := time.Now().UTC().Truncate(time.Hour)
+				hour := time.Now().UTC().Truncate(time.Hour)
 				putStored(t, e, schedule.Schedule{
 					Spec: schedule.Spec{Name: "h", Every: "1h", Task: json.RawMessage(`{"module":"m"}`),
 						CatchUp: tc.policy, Overlap: schedule.OverlapAllow},
@@ -296,7 +296,7 @@ func TestFiringCompletedAfterCrash(t *testing.T) {
 			inBubble(t, func(t *testing.T) {
 				e := newEnv(t, testConfig())
 				time.Sleep(time.Minute) // the bubble's clock starts on the hour
-			hour := time.Now().UTC().Truncate(time.Hour)
+				hour := time.Now().UTC().Truncate(time.Hour)
 				firing := hour.Add(-2 * time.Hour)
 				if submitted {
 					if err := e.db.Set(taskTable, schedule.IdempotencyKey("h", firing), []byte("task-before-crash"), 1<<30); err != nil {
