@@ -30,27 +30,30 @@ import (
 // version 2's fields followed by a CRC-32C (big-endian) of everything
 // before it, the format byte included: bbolt does not check the pages
 // that hold data, and a flipped bit must not become a wrong field.
-// Records written by schema 1 are JSON objects, which start with '{'. All
-// four are read. Version 4 (taskCodecV4) is version 3 with QueueTimeoutMs
-// (a varint) before the flags; only version 4 is written.
+// Records written by schema 1 are JSON objects, which start with '{'.
+// Version 4 (taskCodecV4) is version 3 with QueueTimeoutMs
+// (a varint) before the flags; version 5 (taskCodecV5) is version 4 with
+// Owner (a string) before the flags. All are read; only version 5 is
+// written.
 const (
 	taskCodecV1 = 0x01
 	taskCodecV2 = 0x02
 	taskCodecV3 = 0x03
 	taskCodecV4 = 0x04
+	taskCodecV5 = 0x05
 )
 
-// errChecksum is a version-3 or -4 record whose checksum does not match.
+// errChecksum is a version-3 or later record whose checksum does not match.
 var errChecksum = errors.New("checksum mismatch")
 
 // errTruncated is a binary record that ends inside a field.
 var errTruncated = errors.New("truncated")
 
-// appendTaskRecord appends tr's binary form (version 4) to b.
+// appendTaskRecord appends tr's binary form (version 5) to b.
 func appendTaskRecord(b []byte, tr *taskRecord) []byte {
 	start := len(b)
-	b = append(b, taskCodecV4)
-	b = appendTaskFields(b, tr, taskCodecV4)
+	b = append(b, taskCodecV5)
+	b = appendTaskFields(b, tr, taskCodecV5)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
@@ -107,6 +110,9 @@ func appendTaskFields(b []byte, tr *taskRecord, version byte) []byte {
 	if version >= taskCodecV4 {
 		b = binary.AppendVarint(b, r.QueueTimeoutMs)
 	}
+	if version >= taskCodecV5 {
+		b = appendString(b, r.Owner)
+	}
 	var flags byte
 	if tr.InBlob {
 		flags |= 1
@@ -149,19 +155,9 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 	if len(raw) > 0 && raw[0] == '{' {
 		return json.Unmarshal(raw, tr)
 	}
-	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV4 {
-		return errors.New("unknown record encoding")
-	}
-	body := raw[1:]
-	if raw[0] >= taskCodecV3 {
-		if len(raw) < 5 {
-			return errTruncated
-		}
-		n := len(raw) - 4
-		if binary.BigEndian.Uint32(raw[n:]) != crc32.Checksum(raw[:n], castagnoli) {
-			return errChecksum
-		}
-		body = raw[1:n]
+	body, err := taskBody(raw)
+	if err != nil {
+		return err
 	}
 	d := decoder{b: body}
 	r := &tr.Record
@@ -218,6 +214,9 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 	if raw[0] >= taskCodecV4 {
 		r.QueueTimeoutMs = d.varint()
 	}
+	if raw[0] >= taskCodecV5 {
+		r.Owner = d.string()
+	}
 	flags := d.byte()
 	tr.InBlob, tr.OutBlob = flags&1 != 0, flags&2 != 0
 	switch {
@@ -227,6 +226,95 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 		return fmt.Errorf("%d bytes after the record", len(d.b))
 	}
 	return nil
+}
+
+// taskBody returns the fields of a binary record, its checksum checked
+// if it has one.
+func taskBody(raw []byte) ([]byte, error) {
+	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV5 {
+		return nil, errors.New("unknown record encoding")
+	}
+	if raw[0] < taskCodecV3 {
+		return raw[1:], nil
+	}
+	if len(raw) < 5 {
+		return nil, errTruncated
+	}
+	n := len(raw) - 4
+	if binary.BigEndian.Uint32(raw[n:]) != crc32.Checksum(raw[:n], castagnoli) {
+		return nil, errChecksum
+	}
+	return raw[1:n], nil
+}
+
+// decodeTaskRevision returns the revision of the record stored as raw
+// under key, reading only what it needs: it runs for every conditional
+// write, inside the group commit. Errors are decodeTaskAt's.
+func decodeTaskRevision(key, raw []byte) (tasks.Revision, error) {
+	if len(raw) > 0 && raw[0] == '{' {
+		var tr taskRecord
+		err := decodeTaskAt(key, raw, &tr)
+		return tr.Revision(), err
+	}
+	rev, err := taskRevision(key, raw)
+	if err != nil {
+		return rev, corrupt(string(bucketTasks), key, "%v", err)
+	}
+	return rev, nil
+}
+
+// taskRevision walks a binary record to the fields of its revision.
+func taskRevision(key, raw []byte) (tasks.Revision, error) {
+	var rev tasks.Revision
+	body, err := taskBody(raw)
+	if err != nil {
+		return rev, err
+	}
+	d := decoder{b: body}
+	if id := d.raw(); string(id) != string(key) {
+		return rev, fmt.Errorf("holds task %q", id)
+	}
+	d.raw() // module
+	d.varint()
+	rev.State = tasks.State(d.raw())
+	d.varint()
+	d.raw()
+	for n := d.count(); n > 0; n-- { // tags
+		d.raw()
+	}
+	d.raw()
+	for range 5 { // fuel, memory, timeout, retries, cache ttl
+		d.varint()
+	}
+	for n := d.count(); n > 0; n-- { // config
+		d.raw()
+		d.raw()
+	}
+	rev.Attempts = d.int()
+	if raw[0] >= taskCodecV5 {
+		// Owner is last before the flags: walk there.
+		d.varint()
+		for range 7 {
+			d.time()
+		}
+		d.varint()
+		for range 5 { // output, cache, error code and message, logs
+			d.raw()
+		}
+		for range 4 { // progress, checkpoint bytes, preemptions
+			d.varint()
+		}
+		for n := d.count(); n > 0; n-- { // events
+			d.time()
+			d.raw()
+			d.varint()
+		}
+		d.raw()    // input
+		d.varint() // input bytes
+		d.varint() // queue timeout
+		rev.Owner = string(d.raw())
+	}
+	return rev, d.err
 }
 
 // decoder reads a binary record. After the first error every read

@@ -44,7 +44,7 @@ func fullRecord() taskRecord {
 			{At: at("2026-12-06T08:00:01.5Z"), Kind: tasks.EventPreempted, Attempt: 1},
 			{At: at("2026-12-06T08:00:01.7Z"), Kind: tasks.EventPreempted, Attempt: 6},
 		},
-		Input: []byte("input"), InputBytes: 5, QueueTimeoutMs: 250,
+		Input: []byte("input"), InputBytes: 5, QueueTimeoutMs: 250, Owner: "0192b3c4d5e6f7ff",
 	}, InBlob: true, OutBlob: true}
 }
 
@@ -77,6 +77,19 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fromJSON, want) {
 		t.Fatalf("schema-1 JSON:\n got %+v\nwant %+v", fromJSON, want)
+	}
+
+	// Version 4, written before Owner: the same fields without it.
+	want.Owner = ""
+	fields4 := appendTaskFields(nil, &want, taskCodecV4)
+	v4 := append([]byte{taskCodecV4}, fields4...)
+	v4 = binary.BigEndian.AppendUint32(v4, crc32.Checksum(v4, castagnoli))
+	var fromV4 taskRecord
+	if err := decodeTaskRecord(v4, &fromV4); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromV4, want) {
+		t.Fatalf("version 4:\n got %+v\nwant %+v", fromV4, want)
 	}
 
 	// Version 3, written before QueueTimeoutMs, and version 2, written
@@ -118,6 +131,43 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 	var empty taskRecord
 	if err := decodeTaskRecord(appendTaskRecord(nil, &taskRecord{}), &empty); err != nil || !reflect.DeepEqual(empty, taskRecord{}) {
 		t.Fatalf("zero record: %+v, %v", empty, err)
+	}
+}
+
+// TestTaskRevision: the revision read by walking a record is the one its
+// full decoding gives, in every form, and damage is refused the same way.
+func TestTaskRevision(t *testing.T) {
+	full := fullRecord()
+	forms := map[string][]byte{"v5": appendTaskRecord(nil, &full)}
+	old := full
+	old.Owner = ""
+	v4 := append([]byte{taskCodecV4}, appendTaskFields(nil, &old, taskCodecV4)...)
+	forms["v4"] = binary.BigEndian.AppendUint32(v4, crc32.Checksum(v4, castagnoli))
+	forms["v2"] = append([]byte{taskCodecV2}, appendTaskFields(nil, &old, taskCodecV2)...)
+	js, err := json.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms["json"] = js
+	forms["empty"] = appendTaskRecord(nil, &taskRecord{})
+	for name, raw := range forms {
+		var tr taskRecord
+		if err := decodeTaskRecord(raw, &tr); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := decodeTaskRevision([]byte(tr.ID), raw)
+		if err != nil || got != tr.Revision() {
+			t.Errorf("%s: revision %+v, %v; want %+v", name, got, err, tr.Revision())
+		}
+	}
+	enc := forms["v5"]
+	if _, err := decodeTaskRevision([]byte("other"), enc); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("record under another key: %v", err)
+	}
+	bad := slices.Clone(enc)
+	bad[len(bad)/2] ^= 1
+	if _, err := decodeTaskRevision([]byte(full.ID), bad); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("flipped bit: %v", err)
 	}
 }
 

@@ -42,7 +42,8 @@ type taskRecord struct {
 }
 
 // CommitTasks implements tasks.Store: one transaction, synced before it
-// returns.
+// returns. Each write's condition is checked in that transaction, against
+// the record as the writes before it left it.
 func (db *DB) CommitTasks(ws []tasks.Write) error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		for i := range ws {
@@ -60,6 +61,9 @@ func (db *DB) CommitTasks(ws []tasks.Write) error {
 
 func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 	r := w.Rec
+	if err := checkTaskWrite(tx, w); err != nil {
+		return err
+	}
 	if w.Delete {
 		return deleteTask(tx, r)
 	}
@@ -80,6 +84,63 @@ func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 		}
 	}
 	return nil
+}
+
+// checkTaskWrite checks w's condition (tasks.Store.CommitTasks) against
+// the stored record.
+func checkTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
+	r := w.Rec
+	id := []byte(r.ID)
+	raw := tx.Bucket(bucketTasks).Get(id)
+	if w.Prev == nil && !w.Delete {
+		if raw != nil {
+			return fmt.Errorf("%w: task %s exists", tasks.ErrStale, r.ID)
+		}
+		if !tasks.State("").CanReach(r.State) {
+			return fmt.Errorf("%w: task %s created %s", tasks.ErrTransition, r.ID, r.State)
+		}
+		return checkKeyFree(tx, r)
+	}
+	if raw == nil {
+		if w.Delete {
+			return nil
+		}
+		return fmt.Errorf("%w: task %s is not there", tasks.ErrStale, r.ID)
+	}
+	got, err := decodeTaskRevision(id, raw)
+	if err != nil {
+		return err
+	}
+	want := r.Revision()
+	if !w.Delete {
+		want = w.Prev.Revision()
+	}
+	if got != want {
+		return fmt.Errorf("%w: task %s is %s (attempt %d, owner %q), not %s (attempt %d, owner %q)",
+			tasks.ErrStale, r.ID, got.State, got.Attempts, got.Owner, want.State, want.Attempts, want.Owner)
+	}
+	if !w.Delete && !got.State.CanReach(r.State) {
+		return fmt.Errorf("%w: task %s from %s to %s", tasks.ErrTransition, r.ID, got.State, r.State)
+	}
+	return nil
+}
+
+// checkKeyFree refuses a new record whose idempotency key another task
+// holds. An entry naming a task that is not there (left by a damaged
+// file) holds nothing.
+func checkKeyFree(tx *bolt.Tx, r *tasks.Record) error {
+	if r.IdempotencyKey == "" {
+		return nil
+	}
+	v := tx.Bucket(bucketTaskIdem).Get([]byte(r.IdempotencyKey))
+	if v == nil {
+		return nil
+	}
+	holder, err := unsealAny(v)
+	if err != nil || tx.Bucket(bucketTasks).Get(holder) == nil {
+		return nil
+	}
+	return &tasks.KeyHeldError{Key: r.IdempotencyKey, Task: r.ID, HeldBy: string(holder)}
 }
 
 // putTaskRecord stores r, moving a large input (on creation) and a large

@@ -1,12 +1,43 @@
 package tasks
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"time"
 
-// Store is the durable side of a Service: internal/store implements it on
-// bbolt. Its methods are safe for concurrent use.
+	"github.com/nexustask/nexus/internal/errcode"
+)
+
+// Store is the durable side of a Service and its source of truth:
+// internal/store implements it on bbolt, and every implementation passes
+// the contract suite internal/store/storetest. Its methods are safe for
+// concurrent use, also by several processes sharing one store: the
+// decisions that must be taken once (which submission gets an
+// idempotency key, which process runs an attempt) are conditional writes
+// that the store takes or refuses atomically (see CommitTasks).
 type Store interface {
 	// CommitTasks applies every write atomically and durably (the
-	// transaction is synced to disk before it returns), in order.
+	// transaction is synced to disk before it returns), in order. If one
+	// write is refused, none is applied.
+	//
+	// Every write is conditional, checked against the stored records as
+	// the writes before it in ws left them:
+	//
+	//   - A new record (Prev nil) is created if absent: its id must be
+	//     free (else ErrStale) and its IdempotencyKey, if any, not held
+	//     by another task (else a *KeyHeldError naming the holder). A key
+	//     is held from its task's creation to its deletion.
+	//   - A change (Prev set) is a compare-and-set: it applies only if the
+	//     stored record has Prev's Revision (else ErrStale, also for a
+	//     record that is not there), and only if the transitions table
+	//     lets the stored state reach Rec's (State.CanReach; else
+	//     ErrTransition). A claim is such a change from queued to running
+	//     that counts one attempt and names its Owner: of two processes
+	//     claiming the same queued record one wins, and every later write
+	//     of the loser, based on its own claim, is stale.
+	//   - A Delete applies only if the stored record has Rec's Revision
+	//     (else ErrStale); deleting a record that is not there does
+	//     nothing.
 	CommitTasks(ws []Write) error
 	// Task returns the record of id with its input and output, or found
 	// false.
@@ -19,10 +50,12 @@ type Store interface {
 	ActiveTasks(fn func(Record) error) error
 	// TaskInput returns the input of id.
 	TaskInput(id string) ([]byte, error)
-	// IdempotencyKeys calls fn with every idempotency key and its task id.
+	// IdempotencyKeys calls fn with every idempotency key and its task id,
+	// in key order.
 	IdempotencyKeys(fn func(key, id string) error) error
-	// ListTasks returns up to limit records matching f, newest first,
-	// starting after f.Cursor; their inputs and outputs are left out.
+	// ListTasks returns up to limit records matching f, newest first
+	// (by id, descending: ids sort by creation time), starting after
+	// f.Cursor; their inputs and outputs are left out.
 	ListTasks(f Filter, limit int) ([]Record, error)
 	// ExpiredTasks returns up to limit records whose ExpiresAt is before
 	// now, oldest expiry first.
@@ -68,4 +101,40 @@ type Filter struct {
 	Tag    string
 	// Cursor is the id of the last record of the previous page.
 	Cursor string
+}
+
+// Errors of conditional writes (Store.CommitTasks). Each means the write
+// was refused and nothing of its transaction applied; retrying the same
+// write cannot succeed.
+var (
+	// ErrStale means the stored record is not the one the write was
+	// based on: another writer changed, claimed, created or deleted it.
+	ErrStale = fmt.Errorf("tasks: stored record changed: %w", errcode.ErrConflict)
+	// ErrTransition means the write would move a task to a state the
+	// transitions table does not let it reach from its stored one.
+	ErrTransition = fmt.Errorf("tasks: state transition not allowed: %w", errcode.ErrConflict)
+)
+
+// KeyHeldError is the refusal of a new record whose idempotency key
+// another task holds. It matches ErrConflict.
+type KeyHeldError struct {
+	Key    string // the idempotency key
+	Task   string // the id of the record refused
+	HeldBy string // the id of the task that holds Key
+}
+
+func (e *KeyHeldError) Error() string {
+	return fmt.Sprintf("tasks: idempotency key %q of task %s is held by task %s", e.Key, e.Task, e.HeldBy)
+}
+
+// Unwrap returns ErrConflict.
+func (e *KeyHeldError) Unwrap() error { return ErrConflict }
+
+// keyHeld returns the *KeyHeldError in err's chain, or nil.
+func keyHeld(err error) *KeyHeldError {
+	var kh *KeyHeldError
+	if errors.As(err, &kh) {
+		return kh
+	}
+	return nil
 }
