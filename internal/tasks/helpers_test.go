@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,6 +30,9 @@ type env struct {
 	t    testing.TB
 	// runs counts the attempts that reached the host (got a worker token).
 	runs atomic.Int64
+	// started receives a value for each attempt that reaches the host, if
+	// nobody waits for it yet and fewer than its capacity are pending.
+	started chan struct{}
 }
 
 // open starts a task system over dir; the module "tt" (testdata/
@@ -41,7 +46,7 @@ func open(t testing.TB, dir string, cfg tasks.Config) *env {
 // openWith is open with ecfg for the executor.
 func openWith(t testing.TB, dir string, cfg tasks.Config, ecfg executor.Config) *env {
 	t.Helper()
-	e := &env{dir: dir, t: t}
+	e := &env{dir: dir, t: t, started: make(chan struct{}, 64)}
 	var err error
 	if e.db, err = store.Open(dir, time.Second); err != nil {
 		t.Fatal(err)
@@ -78,6 +83,10 @@ func openWith(t testing.TB, dir string, cfg tasks.Config, ecfg executor.Config) 
 	runner := &tasks.Runner{Registry: reg, Runtime: e.rt, Exec: e.exec, InFlight: func(d int) {
 		if d > 0 {
 			e.runs.Add(1)
+			select {
+			case e.started <- struct{}{}:
+			default:
+			}
 		}
 	}}
 	if e.svc, err = tasks.New(e.db, e.db, runner, cfg); err != nil {
@@ -166,4 +175,73 @@ func (e *env) kvCount(key string) uint64 {
 		n = n<<8 | uint64(v[i])
 	}
 	return n
+}
+
+// awaitStarted waits up to 20 s for an attempt to reach the host: it holds
+// a worker token and its record says running.
+func (e *env) awaitStarted() {
+	e.t.Helper()
+	select {
+	case <-e.started:
+	case <-time.After(20 * time.Second):
+		e.t.Fatal("no attempt started in 20 s")
+	}
+}
+
+// fakeClock is a manual Clock: time moves only in Advance, which runs the
+// timers that come due, in order, on the caller's goroutine.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+}
+
+type fakeTimer struct {
+	c       *fakeClock
+	at      time.Time
+	f       func()
+	pending bool
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) tasks.Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTimer{c: c, at: c.now.Add(d), f: f, pending: true}
+	c.timers = append(c.timers, t)
+	return t
+}
+
+func (t *fakeTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := t.pending
+	t.pending = false
+	return was
+}
+
+// Advance moves the clock d on and runs the timers that came due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	var due []*fakeTimer
+	c.timers = slices.DeleteFunc(c.timers, func(t *fakeTimer) bool {
+		if t.pending && !t.at.After(c.now) {
+			t.pending = false
+			due = append(due, t)
+		}
+		return !t.pending
+	})
+	c.mu.Unlock()
+	slices.SortStableFunc(due, func(a, b *fakeTimer) int { return a.at.Compare(b.at) })
+	for _, t := range due {
+		t.f()
+	}
 }

@@ -9,18 +9,20 @@ import (
 )
 
 func TestNewIDUniqueAndTimeOrdered(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	var ids []string
+	now := time.Now()
 	for i := range 10000 {
-		id := tasks.NewID()
+		if i%2500 == 0 {
+			now = now.Add(2 * time.Millisecond)
+		}
+		id := tasks.NewIDAt(now)
 		if len(id) != 32 || seen[id] {
 			t.Fatalf("id %d: %q (len %d, seen %v)", i, id, len(id), seen[id])
 		}
 		seen[id] = true
 		ids = append(ids, id)
-		if i%2500 == 0 {
-			time.Sleep(2 * time.Millisecond)
-		}
 	}
 	// Ids made in different milliseconds sort by creation time.
 	first, last := ids[0], ids[len(ids)-1]

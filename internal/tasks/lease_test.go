@@ -12,6 +12,7 @@ import (
 // that runs for several leases: its lease_until stays in the future and
 // moves on, and the reaper leaves it alone.
 func TestLeaseRenewedWhileRunning(t *testing.T) {
+	t.Parallel()
 	const lease = time.Second // a sweep every 333 ms: slack for a loaded machine
 	e := open(t, t.TempDir(), tasks.Config{Lease: lease})
 	id := e.submit(tasks.Spec{Module: "tt", Input: []byte("l"), Fuel: 1e12, TimeoutMs: 3500, MaxRetries: ptr(0)}).ID
@@ -53,6 +54,7 @@ func TestLeaseRenewedWhileRunning(t *testing.T) {
 // many times over, waiting for a worker token and running: each runs once
 // and counts once.
 func TestLeaseOverrunCountsOnce(t *testing.T) {
+	t.Parallel()
 	const lease = 60 * time.Millisecond
 	e := open(t, t.TempDir(), tasks.Config{Lease: lease})
 	keys := []string{"slow1", "slow2", "slow3"}
@@ -87,6 +89,7 @@ func TestLeaseOverrunCountsOnce(t *testing.T) {
 // checkpoint and counts their attempt, and leaves one whose lease has not
 // ended until it does.
 func TestExpiredLeaseRequeued(t *testing.T) {
+	t.Parallel()
 	const lease = 60 * time.Millisecond
 	e := open(t, t.TempDir(), tasks.Config{Lease: lease})
 	now := time.Now()
@@ -135,7 +138,9 @@ func TestExpiredLeaseRequeued(t *testing.T) {
 		t.Fatalf("held task: %s attempts %d started %v, lease ended %v", b.State, b.Attempts, b.StartedAt, held)
 	}
 	// Later sweeps find nothing more to requeue: each counted once.
-	time.Sleep(3 * lease)
+	for range 3 {
+		e.svc.ReapExpiredAt(time.Now().Add(time.Hour))
+	}
 	for _, k := range []string{"reaped", "held"} {
 		if n := e.kvCount(k); n != 1 {
 			t.Fatalf("%s counted %d, want 1", k, n)
@@ -153,6 +158,7 @@ func TestExpiredLeaseRequeued(t *testing.T) {
 // long ago while an attempt runs: it must leave the task alone, since this
 // process runs it, so the task runs once and counts once.
 func TestReaperSkipsLiveAttempt(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{Lease: time.Hour})
 	id := e.submit(tasks.Spec{Module: "tt", Input: []byte("slive"), Fuel: 1e12, MaxRetries: ptr(0)}).ID
 	passes := 0

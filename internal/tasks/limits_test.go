@@ -41,6 +41,7 @@ func occupyAll(t *testing.T, e *env) (release func()) {
 // queue_timeout_ms fails with code timeout, saying so, after one attempt
 // and without retries.
 func TestQueueTimeoutMs(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	release := occupyAll(t, e)
 	defer release()
@@ -59,6 +60,7 @@ func TestQueueTimeoutMs(t *testing.T) {
 // executor's whole memory budget is refused at submission with
 // invalid_request, not accepted to wait forever.
 func TestMemoryBudgetAtSubmit(t *testing.T) {
+	t.Parallel()
 	ecfg := executor.DefaultConfig()
 	ecfg.MemoryBudget, ecfg.DefaultMemoryBytes = 128<<20, 64<<20
 	e := openWith(t, t.TempDir(), tasks.Config{}, ecfg)

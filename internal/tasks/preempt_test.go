@@ -1,9 +1,7 @@
 package tasks_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/nexustask/nexus/internal/tasks"
 )
@@ -13,26 +11,17 @@ import (
 // suspended mid-execution, resumes and still counts once; the record of
 // the preempted task counts the preemption and carries it as an event.
 func TestPreemptionRecorded(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	var lows []string
 	for i := range e.exec.Stats().Tokens {
 		r := e.submit(tasks.Spec{Module: "tt", Input: []byte("slow" + string(rune('a'+i))), Priority: ptr(1)})
 		lows = append(lows, r.ID)
 	}
-	// Wait until every low task is running and holds a token: a record
-	// says running from the hand-over to the executor, before the token.
-	deadline := time.Now().Add(10 * time.Second)
-	for running := 0; running < len(lows) || e.exec.Stats().Busy < len(lows); {
-		if time.Now().After(deadline) {
-			t.Fatal("low tasks did not start")
-		}
-		running = 0
-		for _, id := range lows {
-			if r, err := e.svc.Get(context.Background(), id); err == nil && r.State == tasks.Running {
-				running++
-			}
-		}
-		time.Sleep(time.Millisecond)
+	// Wait until every low task holds a token: a record says running
+	// from the hand-over to the executor, before the token.
+	for range lows {
+		e.awaitStarted()
 	}
 	high := e.submit(tasks.Spec{Module: "tt", Input: []byte("n"), Priority: ptr(9)})
 	if r := e.wait(high.ID); r.State != tasks.Succeeded {

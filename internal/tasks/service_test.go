@@ -16,6 +16,7 @@ import (
 )
 
 func TestSubmitRunsOnce(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	r := e.submit(tasks.Spec{Module: "tt", Input: []byte("ckey1"), Tags: []string{"a"}})
 	if r.State != tasks.Queued || r.Version != 1 || r.Priority != tasks.DefaultPriority {
@@ -45,6 +46,7 @@ func TestSubmitRunsOnce(t *testing.T) {
 }
 
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	spec := tasks.Spec{Module: "tt", Input: []byte("cidem"), IdempotencyKey: "k-1"}
 	var wg sync.WaitGroup
@@ -85,6 +87,7 @@ func TestIdempotencyKey(t *testing.T) {
 }
 
 func TestRetryPolicy(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	cases := []struct {
 		name     string
@@ -115,6 +118,7 @@ func TestRetryPolicy(t *testing.T) {
 }
 
 func TestCheckpointResumesRetry(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	r := e.wait(e.submit(tasks.Spec{Module: "tt", Input: []byte("r"), MaxRetries: ptr(1)}).ID)
 	if r.State != tasks.Succeeded || string(r.Output) != "step1" || r.Attempts != 2 {
@@ -134,6 +138,7 @@ func TestCheckpointResumesRetry(t *testing.T) {
 }
 
 func TestOneCountPerSuccess(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	for i := range 20 {
 		e.wait(e.submit(tasks.Spec{Module: "tt", Input: []byte(fmt.Sprintf("cn%d", i%4))}).ID)
@@ -146,6 +151,7 @@ func TestOneCountPerSuccess(t *testing.T) {
 }
 
 func TestDelayedTask(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	r := e.submit(tasks.Spec{Module: "tt", Input: []byte("cdelay"), DelayMs: 50})
 	if r.State != tasks.Scheduled || r.RunAt.Sub(r.SubmittedAt) != 50*time.Millisecond {
@@ -163,6 +169,7 @@ func TestDelayedTask(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	ctx := context.Background()
 	sched := e.submit(tasks.Spec{Module: "tt", Input: []byte("cx"), DelayMs: 60_000})
@@ -171,13 +178,7 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("cancel scheduled: %s %v", r.State, err)
 	}
 	running := e.submit(tasks.Spec{Module: "tt", Input: []byte("l"), Fuel: 1e12, TimeoutMs: 60_000})
-	for {
-		r, _ := e.svc.Get(ctx, running.ID)
-		if r.State == tasks.Running {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	e.awaitStarted()
 	if _, err := e.svc.Cancel(ctx, running.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -197,6 +198,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestRetryByHand(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	ctx := context.Background()
 	r := e.wait(e.submit(tasks.Spec{Module: "tt", Input: []byte("t"), MaxRetries: ptr(1)}).ID)
@@ -218,18 +220,13 @@ func TestRetryByHand(t *testing.T) {
 }
 
 func TestShutdownInterruptsAndRecoveryRequeues(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := open(t, dir, tasks.Config{})
 	ctx := context.Background()
 	long := e.submit(tasks.Spec{Module: "tt", Input: []byte("l"), Fuel: 1e12, TimeoutMs: 300, MaxRetries: ptr(1)})
 	later := e.submit(tasks.Spec{Module: "tt", Input: []byte("clater"), DelayMs: 200})
-	for {
-		r, _ := e.svc.Get(ctx, long.ID)
-		if r.State == tasks.Running {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	e.awaitStarted()
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
 	e.stop(canceled) // interrupt the running attempt, as a crash would
@@ -246,6 +243,7 @@ func TestShutdownInterruptsAndRecoveryRequeues(t *testing.T) {
 }
 
 func TestRecoveryOfStoredStates(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := open(t, dir, tasks.Config{})
 	e.stop(context.Background())
@@ -286,6 +284,7 @@ func TestRecoveryOfStoredStates(t *testing.T) {
 }
 
 func TestListPagesAndFilters(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	ctx := context.Background()
 	var ids []string
@@ -343,6 +342,7 @@ func TestListPagesAndFilters(t *testing.T) {
 }
 
 func TestGarbageCollection(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{Retention: time.Hour})
 	ctx := context.Background()
 	r := e.wait(e.submit(tasks.Spec{Module: "tt", Input: []byte("cgc"), IdempotencyKey: "gc"}).ID)
@@ -362,6 +362,7 @@ func TestGarbageCollection(t *testing.T) {
 }
 
 func TestDefaultMaxRetries(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ cfg, want int }{{0, tasks.DefaultMaxRetries}, {-1, 0}, {7, 7}} {
 		e := open(t, t.TempDir(), tasks.Config{DefaultMaxRetries: c.cfg})
 		if r := e.submit(tasks.Spec{Module: "tt", Input: []byte("cr"), DelayMs: 60_000}); r.MaxRetries != c.want {
@@ -372,16 +373,12 @@ func TestDefaultMaxRetries(t *testing.T) {
 }
 
 func TestReadyQueueByPriority(t *testing.T) {
+	t.Parallel()
 	// One in-flight slot: while a task holds it, the waiting ones are
 	// ordered by priority, then by arrival.
 	e := open(t, t.TempDir(), tasks.Config{MaxInFlight: 1})
-	blocker := e.submit(tasks.Spec{Module: "tt", Input: []byte("l"), TimeoutMs: 300, MaxRetries: ptr(0)})
-	for {
-		if r, _ := e.svc.Get(context.Background(), blocker.ID); r.State == tasks.Running {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	e.submit(tasks.Spec{Module: "tt", Input: []byte("l"), TimeoutMs: 300, MaxRetries: ptr(0)})
+	e.awaitStarted()
 	var ids []string
 	for i, p := range []int{1, 9, 5, 9, 1} {
 		ids = append(ids, e.submit(tasks.Spec{Module: "tt", Input: []byte(fmt.Sprintf("cprio%d", i)), Priority: ptr(p)}).ID)
@@ -402,6 +399,7 @@ func TestReadyQueueByPriority(t *testing.T) {
 // key, invalid specs), its new tasks are durable when it returns, and
 // each runs once.
 func TestSubmitMany(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	old := e.wait(e.submit(tasks.Spec{Module: "tt", Input: []byte("cm-old"), IdempotencyKey: "old"}).ID)
 	specs := []tasks.Spec{
@@ -454,6 +452,7 @@ func TestSubmitMany(t *testing.T) {
 // submitted at once, neither wait for each other forever nor create a key's
 // task twice.
 func TestSubmitManyCrossedKeys(t *testing.T) {
+	t.Parallel()
 	e := open(t, t.TempDir(), tasks.Config{})
 	keys := []string{"x", "y", "z"}
 	spec := func(k string) tasks.Spec {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDecodeSpec(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		body string
 		ok   bool
