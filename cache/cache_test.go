@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -124,30 +125,35 @@ func TestInvalidRequests(t *testing.T) {
 	}
 }
 
+// TestTTL runs in a synctest bubble, whose clock the cache reads: the
+// short entry expires exactly when the test moves time past its TTL.
 func TestTTL(t *testing.T) {
-	c := newCache(t, Config{})
-	var runs atomic.Int64
-	short := req("ttl", "a", 250*time.Millisecond)
-	long := req("ttl", "b", time.Hour)
-	mustDo(t, c, short, counted(&runs, "a"))
-	mustDo(t, c, long, counted(&runs, "b"))
-	if _, o := mustDo(t, c, short, counted(&runs, "a")); o != Hit {
-		t.Fatalf("before its TTL: %v, want hit", o)
-	}
-	time.Sleep(300 * time.Millisecond)
-	if _, ok := c.Get(short.Key); ok {
-		t.Fatal("entry served after its TTL")
-	}
-	s := c.Stats()
-	if s.Entries != 1 || s.Expirations != 1 {
-		t.Fatalf("after expiry: %+v; want the long entry only and one expiration", s)
-	}
-	if _, o := mustDo(t, c, short, counted(&runs, "a")); o != Miss || runs.Load() != 3 {
-		t.Fatalf("after its TTL: %v with %d runs, want a miss that runs again", o, runs.Load())
-	}
-	if _, o := mustDo(t, c, long, counted(&runs, "b")); o != Hit {
-		t.Fatalf("long TTL: %v, want hit", o)
-	}
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		c := newCache(t, Config{})
+		var runs atomic.Int64
+		short := req("ttl", "a", 250*time.Millisecond)
+		long := req("ttl", "b", time.Hour)
+		mustDo(t, c, short, counted(&runs, "a"))
+		mustDo(t, c, long, counted(&runs, "b"))
+		if _, o := mustDo(t, c, short, counted(&runs, "a")); o != Hit {
+			t.Fatalf("before its TTL: %v, want hit", o)
+		}
+		time.Sleep(300 * time.Millisecond) // fake time: the short TTL passes at once
+		if _, ok := c.Get(short.Key); ok {
+			t.Fatal("entry served after its TTL")
+		}
+		s := c.Stats()
+		if s.Entries != 1 || s.Expirations != 1 {
+			t.Fatalf("after expiry: %+v; want the long entry only and one expiration", s)
+		}
+		if _, o := mustDo(t, c, short, counted(&runs, "a")); o != Miss || runs.Load() != 3 {
+			t.Fatalf("after its TTL: %v with %d runs, want a miss that runs again", o, runs.Load())
+		}
+		if _, o := mustDo(t, c, long, counted(&runs, "b")); o != Hit {
+			t.Fatalf("long TTL: %v, want hit", o)
+		}
+	})
 }
 
 func TestInvalidate(t *testing.T) {
