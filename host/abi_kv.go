@@ -24,12 +24,15 @@ var ErrKVFull = errors.New("host: kv namespace full")
 
 // KV is the durable key-value store behind the kv imports. Each module has
 // its own namespace. Implementations are safe for concurrent use and make
-// each call atomic; values returned are the caller's to keep.
+// each call atomic; values returned are the caller's to keep. Every
+// implementation passes the contract suite internal/store/storetest.RunKV.
 type KV interface {
 	// Get returns the value of key in ns, or found false.
 	Get(ns, key string) (value []byte, found bool, err error)
 	// Set stores value under key in ns, failing with ErrKVFull if the
-	// namespace's key and value bytes would pass maxTotal.
+	// namespace's key and value bytes would pass maxTotal (a replaced
+	// value's bytes no longer count). An empty value is stored: Get
+	// finds it.
 	Set(ns, key string, value []byte, maxTotal int64) error
 	// Delete removes key from ns and reports whether it was there.
 	Delete(ns, key string) (found bool, err error)

@@ -9,7 +9,8 @@ import (
 
 // Store keeps module versions, their bytes and the artifacts prepared from
 // them durably. Implementations are safe for concurrent use and make each
-// method one atomic transaction.
+// method one atomic transaction; every one passes the contract suite
+// internal/store/storetest.RunModules.
 type Store interface {
 	// PutVersion stores, in one transaction, v under v.Name, the module
 	// bytes wasm under v.Digest and the artifact prepared from them under

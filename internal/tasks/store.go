@@ -46,7 +46,8 @@ type Store interface {
 	Checkpoint(id string) ([]byte, error)
 	// ActiveTasks calls fn with every record in state scheduled, queued or
 	// running, with its input unless that is larger than MaxInputInMemory
-	// (then Input is nil and InputBytes says its size).
+	// (then Input is nil and InputBytes says its size). An error from fn
+	// ends the walk and is returned.
 	ActiveTasks(fn func(Record) error) error
 	// TaskInput returns the input of id.
 	TaskInput(id string) ([]byte, error)
