@@ -51,7 +51,8 @@ type Config struct {
 	// 0 means the net/http default.
 	IdleTimeout time.Duration
 	// ShutdownTimeout bounds how long Close waits for in-flight requests
-	// and running tasks; 0 means as long as Close's context allows.
+	// and running tasks; 0 or less means as long as Close's context
+	// allows.
 	ShutdownTimeout time.Duration
 
 	// MaxModuleBytes caps an upload; 0 means modules.DefaultMaxBytes.
@@ -214,8 +215,6 @@ func (c Config) Validate() error {
 		return fieldErr("DataDir", "required")
 	case c.CacheBytes < 0:
 		return fieldErr("CacheBytes", "%d must not be negative", c.CacheBytes)
-	case c.ShutdownTimeout < 0:
-		return fieldErr("ShutdownTimeout", "%s must not be negative", c.ShutdownTimeout)
 	}
 	if err := c.hostConfig().Validate(); err != nil {
 		return err

@@ -196,7 +196,6 @@ func TestValidate(t *testing.T) {
 		{"no data dir", func(c *node.Config) { c.DataDir = "" }, "DataDir"},
 		{"negative cache", func(c *node.Config) { c.CacheBytes = -1 }, "CacheBytes"},
 		{"negative budget", func(c *node.Config) { c.MemoryBudget = -1 }, "MemoryBudget"},
-		{"negative shutdown", func(c *node.Config) { c.ShutdownTimeout = -time.Second }, "ShutdownTimeout"},
 		{"bad weight", func(c *node.Config) { c.Weights = map[string]int{"a": 0} }, ""},
 		{"negative fuel", func(c *node.Config) { c.DefaultFuel = -1 }, ""},
 		{"negative lease", func(c *node.Config) { c.TaskLease = -time.Second }, ""},
