@@ -9,18 +9,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/client"
-	"github.com/nexustask/nexus/host"
-	"github.com/nexustask/nexus/internal/executor"
-	"github.com/nexustask/nexus/internal/metrics"
-	"github.com/nexustask/nexus/internal/store"
-	"github.com/nexustask/nexus/modules"
+	"github.com/nexustask/nexus/internal/node"
 	"github.com/nexustask/nexus/server"
 )
 
@@ -158,58 +152,38 @@ func (s *servers) close() error {
 	return errors.Join(errs...)
 }
 
-// startNexus wires a NexusTask server in this process as `nexus serve`
-// does: a bbolt store and a compilation cache in a temporary data
-// directory, a host runtime, a registry, metrics, the result cache
-// (default size) and the HTTP API, with the request log of -request-log
-// (formatted at level info, then discarded). It returns the server's base
-// URL.
+// startNexus starts a NexusTask node in this process as `nexus serve`
+// does (internal/node), with its defaults but for a temporary data
+// directory, a free 127.0.0.1 port, -ready's ready instances, snapshots
+// on or off, and the request log of -request-log (formatted at level
+// info, then discarded). It returns the node's base URL.
 func (s *servers) startNexus(ctx context.Context, snapshots bool, cfg config) (string, error) {
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
 	if err != nil {
 		return "", err
 	}
 	s.closers = append(s.closers, func() error { return os.RemoveAll(dir) })
-	db, err := store.Open(dir, 2*time.Second)
+	ncfg := node.DefaultConfig()
+	ncfg.Addr, ncfg.DataDir = "127.0.0.1:0", dir
+	ncfg.ReadyInstances = cfg.ready
+	ncfg.NoSnapshots = !snapshots // as `nexus serve` or `nexus serve --no-snapshots`
+	ncfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if ncfg.RequestLog, err = server.ParseRequestLog(cfg.requestLog); err != nil {
+		return "", err
+	}
+	n, err := node.New(ctx, ncfg)
 	if err != nil {
 		return "", err
 	}
-	s.closers = append(s.closers, db.Close)
-	hcfg := host.DefaultConfig()
-	hcfg.CacheDir = filepath.Join(dir, "compiled")
-	hcfg.ReadyInstances = cfg.ready
-	rt, err := host.New(ctx, hcfg)
-	if err != nil {
-		return "", err
-	}
-	s.closers = append(s.closers, func() error { return rt.Close(context.Background()) })
-	mcfg := modules.DefaultConfig()
-	mcfg.Snapshots = snapshots // as `nexus serve` (on) or `nexus serve --no-snapshots`
-	reg := modules.New(db, rt, mcfg)
-	if err := reg.Load(ctx); err != nil {
-		return "", err
-	}
-	exec, err := executor.New(executor.DefaultConfig())
-	if err != nil {
-		return "", err
-	}
-	s.closers = append(s.closers, func() error { return exec.Close(context.Background()) })
-	rc, err := cache.New(cache.DefaultConfig())
-	if err != nil {
-		return "", err
-	}
-	s.closers = append(s.closers, func() error { rc.Close(); return nil })
-	requests, err := server.ParseRequestLog(cfg.requestLog)
-	if err != nil {
-		return "", err
-	}
-	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		RequestLog: requests,
-		Cache:      rc,
+	s.closers = append(s.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return n.Close(ctx)
 	})
-	srv.SetReady(true)
-	return s.serve(srv.Handler())
+	if err := n.Start(ctx); err != nil {
+		return "", err
+	}
+	return n.URL(), nil
 }
 
 // newBaseline returns a plain Echo server whose only route, POST /echo,
