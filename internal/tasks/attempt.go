@@ -28,8 +28,12 @@ func (s *Service) dispatchLocked() {
 func (s *Service) startLocked(e *entry) {
 	now := s.clock.Now()
 	s.transitionLocked(e, func(r *Record) {
-		r.State, r.StartedAt, r.LeaseUntil = Running, now, now.Add(s.cfg.Lease)
+		// The claim: one more attempt, in this Service's name. The store
+		// takes it only from the queued record this one was based on.
+		r.moveTo(Running)
+		r.StartedAt, r.LeaseUntil = now, now.Add(s.cfg.Lease)
 		r.Attempts++
+		r.Owner = s.owner
 		r.Cache = ""
 	})
 	ctx, cancel := context.WithCancelCause(s.runCtx)
@@ -142,7 +146,7 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	s.mu.Lock()
 	s.inFlight--
 	next := e.rec.clone()
-	next.LeaseUntil, next.Cache = time.Time{}, cached
+	next.LeaseUntil, next.Owner, next.Cache = time.Time{}, "", cached
 	next.Preemptions += len(preempted)
 	next.addEvents(EventPreempted, next.Attempts, preempted)
 	if !started.IsZero() {
@@ -158,28 +162,30 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	var rl *executor.RateLimitError
 	switch {
 	case err == nil:
-		next.State, next.Output = Succeeded, res.Output
+		next.moveTo(Succeeded)
+		next.Output = res.Output
 		next.ErrorCode, next.ErrorMessage = "", ""
 		w.KV = kv.take()
 	case errors.As(err, &qf) || errors.As(err, &rl):
 		// Not an attempt: the executor had no room. Try again soon.
 		next.Attempts--
-		next.State, next.RunAt = Scheduled, now.Add(max(errcode.RetryAfter(err)/10, 10*time.Millisecond))
+		next.moveTo(Scheduled)
+		next.RunAt = now.Add(max(errcode.RetryAfter(err)/10, 10*time.Millisecond))
 	default:
 		next.ErrorCode, next.ErrorMessage = code, err.Error()
 		switch {
 		case e.canceling || code == errcode.Canceled:
-			next.State = Canceled
+			next.moveTo(Canceled)
 		case errors.Is(err, executor.ErrQueueTimeout):
 			// It waited as long as its submitter allowed; another
 			// attempt would wait again.
-			next.State = Failed
+			next.moveTo(Failed)
 		case !s.cfg.Retry(code):
-			next.State = Failed
+			next.moveTo(Failed)
 		case next.Attempts-next.RetryBase > next.MaxRetries:
-			next.State = Dead
+			next.moveTo(Dead)
 		default:
-			next.State = Scheduled
+			next.moveTo(Scheduled)
 			next.RunAt = now.Add(backoff(next.Attempts-next.RetryBase, s.cfg.BackoffBase, s.cfg.BackoffMax))
 		}
 	}
@@ -190,7 +196,10 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 	s.dispatchLocked()
 	s.mu.Unlock()
 
-	if !s.commitOutcome(w) {
+	if err := s.commitOutcome(w); err != nil {
+		if lostClaim(err) {
+			s.dropLost(e, err)
+		}
 		return
 	}
 	s.mu.Lock()
@@ -220,18 +229,45 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 }
 
 // commitOutcome commits an attempt's outcome, retrying while the store
-// fails (a full disk, say) until the service closes. It reports whether
-// the outcome is durable; if not, the record still says running and the
-// next start-up runs the task again.
-func (s *Service) commitOutcome(w Write) bool {
+// fails (a full disk, say) until the service closes (then ErrClosed). If
+// the outcome is not durable the record still says running and the next
+// start-up runs the task again. A store that refuses the write because
+// the attempt's claim is no longer the record's (lostClaim) is not asked
+// again.
+func (s *Service) commitOutcome(w Write) error {
 	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
 		err := s.commit.commit(w)
-		if err == nil {
-			return true
+		if err == nil || lostClaim(err) {
+			return err
 		}
 		s.log.Error("task: committing outcome; retrying", "task", w.Rec.ID, "err", err, "in", delay)
 		if !s.sleep(delay) {
-			return false
+			return ErrClosed
 		}
 	}
+}
+
+// lostClaim reports whether err is the store's refusal of a write based
+// on a record another writer has changed: another process claimed or
+// changed the task, and this one's attempt no longer holds it.
+func lostClaim(err error) bool {
+	return errors.Is(err, ErrStale) || errors.Is(err, ErrTransition)
+}
+
+// dropLost forgets e, whose attempt lost its claim: the task's record is
+// another writer's, the attempt's outcome and kv writes are not
+// committed, and readers see the stored record.
+func (s *Service) dropLost(e *entry, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := e.rec.ID
+	if s.active[id] == e {
+		delete(s.active, id)
+	}
+	if e.done != nil {
+		close(e.done) // no final: waiters read the store
+		e.done = nil
+	}
+	s.count.lost.Add(1)
+	s.log.Warn("task: the attempt's claim was lost; its outcome is dropped", "task", id, "err", err)
 }

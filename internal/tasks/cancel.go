@@ -42,7 +42,8 @@ func (s *Service) Cancel(ctx context.Context, id string) (Record, error) {
 	}
 	now := s.clock.Now()
 	next := e.rec.clone()
-	next.State, next.FinishedAt, next.ExpiresAt = Canceled, now, now.Add(s.cfg.Retention)
+	next.moveTo(Canceled)
+	next.FinishedAt, next.ExpiresAt = now, now.Add(s.cfg.Retention)
 	next.ErrorCode, next.ErrorMessage = errcode.Canceled, "canceled by request"
 	w := Write{Rec: &next, Prev: e.last}
 	e.last = &next
@@ -81,7 +82,8 @@ func (s *Service) Retry(ctx context.Context, id string) (Record, error) {
 	}
 	now := s.clock.Now()
 	next := prev.clone()
-	next.State, next.QueuedAt, next.RetryBase = Queued, now, prev.Attempts
+	next.moveTo(Queued)
+	next.QueuedAt, next.RetryBase = now, prev.Attempts
 	next.FinishedAt, next.ExpiresAt, next.RunAt = time.Time{}, time.Time{}, time.Time{}
 	next.ErrorCode, next.ErrorMessage, next.Output = "", "", nil
 

@@ -90,16 +90,17 @@ func (s *Service) reapExpired(now time.Time) {
 // reapOne requeues task id if it is still running on disk with an ended
 // lease and the process does not hold it. The record is read again under
 // s.mu: an entry leaves s.active only once its terminal state is on disk,
-// so a record absent from s.active and running on disk is nobody's.
+// so a record absent from s.active and running on disk is nobody's here.
+// The requeue is a compare-and-set awaited before the task is taken up:
+// if another process renewed or claimed the record meanwhile, the store
+// refuses it and the task stays that process's.
 func (s *Service) reapOne(id string, now time.Time) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	if _, held := s.active[id]; held || s.closed {
+		s.mu.Unlock()
 		return
 	}
-	if _, held := s.active[id]; held {
-		return
-	}
+	s.mu.Unlock()
 	rec, found, err := s.store.Task(id)
 	if err != nil {
 		s.log.Error("task: reading a task with an expired lease", "task", id, "err", err)
@@ -109,8 +110,17 @@ func (s *Service) reapOne(id string, now time.Time) {
 		return
 	}
 	next := requeued(rec, now)
+	if err := s.commit.commit(Write{Rec: &next, Prev: &rec}); err != nil {
+		if !lostClaim(err) {
+			s.log.Error("task: requeuing a task with an expired lease", "task", id, "err", err)
+		}
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Only the reaper (this goroutine) adds a running record's task to
+	// s.active while the service runs, so id is still not held.
 	e := &entry{rec: next, last: &next, committed: closedChan, index: -1}
-	s.commit.commitAsync(Write{Rec: &next, Prev: &rec})
 	s.active[id] = e
 	if k := rec.IdempotencyKey; k != "" {
 		if _, ok := s.idem[k]; !ok {
@@ -119,13 +129,16 @@ func (s *Service) reapOne(id string, now time.Time) {
 	}
 	s.count.reaped.Add(1)
 	s.log.Warn("task: lease expired; requeued", "task", id, "lease_until", rec.LeaseUntil, "attempts", rec.Attempts)
-	s.enqueueLocked(e, now)
+	if !s.closed {
+		s.enqueueLocked(e, now)
+	}
 }
 
 // requeued is r, found running but run by nobody, queued again: its
 // attempt stays counted and its checkpoint is kept.
 func requeued(r Record, now time.Time) Record {
 	next := r.clone()
-	next.State, next.QueuedAt, next.LeaseUntil = Queued, now, time.Time{}
+	next.moveTo(Queued)
+	next.QueuedAt, next.LeaseUntil, next.Owner = now, time.Time{}, ""
 	return next
 }

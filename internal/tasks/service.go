@@ -64,6 +64,9 @@ type Service struct {
 	runner *Runner
 	log    *slog.Logger
 	clock  Clock
+	// owner names this Service in the records of the attempts it runs
+	// (Record.Owner): its claims are its own.
+	owner  string
 	commit *committer
 
 	runCtx    context.Context // parent of attempts; canceled by Close
@@ -114,7 +117,7 @@ func New(st Store, kv host.KV, r *Runner, cfg Config) (*Service, error) {
 	cfg = cfg.withDefaults()
 	s := &Service{
 		cfg: cfg, store: st, kv: kv, runner: r, log: cfg.Logger, clock: cfg.Clock,
-		active: map[string]*entry{}, idem: map[string]string{},
+		owner: NewID(), active: map[string]*entry{}, idem: map[string]string{},
 		wakeTimer: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	s.runCtx, s.cancelRun = context.WithCancelCause(context.Background())
@@ -183,7 +186,7 @@ func (s *Service) enqueueLocked(e *entry, now time.Time) {
 		return
 	}
 	if e.rec.State == Scheduled {
-		s.transitionLocked(e, func(r *Record) { r.State, r.QueuedAt = Queued, now })
+		s.transitionLocked(e, func(r *Record) { r.moveTo(Queued); r.QueuedAt = now })
 	}
 	s.seq++
 	e.seq = s.seq

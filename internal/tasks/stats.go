@@ -13,9 +13,11 @@ type Stats struct {
 	// followed by a retry; Recovered counts tasks found running at start-up;
 	// Reaped counts running records requeued later because their lease
 	// ended and no attempt of this process held them; LeaseRenewals counts
-	// lease renewals written.
-	Submitted, Retries, Recovered, Reaped, LeaseRenewals uint64
-	Outcomes                                             map[State]uint64
+	// lease renewals written; LostClaims counts attempts whose outcome the
+	// store refused because another writer had changed the task
+	// meanwhile (a store shared by several processes).
+	Submitted, Retries, Recovered, Reaped, LeaseRenewals, LostClaims uint64
+	Outcomes                                                         map[State]uint64
 	// Commits and CommitWrites count group commits and the writes they
 	// applied: CommitWrites/Commits is the mean group size.
 	Commits, CommitWrites uint64
@@ -24,7 +26,7 @@ type Stats struct {
 // counters are the Service's counters, updated without its lock.
 type counters struct {
 	submitted, retries, recovered     atomic.Uint64
-	reaped, renewals                  atomic.Uint64
+	reaped, renewals, lost            atomic.Uint64
 	succeeded, failed, canceled, dead atomic.Uint64
 }
 
@@ -50,6 +52,7 @@ func (s *Service) Stats() Stats {
 		Recovered:     s.count.recovered.Load(),
 		Reaped:        s.count.reaped.Load(),
 		LeaseRenewals: s.count.renewals.Load(),
+		LostClaims:    s.count.lost.Load(),
 		Outcomes: map[State]uint64{
 			Succeeded: s.count.succeeded.Load(),
 			Failed:    s.count.failed.Load(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nexustask/nexus/internal/errcode"
@@ -20,7 +21,18 @@ func (s *Service) Submit(ctx context.Context, spec Spec) (rec Record, created bo
 		return rec, false, err
 	}
 	err = s.commit.commit(Write{Rec: p.r})
-	return s.settle(p, err)
+	rec, created, err = s.settle(p, err)
+	if kh := keyHeld(err); kh != nil {
+		return s.heldTask(ctx, kh)
+	}
+	return rec, created, err
+}
+
+// heldTask answers a submission whose key the store says another task
+// holds (another process took it first): that task, not created.
+func (s *Service) heldTask(ctx context.Context, kh *KeyHeldError) (Record, bool, error) {
+	rec, err := s.Get(ctx, kh.HeldBy)
+	return rec, false, err
 }
 
 // Submitted is the answer to one spec of SubmitMany.
@@ -52,16 +64,29 @@ func (s *Service) SubmitMany(ctx context.Context, specs []Spec) []Submitted {
 			out[i] = Submitted{Record: rec, Err: err}
 		}
 	}
-	if len(ps) > 0 {
+	for len(ps) > 0 {
 		ws := make([]Write, len(ps))
 		for k, p := range ps {
 			ws[k] = Write{Rec: p.r}
 		}
 		err := s.commit.commit(ws...)
+		if kh := keyHeld(err); kh != nil {
+			// The store refused the list for one key another process
+			// holds: answer that spec with the holder, commit the rest.
+			k := slices.IndexFunc(ps, func(p *pendingTask) bool { return p.r.ID == kh.Task })
+			if k >= 0 {
+				s.settle(ps[k], err)
+				rec, _, err := s.heldTask(ctx, kh)
+				out[at[k]] = Submitted{Record: rec, Err: err}
+				ps, at = slices.Delete(ps, k, k+1), slices.Delete(at, k, k+1)
+				continue
+			}
+		}
 		for k, p := range ps {
 			rec, created, err := s.settle(p, err)
 			out[at[k]] = Submitted{Record: rec, Created: created, Err: err}
 		}
+		break
 	}
 	// Only now, with this list's own tasks settled, wait for the other
 	// submissions holding a key: two lists naming each other's keys would
@@ -142,6 +167,13 @@ func (s *Service) settle(p *pendingTask, err error) (Record, bool, error) {
 	defer s.mu.Unlock()
 	e.err = err
 	close(e.committed)
+	if kh := keyHeld(err); kh != nil {
+		// The store decides: another task holds the key. The cache
+		// learns it.
+		delete(s.active, r.ID)
+		s.idem[kh.Key] = kh.HeldBy
+		return Record{}, false, err
+	}
 	if err != nil {
 		delete(s.active, r.ID)
 		if r.IdempotencyKey != "" {
@@ -215,7 +247,6 @@ func (s *Service) newRecord(spec Spec, now time.Time) Record {
 	r := Record{
 		ID:             newID(now),
 		Module:         spec.Module,
-		State:          Queued,
 		Priority:       DefaultPriority,
 		Category:       spec.Category,
 		Tags:           append([]string(nil), spec.Tags...),
@@ -246,7 +277,10 @@ func (s *Service) newRecord(spec Spec, now time.Time) Record {
 		runAt = *spec.RunAt
 	}
 	if runAt.After(now) {
-		r.State, r.RunAt, r.QueuedAt = Scheduled, runAt, time.Time{}
+		r.moveTo(Scheduled)
+		r.RunAt, r.QueuedAt = runAt, time.Time{}
+	} else {
+		r.moveTo(Queued)
 	}
 	return r
 }
