@@ -1,11 +1,11 @@
 package modules
 
 import (
-	"regexp"
 	"time"
 
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/names"
 )
 
 // Version is one stored version of a named module. Values are immutable
@@ -60,7 +60,5 @@ type Module struct {
 	CorruptReason string `json:"corrupt_reason,omitempty"`
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
 // ValidName reports whether name can name a module.
-func ValidName(name string) bool { return nameRE.MatchString(name) }
+func ValidName(name string) bool { return names.Valid(name) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/names"
 )
 
 // Put validates wasm and stores it as the next version of name, or returns
@@ -32,7 +33,7 @@ func (r *Registry) PutWith(ctx context.Context, name string, wasm []byte, opts P
 		return Version{}, false, fmt.Errorf("%w: %v", ErrInvalidOption, err)
 	}
 	if !ValidName(name) {
-		return Version{}, false, fmt.Errorf("%w: %q must match [a-z0-9][a-z0-9._-]{0,63}", ErrInvalidName, name)
+		return Version{}, false, fmt.Errorf("%w: %q must match "+names.Pattern, ErrInvalidName, name)
 	}
 	if int64(len(wasm)) > r.cfg.MaxBytes {
 		return Version{}, false, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(wasm), r.cfg.MaxBytes)

@@ -11,6 +11,7 @@ import (
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/internal/names"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -132,7 +133,7 @@ func (s *Server) invalidateCache(c echo.Context) error {
 	q := c.QueryParams()
 	sel := cache.Selector{Module: q.Get("module"), Tag: q.Get("tag")}
 	if sel.Module != "" && !modules.ValidName(sel.Module) {
-		return fmt.Errorf("%w: module %q must match [a-z0-9][a-z0-9._-]{0,63}", errBadRequest, sel.Module)
+		return fmt.Errorf("%w: module %q must match "+names.Pattern, errBadRequest, sel.Module)
 	}
 	if sel.Tag != "" && !cache.ValidTag(sel.Tag) {
 		return fmt.Errorf("%w: tag %q is not a valid tag", errBadRequest, sel.Tag)

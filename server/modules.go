@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/names"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -18,7 +19,7 @@ import (
 func (s *Server) putModule(c echo.Context) error {
 	name := c.Param("name")
 	if !modules.ValidName(name) {
-		return fmt.Errorf("%w: %q must match [a-z0-9][a-z0-9._-]{0,63}", modules.ErrInvalidName, name)
+		return fmt.Errorf("%w: %q must match "+names.Pattern, modules.ErrInvalidName, name)
 	}
 	wasm, err := readBody(c, s.cfg.MaxModuleBytes)
 	if err != nil {

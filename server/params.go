@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/names"
 )
 
 // invokeParams are the query parameters of POST /v1/modules/{name}/invoke.
@@ -28,8 +28,6 @@ type invokeParams struct {
 
 // DefaultPriority is a task's priority when the request names none.
 const DefaultPriority = 5
-
-var categoryRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // HeaderConfigPrefix starts request headers that set task configuration:
 // "X-Nexus-Config-Greeting: hi" sets key "greeting" (lower-cased).
@@ -68,8 +66,8 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 		p.priority = n
 	}
 	if v := q.Get("category"); v != "" {
-		if !categoryRE.MatchString(v) {
-			return p, fmt.Errorf("%w: category %q must match [a-z0-9][a-z0-9._-]{0,63}", errBadRequest, v)
+		if !names.Valid(v) {
+			return p, fmt.Errorf("%w: category %q must match "+names.Pattern, errBadRequest, v)
 		}
 		p.category = v
 	}

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
+
+	"github.com/nexustask/nexus/internal/names"
 )
 
 // Overlap says what a due time does while an earlier run of the same
@@ -48,8 +49,6 @@ const (
 // MaxTemplateBytes bounds a schedule's task template.
 const MaxTemplateBytes = 64 << 10
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
 // Spec defines a schedule: the body of POST /v1/schedules. Exactly one of
 // Cron and Every is set.
 type Spec struct {
@@ -82,8 +81,8 @@ func (s *Spec) normalize(minEvery time.Duration, now time.Time) (timetable, erro
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 	}
-	if !nameRE.MatchString(s.Name) {
-		return nil, bad("name %q must match [a-z0-9][a-z0-9._-]{0,63}", s.Name)
+	if !names.Valid(s.Name) {
+		return nil, bad("name %q must match "+names.Pattern, s.Name)
 	}
 	if s.Overlap == "" {
 		s.Overlap = DefaultOverlap

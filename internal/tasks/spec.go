@@ -5,11 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/names"
 )
 
 // Limits of a Spec.
@@ -23,8 +23,6 @@ const (
 	// DefaultPriority is a task's priority when its Spec names none.
 	DefaultPriority = 5
 )
-
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // Spec is what a client submits: the body of POST /v1/tasks. The zero value
 // of each field means "the server's default". A Spec is a value; Submit
@@ -126,8 +124,8 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("%w: "+format, append([]any{errcode.ErrInvalidRequest}, args...)...)
 	}
 	switch {
-	case !nameRE.MatchString(s.Module):
-		return bad("module %q must match [a-z0-9][a-z0-9._-]{0,63}", s.Module)
+	case !names.Valid(s.Module):
+		return bad("module %q must match "+names.Pattern, s.Module)
 	case s.Version < 0:
 		return bad("version %d must be positive", s.Version)
 	case s.Priority != nil && (*s.Priority < 0 || *s.Priority > 9):
@@ -142,14 +140,14 @@ func (s Spec) Validate() error {
 		return bad("max_retries %d must be from 0 to %d", *s.MaxRetries, MaxRetriesLimit)
 	case len(s.IdempotencyKey) > MaxIdempotencyKeyBytes:
 		return bad("idempotency_key is longer than %d bytes", MaxIdempotencyKeyBytes)
-	case s.Category != "" && !nameRE.MatchString(s.Category):
-		return bad("category %q must match [a-z0-9][a-z0-9._-]{0,63}", s.Category)
+	case s.Category != "" && !names.Valid(s.Category):
+		return bad("category %q must match "+names.Pattern, s.Category)
 	case len(s.Tags) > MaxTags:
 		return bad("more than %d tags", MaxTags)
 	}
 	for _, t := range s.Tags {
-		if !nameRE.MatchString(t) {
-			return bad("tag %q must match [a-z0-9][a-z0-9._-]{0,63}", t)
+		if !names.Valid(t) {
+			return bad("tag %q must match "+names.Pattern, t)
 		}
 	}
 	return nil
