@@ -37,4 +37,26 @@
 // mounted. Errors from Run are typed (ExitError, TrapError, TaskError) or
 // wrap one of the sentinels in errors.go, so callers can map them to the
 // error codes of the HTTP contract without looking at strings.
+//
+// # Layout
+//
+// Files are named by concept. The nexus_v1 host functions are abi_*.go,
+// one per area (abi_imports.go lists them; fuel_remaining and the fuel
+// module's imports are in metering.go). A task starts in instance.go,
+// which picks a warm instance (pool_warm.go), a ready one (pool_ready.go),
+// one restored from a snapshot (snapshot.go, snapshot_memory.go) or a
+// fresh one; pool.go holds a module's per-name state for all three.
+// shape.go reads a module's imports, exports, memory and tables before
+// compiling it, compile.go compiles it.
+//
+// What knows nothing of tasks lives in internal packages: the binary
+// reader (internal/wasmbin), the module rewriting, memory images and
+// deterministic clocks behind snapshots (internal/snapshot) and the
+// scratch directory's file system (internal/scratch). The instance pools,
+// taking a snapshot and restoring one stay in package host, grouped by
+// file name: each reads and writes the task (its meter, memory quota,
+// output and logs), the Module and the Runtime's counters, and calls
+// Runtime.call. Moving them would export those internals to a sibling
+// package, or put an interface or a function value on every invocation
+// where a direct call is now.
 package host
