@@ -205,9 +205,3 @@ func TestSchedulesAPI(t *testing.T) {
 		schedWantError(t, resp, body, http.StatusNotFound, "schedule_not_found", "tick")
 	}
 }
-
-func TestSchedulesDisabled(t *testing.T) {
-	in := start(t, t.TempDir(), server.Config{})
-	resp, body := do(t, http.MethodGet, in.URL+"/v1/schedules", "", nil)
-	schedWantError(t, resp, body, http.StatusServiceUnavailable, "unavailable", "schedules are not enabled")
-}

@@ -18,20 +18,20 @@ import (
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
+	"github.com/nexustask/nexus/internal/node"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/modules"
 	"github.com/nexustask/nexus/server"
 )
 
-// instance is one server process state over a data directory: a real bbolt
-// file, a real wazero runtime with its on-disk cache and a real HTTP server
-// on 127.0.0.1:0.
+// instance is one node over a data directory, started as nexus serve
+// starts it (internal/node): a real bbolt file, a real wazero runtime with
+// its on-disk cache and a real HTTP server on 127.0.0.1:0.
 type instance struct {
-	URL string
-	db  *store.DB
-	rt  *host.Runtime
-	hs  *httptest.Server
-	srv *server.Server
+	URL  string
+	db   *store.DB
+	srv  *server.Server
+	node *node.Node
 }
 
 func start(t *testing.T, dir string, cfg server.Config) *instance {
@@ -39,35 +39,42 @@ func start(t *testing.T, dir string, cfg server.Config) *instance {
 	return startWith(t, dir, cfg, executor.DefaultConfig())
 }
 
+// startWith starts a node over dir with the settings of cfg and ecfg that
+// a node.Config has: cfg.Cache stands for its size (the node builds its
+// own result cache; none if nil), and the node always serves tasks,
+// schedules and backups over its own database. Modules are not
+// snapshotted at upload.
 func startWith(t *testing.T, dir string, cfg server.Config, ecfg executor.Config) *instance {
 	t.Helper()
-	db, err := store.Open(dir, 0)
+	nc := node.DefaultConfig()
+	nc.Addr, nc.DataDir, nc.NoSnapshots = "127.0.0.1:0", dir, true
+	nc.Logger, nc.RequestLog = cfg.Logger, cfg.RequestLog
+	if nc.Logger == nil {
+		nc.Logger = slog.New(slog.DiscardHandler)
+	}
+	nc.MaxModuleBytes, nc.MaxInputBytes = cfg.MaxModuleBytes, cfg.MaxInputBytes
+	nc.ReadTimeout, nc.MinReadRate, nc.CompileTimeout = cfg.BodyTimeout, cfg.MinBodyRate, cfg.CompileTimeout
+	nc.MaxCompiles, nc.CompileQueue = cfg.MaxCompiles, cfg.CompileQueue
+	nc.CacheBytes = 0
+	if cfg.Cache != nil {
+		nc.CacheBytes = cfg.Cache.MaxBytes()
+	}
+	nc.Workers, nc.CPUs, nc.QueueCapacity, nc.PinAtStart = ecfg.Workers, ecfg.CPUs, ecfg.QueueCapacity, ecfg.PinAtStart
+	nc.NoPreemption, nc.Quantum, nc.Aging, nc.SyncRateWait = !ecfg.Preemption, ecfg.Quantum, ecfg.AgingInterval, ecfg.SyncRateWait
+	nc.Rates, nc.Weights, nc.MemoryBudget = ecfg.Rates, ecfg.Weights, ecfg.MemoryBudget
+	if ecfg.DefaultMemoryBytes != 0 {
+		nc.DefaultMemoryBytes = ecfg.DefaultMemoryBytes
+	}
+	n, err := node.New(context.Background(), nc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hcfg := host.DefaultConfig()
-	hcfg.CacheDir = filepath.Join(dir, "compiled")
-	hcfg.KV = db
-	rt, err := host.New(context.Background(), hcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := modules.New(db, rt, modules.Config{MaxBytes: cfg.MaxModuleBytes})
-	if err := reg.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	m := metrics.New(reg.Len)
-	if ecfg.Observer, err = m.RegisterExecutor(); err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(reg, rt, newExecutor(t, ecfg), m, cfg)
-	srv.SetReady(true)
-	in := &instance{db: db, rt: rt, srv: srv, hs: httptest.NewServer(srv.Handler())}
-	in.URL = in.hs.URL
+	in := &instance{db: n.DB(), srv: n.Server(), node: n}
 	t.Cleanup(in.stop)
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	in.URL = n.URL()
 	return in
 }
 
@@ -82,15 +89,8 @@ func newExecutor(t *testing.T, cfg executor.Config) *executor.Executor {
 	return e
 }
 
-func (in *instance) stop() {
-	if in.hs == nil {
-		return
-	}
-	in.hs.Close()
-	in.rt.Close(context.Background())
-	in.db.Close()
-	in.hs = nil
-}
+// stop closes the node; a second call does nothing.
+func (in *instance) stop() { in.node.Close(context.Background()) }
 
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()
@@ -460,6 +460,12 @@ func TestNotReady(t *testing.T) {
 	if resp, _ := do(t, "GET", hs.URL+"/readyz", "", nil); resp.StatusCode != 200 {
 		t.Fatalf("readyz after SetReady: %d", resp.StatusCode)
 	}
+	// A server without Config.Backup or Config.Schedules has neither.
+	if resp, body := do(t, "GET", hs.URL+"/v1/admin/backup", "", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("backup without a database configured: %d %s", resp.StatusCode, body)
+	}
+	resp, body := do(t, http.MethodGet, hs.URL+"/v1/schedules", "", nil)
+	schedWantError(t, resp, body, http.StatusServiceUnavailable, "unavailable", "schedules are not enabled")
 }
 
 // TestInvokeHeaderKeysCanonical: the invoke path stores its response
