@@ -1,17 +1,14 @@
 package server
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/cache"
-	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/names"
+	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -26,9 +23,9 @@ const (
 	// DELETE /v1/cache?key=.
 	HeaderCacheKey = "X-Nexus-Cache-Key"
 
-	CacheHit    = "hit"
-	CacheMiss   = "miss"
-	CacheBypass = "bypass"
+	CacheHit    = tasks.CacheHit
+	CacheMiss   = tasks.CacheMiss
+	CacheBypass = tasks.CacheBypass
 )
 
 // parseCache reads the caching parameters of an invoke:
@@ -67,62 +64,6 @@ func (s *Server) bypassCache(h *respHeaders) {
 	h.set(HeaderCache, CacheBypass)
 	if s.cache != nil {
 		s.cache.Bypass()
-	}
-}
-
-// invokeCached answers an invocation with cache_ttl: from the cache, by
-// waiting for an identical invocation in flight, or by running the task
-// and storing its result if it succeeds.
-func (s *Server) invokeCached(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module, h *respHeaders) error {
-	warm := v.Isolation == host.IsolationWarm
-	if err := cache.CheckCacheable(v.Name, v.Version, v.Pure, warm, !p.grants.Deterministic()); err != nil {
-		return err
-	}
-	if s.cache == nil { // the server runs without a cache
-		s.bypassCache(h)
-		res, err := s.execute(c, id, p, input, v, mod, h)
-		if err != nil {
-			return err
-		}
-		return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
-	}
-	key := cacheSpec(v, p, input).Key()
-	h.set(HeaderCacheKey, key.String())
-	req := cache.Request{Key: key, Module: v.Name, Tags: p.tags, TTL: p.cacheTTL}
-	res, outcome, err := s.cache.Do(c.Request().Context(), req, func(ctx context.Context) (cache.Result, error) {
-		r, err := s.execute(c, id, p, input, v, mod, h)
-		if err != nil {
-			return cache.Result{}, err
-		}
-		return cache.Result{Output: r.Output, FuelUsed: r.FuelUsed}, nil
-	})
-	if err != nil {
-		h.set(HeaderCache, CacheMiss)
-		var f *taskFailure
-		if errors.As(err, &f) && f.taskID != id { // another invocation's run failed
-			shared := *f
-			shared.taskID = id
-			return &shared
-		}
-		return err
-	}
-	if outcome == cache.Miss {
-		h.set(HeaderCache, CacheMiss)
-	} else {
-		h.set(HeaderCache, CacheHit)
-		h.set(HeaderFuelUsed, strconv.FormatInt(res.FuelUsed, 10))
-	}
-	return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
-}
-
-// cacheSpec is everything the result of a task of v can depend on.
-func cacheSpec(v modules.Version, p invokeParams, input []byte) *cache.Spec {
-	return &cache.Spec{
-		Module: v.Name, Digest: v.Digest, Profile: string(v.Profile),
-		Input: input, Config: p.config,
-		Env: p.grants.Env, Args: p.grants.Args,
-		Scratch: p.grants.Scratch, ScratchBytes: p.grants.ScratchBytes,
-		Fuel: p.limits.Fuel, MemoryBytes: p.limits.MemoryBytes,
 	}
 }
 

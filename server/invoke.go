@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/tasks"
-	"github.com/nexustask/nexus/modules"
 )
 
 // Response headers of an invocation.
@@ -28,9 +27,9 @@ const (
 // the task id and the task's logs.
 func (s *Server) invoke(c echo.Context) error {
 	id := tasks.NewID()
-	h := &respHeaders{h: c.Response().Header()}
-	h.set(HeaderTaskID, id)
-	if err := s.runInvoke(c, id, h); err != nil {
+	inv := &invocation{h: respHeaders{h: c.Response().Header()}}
+	inv.h.set(HeaderTaskID, id)
+	if err := s.runInvoke(c, id, inv); err != nil {
 		var f *taskFailure
 		if !errors.As(err, &f) {
 			err = &taskFailure{err: err, taskID: id}
@@ -40,8 +39,14 @@ func (s *Server) invoke(c echo.Context) error {
 	return nil
 }
 
-func (s *Server) runInvoke(c echo.Context, id string, h *respHeaders) error {
-	name := c.Param("name")
+// invocation is the state of one invoke, in one allocation: its response
+// headers and its attempt.
+type invocation struct {
+	h respHeaders
+	a tasks.Attempt
+}
+
+func (s *Server) runInvoke(c echo.Context, id string, inv *invocation) error {
 	p, err := parseInvokeParams(c)
 	if err != nil {
 		return err
@@ -50,35 +55,13 @@ func (s *Server) runInvoke(c echo.Context, id string, h *respHeaders) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	v, mod, err := s.reg.Resolve(ctx, name, p.version)
-	if err != nil {
-		return err
-	}
-	h.set(HeaderModuleVer, strconv.Itoa(v.Version))
-	if p.cacheTTL > 0 {
-		return s.invokeCached(c, id, p, input, v, mod, h)
-	}
-	s.bypassCache(h)
-	res, err := s.execute(c, id, p, input, v, mod, h)
-	if err != nil {
-		return err
-	}
-	return c.Blob(http.StatusOK, "application/octet-stream", res.Output)
-}
-
-// execute runs one task of mod through the executor, sets the response
-// headers of the run and records its metrics. A failure is a *taskFailure.
-func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte, v modules.Version, mod *host.Module, h *respHeaders) (*host.Result, error) {
-	name := v.Name
-	ctx := c.Request().Context()
-	preemptions := 0
 	// The same run path as a durable task's attempt, with an in-memory
 	// record: the response.
-	res, err := s.runner.Execute(ctx, mod, tasks.Attempt{
+	a := &inv.a
+	*a = tasks.Attempt{
 		ID:       id,
-		Module:   v.Name,
-		Version:  v.Version,
+		Module:   c.Param("name"),
+		Version:  p.version,
 		Priority: p.priority,
 		Category: p.category,
 		Sync:     true,
@@ -86,33 +69,53 @@ func (s *Server) execute(c echo.Context, id string, p invokeParams, input []byte
 		// the wait before it.
 		QueueTimeout: p.queueTimeout,
 		Request: host.Request{
-			Input: input, Limits: p.limits, Namespace: v.Name, Config: p.config, Grants: p.grants,
+			Input: input, Limits: p.limits, Config: p.config, Grants: p.grants,
 		},
-		OnPreempt: func() { preemptions++ },
-	})
-	if preemptions > 0 {
-		h.set(HeaderPreemptions, strconv.Itoa(preemptions))
+		CacheTTL:  p.cacheTTL,
+		CacheTags: p.tags,
 	}
-	outcome := "ok"
+	err = s.runner.Run(c.Request().Context(), a)
+	s.setRunHeaders(&inv.h, a)
 	if err != nil {
-		_, outcome = codeOf(err)
+		f := &taskFailure{err: err, taskID: id}
+		if a.Ran || a.Shared {
+			f.logs, f.ran, f.fuel = a.Result.Logs, true, a.Result.FuelUsed
+		}
+		return f
 	}
-	if res != nil {
+	return c.Blob(http.StatusOK, "application/octet-stream", a.Result.Output)
+}
+
+// setRunHeaders sets the response headers that say how a ran: the module
+// version, the cache's answer, and the figures of the run.
+func (s *Server) setRunHeaders(h *respHeaders, a *tasks.Attempt) {
+	if a.Resolved.Name == "" { // the module was not found
+		return
+	}
+	h.set(HeaderModuleVer, strconv.Itoa(a.Resolved.Version))
+	if a.CacheTTL == 0 {
+		s.bypassCache(h)
+	}
+	if a.CacheKey != "" {
+		h.set(HeaderCacheKey, a.CacheKey.String())
+	}
+	if a.Cache != "" {
+		h.set(HeaderCache, a.Cache)
+	}
+	if a.Preemptions > 0 {
+		h.set(HeaderPreemptions, strconv.Itoa(a.Preemptions))
+	}
+	switch {
+	case a.Ran:
+		res := &a.Result
 		h.set(HeaderDurationMs, strconv.FormatFloat(float64(res.Duration.Microseconds())/1000, 'f', 3, 64))
 		h.set(HeaderFuelUsed, strconv.FormatInt(res.FuelUsed, 10))
 		if res.Progress != [2]int64{} {
 			h.set(HeaderProgress, strconv.FormatInt(res.Progress[0], 10)+"/"+strconv.FormatInt(res.Progress[1], 10))
 		}
-		s.metrics.Invocation(name, outcome, res.Duration, res.FuelUsed)
+	case a.Cache == CacheHit:
+		h.set(HeaderFuelUsed, strconv.FormatInt(a.Result.FuelUsed, 10))
 	}
-	if err != nil {
-		f := &taskFailure{err: err, taskID: id}
-		if res != nil {
-			f.logs, f.ran, f.fuel = res.Logs, true, res.FuelUsed
-		}
-		return nil, f
-	}
-	return res, nil
 }
 
 // respHeaders sets an invocation's response headers from one backing

@@ -43,7 +43,14 @@ type Config struct {
 	Schedules *schedule.Manager
 	// Cache, if set, holds results of invocations with cache_ttl; nil runs
 	// them without caching. The caller closes it after the server drains.
+	// The server serves its statistics and invalidation, and counts the
+	// invocations that bypass it.
 	Cache *cache.Cache
+	// Runner, if set, is the run path of invokes, shared with the task
+	// service: it must hold the tasks.Cache middleware over Cache (and
+	// tasks.Metrics, to count invocations). Nil: the server builds its own
+	// with tasks.Cache(Cache) and tasks.Metrics on its metrics.
+	Runner *tasks.Runner
 	// BodyTimeout and MinBodyRate bound how long a request body may take
 	// to arrive: BodyTimeout from the end of the headers, extended by one
 	// second for every MinBodyRate bytes received, and never more than
@@ -113,7 +120,11 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	}
 	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger,
 		compile: newCompileGate(cfg.MaxCompiles, cfg.CompileQueue)}
-	s.runner = &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}
+	s.runner = cfg.Runner
+	if s.runner == nil {
+		s.runner = tasks.NewRunner(tasks.RunnerConfig{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight},
+			tasks.Cache(cfg.Cache), tasks.Metrics(m))
+	}
 	if cfg.Cache != nil {
 		s.cache = cfg.Cache
 		s.wireCache(cfg.Cache)

@@ -43,7 +43,9 @@ type Config struct {
 	// that this process is not running is requeued (see lease.go).
 	Lease time.Duration
 	// Cache, if not nil, is the result cache that tasks submitted with a
-	// cache_ttl_ms run through; nil runs them without one.
+	// cache_ttl_ms run through; nil runs them without one. It is used only
+	// with a Runner that has no Cache middleware: a Runner built with
+	// Cache(c) caches through c, as it does for invokes.
 	Cache *cache.Cache
 	// Retry decides by error code whether a failed attempt is retried;
 	// nil means DefaultRetryPolicy.

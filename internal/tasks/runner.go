@@ -2,26 +2,71 @@ package tasks
 
 import (
 	"context"
+	"sync"
 	"time"
 
+	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/modules"
 )
 
 // Runner is the one path every task run takes, synchronous invoke and
-// durable attempt alike: resolve the module version, wait for a worker
-// token in the executor, run the instance in the host. It is safe for
-// concurrent use.
+// durable attempt alike: resolve the module version, pass the attempt down
+// its middleware chain (the result cache, metrics …), and at the end of the
+// chain wait for a worker token in the executor and run the instance in
+// the host. It is safe for concurrent use.
+//
+// Build a Runner with NewRunner. A Runner written as a struct literal runs
+// with no middleware.
 type Runner struct {
 	Registry *modules.Registry
 	Runtime  *host.Runtime
 	Exec     *executor.Executor
 	// InFlight, if set, is told +1 when a run starts and -1 when it ends.
 	InFlight func(delta int)
+
+	chain  RunFunc // the middlewares around r.core (set once: by NewRunner, or by r.init)
+	once   sync.Once
+	cached bool         // the chain holds a Cache middleware
+	cache  *cache.Cache // that middleware's cache
 }
 
-// Attempt is one run of a task.
+// RunnerConfig is what a Runner runs tasks with.
+type RunnerConfig struct {
+	Registry *modules.Registry
+	Runtime  *host.Runtime
+	Exec     *executor.Executor
+	// InFlight, if set, is told +1 when an instance starts and -1 when it
+	// ends (the gauge of running tasks).
+	InFlight func(delta int)
+}
+
+// NewRunner returns a Runner whose runs pass through mw, the first the
+// outermost: NewRunner(cfg, Cache(c), Metrics(m)) looks the result up
+// before anything is counted, and Metrics sees only the runs the cache did
+// not answer. The chain is built once, here.
+func NewRunner(cfg RunnerConfig, mw ...Middleware) *Runner {
+	r := &Runner{Registry: cfg.Registry, Runtime: cfg.Runtime, Exec: cfg.Exec, InFlight: cfg.InFlight}
+	r.chain = r.core
+	for i := len(mw) - 1; i >= 0; i-- {
+		r.chain = link(mw[i], r.chain)
+		if c, ok := mw[i].(cacheStep); ok {
+			r.cached, r.cache = true, c.c
+		}
+	}
+	return r
+}
+
+// Cache returns the cache of the Runner's Cache middleware, and whether it
+// has one (its cache may be nil: every attempt asking for caching then
+// bypasses it).
+func (r *Runner) Cache() (*cache.Cache, bool) { return r.cache, r.cached }
+
+// Attempt is one run of a task: what to run, set by the caller, and what
+// happened, set by the Runner and its middlewares. An Attempt is used by
+// one Run at a time; its fields may be read once Run has returned, or by a
+// middleware once its next has returned.
 type Attempt struct {
 	ID       string
 	Module   string
@@ -34,39 +79,100 @@ type Attempt struct {
 	// (executor.Job.QueueTimeout): past it the attempt fails with
 	// *executor.QueueTimeoutError without running.
 	QueueTimeout time.Duration
-	// Request is handed to the host; its Yielder is set by Run.
+	// Request is handed to the host; its Yielder is set by Run, and its
+	// Namespace, if empty, to the module's name.
 	Request host.Request
+	// CacheTTL, if positive, asks the Cache middleware to answer the
+	// attempt from the result cache, or to store its result for that long;
+	// CacheTags label the stored result for invalidation.
+	CacheTTL  time.Duration
+	CacheTags []string
 	// OnResolved, if set, is called with the version about to run.
 	OnResolved func(modules.Version)
-	// OnPreempt is executor.Job.OnPreempt.
+	// OnPreempt, if set, is called on the running goroutine each time a
+	// higher-priority task suspends this one (executor.Job.OnPreempt).
 	OnPreempt func()
 	// OnStart, if set, is called when the attempt holds its worker token,
 	// just before the instance starts.
 	OnStart func()
+
+	// Resolved is the module version that runs, set before the chain.
+	Resolved modules.Version
+	// Ran reports that the guest ran in this attempt: Result is what the
+	// host returned (its logs and fuel also when the run failed).
+	Ran bool
+	// Result is the host's result if Ran. On a cache hit it holds the
+	// stored Output and FuelUsed, shared with the cache: they must not be
+	// modified.
+	Result host.Result
+	// Shared reports that the attempt failed with the failure of an
+	// identical attempt's run that it waited for (Cache coalescing):
+	// Result holds that run's Logs and FuelUsed.
+	Shared bool
+	// Preemptions counts the times the attempt was suspended.
+	Preemptions int
+	// Cache is how the result cache answered: CacheHit, CacheMiss,
+	// CacheBypass, or "" when the attempt did not ask for caching or was
+	// refused before reaching the cache.
+	Cache string
+	// CacheKey is the key of the attempt's result, once the Cache
+	// middleware computed it.
+	CacheKey cache.Key
+
+	mod *host.Module // the compiled module of Resolved
 }
 
-// Run resolves a's module version and runs a through Execute.
-func (r *Runner) Run(ctx context.Context, a Attempt) (*host.Result, error) {
+// Run resolves a's module version and passes a down the chain. Its error
+// is the run's: the registry's, a middleware's, the executor's or the
+// host's.
+func (r *Runner) Run(ctx context.Context, a *Attempt) error {
+	if err := r.resolve(ctx, a); err != nil {
+		return err
+	}
+	return r.next()(ctx, a)
+}
+
+// runOutside is Run with mw around the chain.
+func (r *Runner) runOutside(ctx context.Context, a *Attempt, mw Middleware) error {
+	if err := r.resolve(ctx, a); err != nil {
+		return err
+	}
+	return mw.Run(ctx, a, r.next())
+}
+
+// next returns the chain, r.core alone for a Runner written as a literal.
+func (r *Runner) next() RunFunc {
+	r.once.Do(r.init)
+	return r.chain
+}
+
+func (r *Runner) init() {
+	if r.chain == nil {
+		r.chain = r.core
+	}
+}
+
+// resolve sets a.Resolved and a.mod.
+func (r *Runner) resolve(ctx context.Context, a *Attempt) error {
 	v, mod, err := r.Registry.Resolve(ctx, a.Module, a.Version)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	a.Resolved, a.mod = v, mod
 	if a.OnResolved != nil {
 		a.OnResolved(v)
 	}
 	if a.Request.Namespace == "" {
 		a.Request.Namespace = v.Name
 	}
-	return r.Execute(ctx, mod, a)
+	return nil
 }
 
-// Execute runs a on mod, already resolved, on the calling goroutine once
-// it holds a worker token, and returns what the host returned (res is nil
-// if the task never ran: the executor refused or dropped it).
-func (r *Runner) Execute(ctx context.Context, mod *host.Module, a Attempt) (*host.Result, error) {
-	req := a.Request
-	var res *host.Result
-	err := r.Exec.Do(ctx, executor.Job{
+// core is the end of every chain: it runs a on the calling goroutine once
+// it holds a worker token, and records the host's result in a (a.Ran
+// stays false if the task never ran: the executor refused or dropped it).
+func (r *Runner) core(ctx context.Context, a *Attempt) error {
+	return r.Exec.Do(ctx, executor.Job{
 		ID:       a.ID,
 		Priority: a.Priority,
 		Category: a.Category,
@@ -74,7 +180,7 @@ func (r *Runner) Execute(ctx context.Context, mod *host.Module, a Attempt) (*hos
 		Sync:     a.Sync,
 		// The quota the host enforces is what the executor's memory
 		// budget counts (0: the default quota, in both).
-		MemoryBytes:  req.Limits.MemoryBytes,
+		MemoryBytes:  a.Request.Limits.MemoryBytes,
 		QueueTimeout: a.QueueTimeout,
 		Run: func(ctx context.Context, y executor.Yielder) error {
 			if r.InFlight != nil {
@@ -84,12 +190,18 @@ func (r *Runner) Execute(ctx context.Context, mod *host.Module, a Attempt) (*hos
 			if a.OnStart != nil {
 				a.OnStart()
 			}
-			req.Yielder = y
-			var err error
-			res, err = r.Runtime.Run(ctx, mod, req)
+			a.Request.Yielder = y
+			res, err := r.Runtime.Run(ctx, a.mod, a.Request)
+			if res != nil {
+				a.Result, a.Ran = *res, true
+			}
 			return err
 		},
-		OnPreempt: a.OnPreempt,
+		OnPreempt: func() {
+			a.Preemptions++
+			if a.OnPreempt != nil {
+				a.OnPreempt()
+			}
+		},
 	})
-	return res, err
 }

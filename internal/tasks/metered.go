@@ -1,0 +1,38 @@
+package tasks
+
+import (
+	"context"
+	"time"
+
+	"github.com/nexustask/nexus/internal/errcode"
+)
+
+// InvocationRecorder records finished runs (internal/metrics' Metrics).
+// Its methods must be safe for concurrent use.
+type InvocationRecorder interface {
+	// Invocation records one run of module: outcome is "ok" or the
+	// error's code, d the time the guest ran, fuel the fuel it used.
+	Invocation(module, outcome string, d time.Duration, fuel int64)
+}
+
+// Metrics returns the middleware that records every attempt that ran the
+// guest in rec, under the module's name, with "ok" or the error's code
+// (errcode.Code) as its outcome. Attempts that did not run (answered by
+// the cache, refused by the executor) are not recorded.
+func Metrics(rec InvocationRecorder) Middleware { return metricsStep{rec} }
+
+// metricsStep is the Metrics middleware.
+type metricsStep struct{ rec InvocationRecorder }
+
+// Run implements Middleware.
+func (m metricsStep) Run(ctx context.Context, a *Attempt, next RunFunc) error {
+	err := next(ctx, a)
+	if a.Ran {
+		outcome := "ok"
+		if err != nil {
+			outcome = errcode.Code(err)
+		}
+		m.rec.Invocation(a.Resolved.Name, outcome, a.Result.Duration, a.Result.FuelUsed)
+	}
+	return err
+}
