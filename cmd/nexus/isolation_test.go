@@ -12,7 +12,9 @@ import (
 // TestPushIsolation pushes the Go echo reactor with --isolation warm to the
 // real binary's server and reads the setting and the snapshot status back.
 func TestPushIsolation(t *testing.T) {
-	d := startDaemon(t, t.TempDir())
+	// Snapshotting the 2.6 MB Go module compiles it again; on a loaded
+	// machine that takes longer than the default compile timeout.
+	d := startDaemon(t, t.TempDir(), "--compile-timeout", "5m")
 	mustf(t)(nexus(t, d, "module", "push", "--isolation", "warm", "goecho", "../../examples/go/echoreactor/echoreactor.wasm"))
 	out := mustf(t)(nexus(t, d, "module", "get", "--json", "goecho"))
 	if !strings.Contains(out, `"isolation":"warm"`) || !strings.Contains(out, `"snapshot":"snapshot"`) {
@@ -29,7 +31,7 @@ func TestPushIsolation(t *testing.T) {
 // TestServeReadyInstances: with --ready-instances, tasks of a snapshotted
 // module take instances made ahead, as /metrics counts.
 func TestServeReadyInstances(t *testing.T) {
-	d := startDaemon(t, t.TempDir(), "--ready-instances", "2")
+	d := startDaemon(t, t.TempDir(), "--ready-instances", "2", "--compile-timeout", "5m")
 	mustf(t)(nexus(t, d, "module", "push", "goecho", "../../examples/go/echoreactor/echoreactor.wasm"))
 	ready := regexp.MustCompile(`(?m)^nexus_instances_total\{source="ready"\} (\d+)$`)
 	var body []byte
