@@ -1,16 +1,22 @@
 package cache
 
-import "errors"
+import (
+	"errors"
 
-// Errors returned to callers of the cache.
+	"github.com/nexustask/nexus/internal/errkind"
+)
+
+// Errors returned to callers of the cache. ErrNotCacheable and ErrInvalid
+// are kinds of internal/errkind, named here for the cache's callers:
+// errors.Is matches through either name.
 var (
 	// ErrNotCacheable means a request asked for caching of a task whose
 	// result is not a function of the request: its module does not declare
 	// itself pure, or it is granted a real clock or a random source.
-	ErrNotCacheable = errors.New("cache: task is not cacheable")
+	ErrNotCacheable = errkind.ErrNotCacheable
 	// ErrInvalid means a cache request is malformed: a TTL out of range, a
 	// bad tag or key.
-	ErrInvalid = errors.New("cache: invalid request")
+	ErrInvalid = errkind.ErrCacheInvalid
 	// ErrClosed means the cache has been closed.
 	ErrClosed = errors.New("cache: closed")
 )

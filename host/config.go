@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/nexustask/nexus/internal/errkind"
 )
 
 // Defaults for Limits and Config.
@@ -203,35 +205,26 @@ func (l Limits) resolveMax() Limits {
 }
 
 // LimitError reports a requested limit above the runtime's maximum
-// (Config.Max). It is the request's fault, not the module's.
-type LimitError struct {
-	// Name is the limit: "memory", "timeout", "output", "log", "fuel" or
-	// "table elements".
-	Name string
-	// Requested is what the request asked for; Max what the server allows.
-	Requested int64
-	Max       int64
-}
-
-func (e *LimitError) Error() string {
-	return fmt.Sprintf("host: requested %s %d exceeds the server maximum %d", e.Name, e.Requested, e.Max)
-}
+// (Config.Max). It is the request's fault, not the module's. Name is the
+// limit: "memory", "timeout", "output", "log", "fuel" or "table elements".
+// It is errkind.LimitError.
+type LimitError = errkind.LimitError
 
 // check returns a *LimitError if l asks for more than max allows.
 func (l Limits) check(max Limits) error {
 	switch {
 	case max.MemoryBytes > 0 && l.MemoryBytes > max.MemoryBytes:
-		return &LimitError{"memory", l.MemoryBytes, max.MemoryBytes}
+		return &LimitError{Name: "memory", Requested: l.MemoryBytes, Max: max.MemoryBytes}
 	case max.Timeout > 0 && l.Timeout > max.Timeout:
-		return &LimitError{"timeout", int64(l.Timeout), int64(max.Timeout)}
+		return &LimitError{Name: "timeout", Requested: int64(l.Timeout), Max: int64(max.Timeout)}
 	case max.OutputBytes > 0 && l.OutputBytes > max.OutputBytes:
-		return &LimitError{"output", l.OutputBytes, max.OutputBytes}
+		return &LimitError{Name: "output", Requested: l.OutputBytes, Max: max.OutputBytes}
 	case max.LogBytes > 0 && l.LogBytes > max.LogBytes:
-		return &LimitError{"log", l.LogBytes, max.LogBytes}
+		return &LimitError{Name: "log", Requested: l.LogBytes, Max: max.LogBytes}
 	case max.Fuel > 0 && l.Fuel > max.Fuel:
-		return &LimitError{"fuel", l.Fuel, max.Fuel}
+		return &LimitError{Name: "fuel", Requested: l.Fuel, Max: max.Fuel}
 	case max.TableElements > 0 && l.TableElements > max.TableElements:
-		return &LimitError{"table elements", l.TableElements, max.TableElements}
+		return &LimitError{Name: "table elements", Requested: l.TableElements, Max: max.TableElements}
 	}
 	return nil
 }

@@ -2,11 +2,10 @@ package host
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/nexustask/nexus/host/fuel"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -23,22 +22,14 @@ const (
 	DefaultSliceFuel = 1_000_000
 )
 
-// FuelError is returned when a task used more fuel than its budget.
-type FuelError struct {
-	// Used is the fuel the task had used when it was stopped; it is more
-	// than Budget by at most one slice boundary's overshoot.
-	Used int64
-	// Budget is the task's fuel budget.
-	Budget int64
-}
-
-func (e *FuelError) Error() string {
-	return fmt.Sprintf("host: fuel exhausted: used %d of budget %d", e.Used, e.Budget)
-}
+// FuelError is returned when a task used more fuel than its budget: Used
+// is the fuel the task had used when it was stopped (more than Budget by at
+// most one slice boundary's overshoot). It is errkind.FuelError.
+type FuelError = errkind.FuelError
 
 // ErrCallDepth is returned when a task nests calls deeper than the
 // instrumenter's call-depth limit (runaway recursion).
-var ErrCallDepth = errors.New("host: call depth limit exceeded")
+var ErrCallDepth = errkind.ErrHostCallDepth
 
 // Yielder is the executor's hook into a running task. Yield is called on the
 // task's goroutine at every fuel-slice boundary. It may block, suspending

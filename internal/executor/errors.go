@@ -1,28 +1,31 @@
 package executor
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/nexustask/nexus/internal/errkind"
 )
 
-// Errors of Submit and Do.
+// Errors of Submit and Do. They and QueueFullError and RateLimitError are
+// kinds of internal/errkind, named here for the executor's callers:
+// errors.Is and errors.As match through either name.
 var (
 	// ErrClosed is returned for jobs submitted after Close, and is the
 	// cause with which Close cancels jobs it could not drain in time.
-	ErrClosed = errors.New("executor: closed")
+	ErrClosed = errkind.ErrExecutorClosed
 	// ErrQueueFull is matched by *QueueFullError: the bounded queue had no
 	// room for the job. Nothing already accepted is dropped.
-	ErrQueueFull = errors.New("executor: queue full")
+	ErrQueueFull = errkind.ErrQueueFull
 	// ErrRateLimited is matched by *RateLimitError: a synchronous job's
 	// category was over its rate for longer than Config.SyncRateWait.
-	ErrRateLimited = errors.New("executor: rate limited")
+	ErrRateLimited = errkind.ErrRateLimited
 	// ErrInvalidJob is wrapped by errors about a malformed Job, and about
 	// one whose memory quota exceeds the whole Config.MemoryBudget.
-	ErrInvalidJob = errors.New("executor: invalid job")
+	ErrInvalidJob = errkind.ErrInvalidJob
 	// ErrQueueTimeout is matched by *QueueTimeoutError: the job waited
 	// longer than its Job.QueueTimeout to start.
-	ErrQueueTimeout = errors.New("executor: queue timeout")
+	ErrQueueTimeout = errkind.ErrQueueTimeout
 )
 
 // QueueTimeoutError is a job's outcome when it waited longer than its
@@ -41,36 +44,12 @@ func (e *QueueTimeoutError) Error() string {
 func (e *QueueTimeoutError) Is(target error) bool { return target == ErrQueueTimeout }
 
 // QueueFullError is returned when the queue is at Config.QueueCapacity.
-// It matches ErrQueueFull with errors.Is.
-type QueueFullError struct {
-	// Capacity is the queue's capacity.
-	Capacity int
-	// RetryAfter estimates when the queue will have room: the jobs ahead
-	// divided among the tokens, times the recent mean run time.
-	RetryAfter time.Duration
-}
-
-func (e *QueueFullError) Error() string {
-	return fmt.Sprintf("executor: queue full (%d jobs); retry after %v", e.Capacity, e.RetryAfter)
-}
-
-// Is reports whether target is ErrQueueFull.
-func (e *QueueFullError) Is(target error) bool { return target == ErrQueueFull }
+// It matches ErrQueueFull with errors.Is; RetryAfter estimates when the
+// queue will have room.
+type QueueFullError = errkind.QueueFullError
 
 // RateLimitError is returned when a synchronous job's category is over its
 // rate for longer than Config.SyncRateWait. It matches ErrRateLimited with
-// errors.Is.
-type RateLimitError struct {
-	// Category is the rate-limited category.
-	Category string
-	// RetryAfter is when the category's bucket will next have a token, as
-	// of the rejection.
-	RetryAfter time.Duration
-}
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("executor: category %q rate limited; retry after %v", e.Category, e.RetryAfter)
-}
-
-// Is reports whether target is ErrRateLimited.
-func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+// errors.Is; RetryAfter is when the category's bucket will next have a
+// token.
+type RateLimitError = errkind.RateLimitError
