@@ -12,6 +12,9 @@ import (
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errcode"
 	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/schedule"
+	"github.com/nexustask/nexus/internal/store"
+	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -127,6 +130,14 @@ func TestEveryRow(t *testing.T) {
 		{&executor.RateLimitError{}, 429, errcode.RateLimited},
 		{executor.ErrClosed, 503, errcode.Unavailable},
 		{errcode.ErrUnavailable, 503, errcode.Unavailable},
+		{schedule.ErrNotFound, 404, errcode.ScheduleNotFound},
+		{schedule.ErrExists, 409, errcode.Conflict},
+		{schedule.ErrInvalid, 400, errcode.InvalidRequest},
+		{schedule.ErrClosed, 503, errcode.Unavailable},
+		{tasks.ErrNotFound, 404, errcode.TaskNotFound},
+		{tasks.ErrClosed, 503, errcode.Unavailable},
+		{store.ErrCorrupt, 500, errcode.DataDamaged},
+		{&store.CorruptError{Bucket: "tasks", Key: "k", Reason: "checksum mismatch"}, 500, errcode.DataDamaged},
 		{errors.New("something else"), 500, errcode.Internal},
 	}
 	for _, tt := range tests {

@@ -4,11 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/schedule"
 	"github.com/nexustask/nexus/internal/store"
 )
@@ -75,17 +74,16 @@ func TestCreateListGetPauseResumeDelete(t *testing.T) {
 func TestErrorCodes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		err    error
-		status int
-		code   string
+		err  error
+		code string
 	}{
-		{schedule.ErrNotFound, http.StatusNotFound, errcode.ScheduleNotFound},
-		{schedule.ErrExists, http.StatusConflict, errcode.Conflict},
-		{schedule.ErrInvalid, http.StatusBadRequest, errcode.InvalidRequest},
-		{schedule.ErrClosed, http.StatusServiceUnavailable, errcode.Unavailable},
+		{schedule.ErrNotFound, errkind.CodeScheduleNotFound},
+		{schedule.ErrExists, errkind.CodeConflict},
+		{schedule.ErrInvalid, errkind.CodeInvalidRequest},
+		{schedule.ErrClosed, errkind.CodeUnavailable},
 	} {
-		if status, code := errcode.Lookup(tc.err); status != tc.status || code != tc.code {
-			t.Errorf("%v: %d %s, want %d %s", tc.err, status, code, tc.status, tc.code)
+		if code := errkind.Code(tc.err); code != tc.code {
+			t.Errorf("%v: %s, want %s", tc.err, code, tc.code)
 		}
 	}
 }

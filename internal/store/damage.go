@@ -8,7 +8,7 @@ import (
 	"hash/crc32"
 	"sync"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -27,7 +27,7 @@ import (
 
 // ErrCorrupt is matched (errors.Is) by every error about a damaged record
 // or file; the error itself is a *CorruptError naming the record. It
-// wraps errcode.ErrDamaged, so the API answers 500 data_damaged.
+// wraps errkind.ErrDamaged, so the API answers 500 data_damaged.
 var ErrCorrupt error = corruptSentinel{}
 
 // corruptSentinel is ErrCorrupt: the store's message around the one
@@ -35,7 +35,7 @@ var ErrCorrupt error = corruptSentinel{}
 type corruptSentinel struct{}
 
 func (corruptSentinel) Error() string { return "store: damaged data" }
-func (corruptSentinel) Unwrap() error { return errcode.ErrDamaged }
+func (corruptSentinel) Unwrap() error { return errkind.ErrDamaged }
 
 // CorruptError is a record that failed its checksum or could not be
 // decoded. It matches ErrCorrupt.
@@ -49,9 +49,9 @@ func (e *CorruptError) Error() string {
 	return fmt.Sprintf("store: damaged record %s/%q: %s: restore a backup with 'nexus store restore', or inspect the file with 'nexus store check'", e.Bucket, e.Key, e.Reason)
 }
 
-// Is reports whether target is ErrCorrupt or errcode.ErrDamaged.
+// Is reports whether target is ErrCorrupt or errkind.ErrDamaged.
 func (e *CorruptError) Is(target error) bool {
-	return target == ErrCorrupt || target == errcode.ErrDamaged
+	return target == ErrCorrupt || target == errkind.ErrDamaged
 }
 
 func corrupt(bucket string, key []byte, format string, args ...any) *CorruptError {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/host"
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/executor"
 )
 
@@ -51,7 +51,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 		in, err := s.store.TaskInput(rec.ID)
 		if err != nil {
 			s.log.Error("task: loading input", "task", rec.ID, "err", err)
-			s.finish(ctx, e, nil, fmt.Errorf("%w: loading the task's input: %v", errcode.ErrUnavailable, err), newKVTxn(s.kv), time.Time{}, "", nil)
+			s.finish(ctx, e, nil, fmt.Errorf("%w: loading the task's input: %v", errkind.ErrUnavailable, err), newKVTxn(s.kv), time.Time{}, "", nil)
 			return
 		}
 		rec.Input = in
@@ -157,7 +157,7 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 		next.Progress = res.Progress
 	}
 	w := Write{Rec: &next, Prev: e.last}
-	code := errcode.Code(err)
+	code := errkind.Code(err)
 	var qf *executor.QueueFullError
 	var rl *executor.RateLimitError
 	switch {
@@ -170,17 +170,17 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 		// Not an attempt: the executor had no room. Try again soon.
 		next.Attempts--
 		next.moveTo(Scheduled)
-		next.RunAt = now.Add(max(errcode.RetryAfter(err)/10, 10*time.Millisecond))
+		next.RunAt = now.Add(max(errkind.RetryAfter(err)/10, 10*time.Millisecond))
 	default:
 		next.ErrorCode, next.ErrorMessage = code, err.Error()
 		switch {
-		case e.canceling || code == errcode.Canceled:
+		case e.canceling || code == errkind.CodeCanceled:
 			next.moveTo(Canceled)
 		case errors.Is(err, executor.ErrQueueTimeout):
 			// It waited as long as its submitter allowed; another
 			// attempt would wait again.
 			next.moveTo(Failed)
-		case !s.cfg.Retry(code):
+		case !s.cfg.Retry(err):
 			next.moveTo(Failed)
 		case next.Attempts-next.RetryBase > next.MaxRetries:
 			next.moveTo(Dead)

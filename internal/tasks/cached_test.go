@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/nexustask/nexus/cache"
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/tasks"
 )
 
@@ -59,13 +59,13 @@ func TestCacheTTLRefusedForImpureModule(t *testing.T) {
 	e := open(t, t.TempDir(), tasks.Config{})
 	_, _, err := e.svc.Submit(context.Background(), tasks.Spec{Module: "tt", Input: []byte("cx"), CacheTTLMs: 1000})
 	want := cache.CheckCacheable("tt", 1, false, false, false)
-	if !errors.Is(err, cache.ErrNotCacheable) || errcode.Code(err) != errcode.InvalidRequest || err.Error() != want.Error() {
-		t.Fatalf("submit: %v (code %s), want %v", err, errcode.Code(err), want)
+	if !errors.Is(err, cache.ErrNotCacheable) || errkind.Code(err) != errkind.CodeInvalidRequest || err.Error() != want.Error() {
+		t.Fatalf("submit: %v (code %s), want %v", err, errkind.Code(err), want)
 	}
 	if recs, _, err := e.svc.List(context.Background(), tasks.Filter{}, 10); err != nil || len(recs) != 0 {
 		t.Fatalf("stored after a refusal: %d records, %v", len(recs), err)
 	}
-	if _, _, err := e.svc.Submit(context.Background(), tasks.Spec{Module: "tt", Input: []byte("cx"), CacheTTLMs: cache.MaxTTL.Milliseconds() + 1}); errcode.Code(err) != errcode.InvalidRequest {
+	if _, _, err := e.svc.Submit(context.Background(), tasks.Spec{Module: "tt", Input: []byte("cx"), CacheTTLMs: cache.MaxTTL.Milliseconds() + 1}); errkind.Code(err) != errkind.CodeInvalidRequest {
 		t.Fatalf("cache_ttl_ms past the maximum: %v", err)
 	}
 }

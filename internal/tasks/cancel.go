@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 )
 
 // Cancel cancels task id. A scheduled or queued task is canceled at once;
@@ -44,7 +44,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (Record, error) {
 	next := e.rec.clone()
 	next.moveTo(Canceled)
 	next.FinishedAt, next.ExpiresAt = now, now.Add(s.cfg.Retention)
-	next.ErrorCode, next.ErrorMessage = errcode.Canceled, "canceled by request"
+	next.ErrorCode, next.ErrorMessage = errkind.CodeCanceled, "canceled by request"
 	w := Write{Rec: &next, Prev: e.last}
 	e.last = &next
 	delete(s.active, id)

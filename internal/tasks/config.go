@@ -47,9 +47,9 @@ type Config struct {
 	// with a Runner that has no Cache middleware: a Runner built with
 	// Cache(c) caches through c, as it does for invokes.
 	Cache *cache.Cache
-	// Retry decides by error code whether a failed attempt is retried;
-	// nil means DefaultRetryPolicy.
-	Retry func(code string) bool
+	// Retry decides by the attempt's error whether a failed attempt is
+	// retried; nil means DefaultRetryPolicy.
+	Retry func(err error) bool
 	// Logger receives recovery and failure lines; nil means slog.Default().
 	Logger *slog.Logger
 	// Clock drives due times, leases, garbage collection, retry delays

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/tasks"
 )
@@ -47,7 +47,7 @@ func TestQueueTimeoutMs(t *testing.T) {
 	defer release()
 	r := e.submit(tasks.Spec{Module: "tt", Input: []byte("cq"), QueueTimeoutMs: 20, MaxRetries: ptr(3)})
 	r = e.wait(r.ID)
-	if r.State != tasks.Failed || r.ErrorCode != errcode.Timeout || r.Attempts != 1 ||
+	if r.State != tasks.Failed || r.ErrorCode != errkind.CodeTimeout || r.Attempts != 1 ||
 		!strings.Contains(r.ErrorMessage, "queued") || !strings.Contains(r.ErrorMessage, "20ms") {
 		t.Fatalf("record %s %s %q after %d attempts", r.State, r.ErrorCode, r.ErrorMessage, r.Attempts)
 	}
@@ -65,7 +65,7 @@ func TestMemoryBudgetAtSubmit(t *testing.T) {
 	ecfg.MemoryBudget, ecfg.DefaultMemoryBytes = 128<<20, 64<<20
 	e := openWith(t, t.TempDir(), tasks.Config{}, ecfg)
 	_, _, err := e.svc.Submit(context.Background(), tasks.Spec{Module: "tt", Input: []byte("cm"), MemoryBytes: 256 << 20})
-	if errcode.Code(err) != errcode.InvalidRequest || !strings.Contains(err.Error(), "memory budget") {
+	if errkind.Code(err) != errkind.CodeInvalidRequest || !strings.Contains(err.Error(), "memory budget") {
 		t.Fatalf("submit over the budget: %v", err)
 	}
 	r := e.wait(e.submit(tasks.Spec{Module: "tt", Input: []byte("cm"), MemoryBytes: 128 << 20}).ID)

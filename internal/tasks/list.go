@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 )
 
 // Listing bounds.
@@ -19,7 +19,7 @@ const (
 // their live progress.
 func (s *Service) List(ctx context.Context, f Filter, limit int) ([]Record, string, error) {
 	if f.State != "" && !f.State.Valid() {
-		return nil, "", fmt.Errorf("%w: unknown state %q", errcode.ErrInvalidRequest, f.State)
+		return nil, "", fmt.Errorf("%w: unknown state %q", errkind.ErrInvalidRequest, f.State)
 	}
 	if limit <= 0 {
 		limit = DefaultListLimit

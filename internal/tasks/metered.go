@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 )
 
 // InvocationRecorder records finished runs (internal/metrics' Metrics).
@@ -17,7 +17,7 @@ type InvocationRecorder interface {
 
 // Metrics returns the middleware that records every attempt that ran the
 // guest in rec, under the module's name, with "ok" or the error's code
-// (errcode.Code) as its outcome. Attempts that did not run (answered by
+// (errkind.Code) as its outcome. Attempts that did not run (answered by
 // the cache, refused by the executor) are not recorded.
 func Metrics(rec InvocationRecorder) Middleware { return metricsStep{rec} }
 
@@ -30,7 +30,7 @@ func (m metricsStep) Run(ctx context.Context, a *Attempt, next RunFunc) error {
 	if a.Ran {
 		outcome := "ok"
 		if err != nil {
-			outcome = errcode.Code(err)
+			outcome = errkind.Code(err)
 		}
 		m.rec.Invocation(a.Resolved.Name, outcome, a.Result.Duration, a.Result.FuelUsed)
 	}

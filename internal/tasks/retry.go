@@ -4,18 +4,20 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 )
 
 // DefaultRetryPolicy retries failures that may pass on another attempt
-// (trap, exit_nonzero, timeout, task_error, internal and unavailable) and
-// not those that will fail the same way again: a deterministic budget
-// (fuel_exhausted, memory_limit, output_limit), a bad request or module
-// (invalid_*, module_not_found) or a cancellation.
-func DefaultRetryPolicy(code string) bool {
-	switch code {
-	case errcode.Trap, errcode.ExitNonzero, errcode.Timeout, errcode.TaskError,
-		errcode.Internal, errcode.Unavailable:
+// (a trap, a non-zero exit, a timeout, a task error, an error of no known
+// kind, an unavailable service) and not those that will fail the same way
+// again: a deterministic budget (fuel, memory, output), a bad request or
+// module, a missing module or a cancellation. It keys on err's kind as
+// errkind.Code names it, so the decision and the code the task's record
+// shows come from the same match.
+func DefaultRetryPolicy(err error) bool {
+	switch errkind.Code(err) {
+	case errkind.CodeTrap, errkind.CodeExitNonzero, errkind.CodeTimeout, errkind.CodeTaskError,
+		errkind.CodeInternal, errkind.CodeUnavailable:
 		return true
 	}
 	return false

@@ -11,17 +11,17 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/host"
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 )
 
 // Errors of the Service, mapped to codes by the error table.
 var (
 	// ErrNotFound means no task has that id.
-	ErrNotFound = errcode.ErrTaskNotFound
+	ErrNotFound = errkind.ErrTaskNotFound
 	// ErrConflict means the task's state does not allow the operation.
-	ErrConflict = errcode.ErrConflict
+	ErrConflict = errkind.ErrConflict
 	// ErrClosed means the service is shutting down.
-	ErrClosed = fmt.Errorf("tasks: service closed: %w", errcode.ErrUnavailable)
+	ErrClosed = fmt.Errorf("tasks: service closed: %w", errkind.ErrUnavailable)
 )
 
 // errShutdown cancels the attempts still running when Close gives up

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
 )
@@ -36,8 +36,8 @@ func TestSubmitRunsOnce(t *testing.T) {
 	if err != nil || got.State != tasks.Succeeded || string(got.Output) != "1" {
 		t.Fatalf("Get after finish: %+v, %v", got, err)
 	}
-	if _, err := e.svc.Get(context.Background(), "nosuchtask"); !errors.Is(err, tasks.ErrNotFound) || errcode.Code(err) != errcode.TaskNotFound {
-		t.Fatalf("Get unknown: %v (code %s)", err, errcode.Code(err))
+	if _, err := e.svc.Get(context.Background(), "nosuchtask"); !errors.Is(err, tasks.ErrNotFound) || errkind.Code(err) != errkind.CodeTaskNotFound {
+		t.Fatalf("Get unknown: %v (code %s)", err, errkind.Code(err))
 	}
 	st := e.svc.Stats()
 	if st.Submitted != 1 || st.Outcomes[tasks.Succeeded] != 1 || st.Commits == 0 || st.CommitWrites < st.Commits || st.Running+st.Queued+st.InFlight != 0 {
@@ -96,11 +96,11 @@ func TestRetryPolicy(t *testing.T) {
 		code     string
 		attempts int
 	}{
-		{"trap retried until dead", tasks.Spec{Input: []byte("t"), MaxRetries: ptr(2)}, tasks.Dead, errcode.Trap, 3},
-		{"task error retried", tasks.Spec{Input: []byte("e"), MaxRetries: ptr(1)}, tasks.Dead, errcode.TaskError, 2},
-		{"no retries", tasks.Spec{Input: []byte("t"), MaxRetries: ptr(0)}, tasks.Dead, errcode.Trap, 1},
-		{"fuel not retried", tasks.Spec{Input: []byte("l"), Fuel: 100_000, MaxRetries: ptr(3)}, tasks.Failed, errcode.FuelExhausted, 1},
-		{"timeout retried", tasks.Spec{Input: []byte("l"), TimeoutMs: 20, MaxRetries: ptr(1)}, tasks.Dead, errcode.Timeout, 2},
+		{"trap retried until dead", tasks.Spec{Input: []byte("t"), MaxRetries: ptr(2)}, tasks.Dead, errkind.CodeTrap, 3},
+		{"task error retried", tasks.Spec{Input: []byte("e"), MaxRetries: ptr(1)}, tasks.Dead, errkind.CodeTaskError, 2},
+		{"no retries", tasks.Spec{Input: []byte("t"), MaxRetries: ptr(0)}, tasks.Dead, errkind.CodeTrap, 1},
+		{"fuel not retried", tasks.Spec{Input: []byte("l"), Fuel: 100_000, MaxRetries: ptr(3)}, tasks.Failed, errkind.CodeFuelExhausted, 1},
+		{"timeout retried", tasks.Spec{Input: []byte("l"), TimeoutMs: 20, MaxRetries: ptr(1)}, tasks.Dead, errkind.CodeTimeout, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -183,7 +183,7 @@ func TestCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = e.wait(running.ID)
-	if r.State != tasks.Canceled || r.ErrorCode != errcode.Canceled || r.Attempts != 1 {
+	if r.State != tasks.Canceled || r.ErrorCode != errkind.CodeCanceled || r.Attempts != 1 {
 		t.Fatalf("canceled running task: %s %s attempts %d", r.State, r.ErrorCode, r.Attempts)
 	}
 	if _, err := e.svc.Cancel(ctx, running.ID); !errors.Is(err, tasks.ErrConflict) {
@@ -233,7 +233,7 @@ func TestShutdownInterruptsAndRecoveryRequeues(t *testing.T) {
 
 	e = open(t, dir, tasks.Config{})
 	l := e.wait(long.ID)
-	if l.State != tasks.Dead || l.ErrorCode != errcode.Timeout || l.Attempts != 2 {
+	if l.State != tasks.Dead || l.ErrorCode != errkind.CodeTimeout || l.Attempts != 2 {
 		t.Fatalf("interrupted task: %s %s attempts %d", l.State, l.ErrorCode, l.Attempts)
 	}
 	r := e.wait(later.ID)
@@ -336,7 +336,7 @@ func TestListPagesAndFilters(t *testing.T) {
 	if len(sched) != 1 || sched[0].ID != far.ID {
 		t.Fatalf("scheduled: %+v", sched)
 	}
-	if _, _, err := e.svc.List(ctx, tasks.Filter{State: "bogus"}, 10); errcode.Code(err) != errcode.InvalidRequest {
+	if _, _, err := e.svc.List(ctx, tasks.Filter{State: "bogus"}, 10); errkind.Code(err) != errkind.CodeInvalidRequest {
 		t.Fatalf("bad state filter: %v", err)
 	}
 }
@@ -435,7 +435,7 @@ func TestSubmitMany(t *testing.T) {
 	if o := out[2]; !errors.Is(o.Err, modules.ErrNotFound) || o.Created {
 		t.Errorf("unknown module: %+v", o)
 	}
-	if o := out[5]; o.Err == nil || errcode.Code(o.Err) != errcode.InvalidRequest {
+	if o := out[5]; o.Err == nil || errkind.Code(o.Err) != errkind.CodeInvalidRequest {
 		t.Errorf("bad priority: %+v", o)
 	}
 	for _, i := range []int{0, 1} {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/cache"
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/names"
 )
 
@@ -79,24 +79,24 @@ type specJSON struct {
 }
 
 // DecodeSpec decodes and validates a POST /v1/tasks body. Unknown fields
-// are refused. Errors wrap errcode.ErrInvalidRequest.
+// are refused. Errors wrap errkind.ErrInvalidRequest.
 func DecodeSpec(body []byte) (Spec, error) {
 	var w specJSON
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return Spec{}, fmt.Errorf("%w: task body: %v", errcode.ErrInvalidRequest, err)
+		return Spec{}, fmt.Errorf("%w: task body: %v", errkind.ErrInvalidRequest, err)
 	}
 	s := w.Spec
 	switch {
 	case w.Input != nil && w.InputBase64 != nil:
-		return s, fmt.Errorf("%w: give input or input_base64, not both", errcode.ErrInvalidRequest)
+		return s, fmt.Errorf("%w: give input or input_base64, not both", errkind.ErrInvalidRequest)
 	case w.Input != nil:
 		s.Input = []byte(*w.Input)
 	case w.InputBase64 != nil:
 		b, err := base64.StdEncoding.DecodeString(*w.InputBase64)
 		if err != nil {
-			return s, fmt.Errorf("%w: input_base64: %v", errcode.ErrInvalidRequest, err)
+			return s, fmt.Errorf("%w: input_base64: %v", errkind.ErrInvalidRequest, err)
 		}
 		s.Input = b
 	}
@@ -118,10 +118,10 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 }
 
 // Validate reports the first problem of s, wrapping
-// errcode.ErrInvalidRequest.
+// errkind.ErrInvalidRequest.
 func (s Spec) Validate() error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{errcode.ErrInvalidRequest}, args...)...)
+		return fmt.Errorf("%w: "+format, append([]any{errkind.ErrInvalidRequest}, args...)...)
 	}
 	switch {
 	case !names.Valid(s.Module):

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/tasks"
 )
 
@@ -36,7 +36,7 @@ func TestDecodeSpec(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("%s: err %v, want ok=%v", c.body, err, c.ok)
 		}
-		if err != nil && !errors.Is(err, errcode.ErrInvalidRequest) {
+		if err != nil && !errors.Is(err, errkind.ErrInvalidRequest) {
 			t.Errorf("%s: %v is not invalid_request", c.body, err)
 		}
 		if err == nil && c.body[len(`{"module":"m","input`):][0] == '"' && string(s.Input) != "hi" {

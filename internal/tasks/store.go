@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 )
 
 // Store is the durable side of a Service and its source of truth:
@@ -110,10 +110,10 @@ type Filter struct {
 var (
 	// ErrStale means the stored record is not the one the write was
 	// based on: another writer changed, claimed, created or deleted it.
-	ErrStale = fmt.Errorf("tasks: stored record changed: %w", errcode.ErrConflict)
+	ErrStale = fmt.Errorf("tasks: stored record changed: %w", errkind.ErrConflict)
 	// ErrTransition means the write would move a task to a state the
 	// transitions table does not let it reach from its stored one.
-	ErrTransition = fmt.Errorf("tasks: state transition not allowed: %w", errcode.ErrConflict)
+	ErrTransition = fmt.Errorf("tasks: state transition not allowed: %w", errkind.ErrConflict)
 )
 
 // KeyHeldError is the refusal of a new record whose idempotency key

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/executor"
 )
 
@@ -181,7 +181,7 @@ func (s *Service) settle(p *pendingTask, err error) (Record, bool, error) {
 		}
 		// The disk refused the commit: nothing was accepted; the client
 		// may try again (503 with Retry-After).
-		return Record{}, false, fmt.Errorf("%w: committing task %s: %v", errcode.ErrUnavailable, r.ID, err)
+		return Record{}, false, fmt.Errorf("%w: committing task %s: %v", errkind.ErrUnavailable, r.ID, err)
 	}
 	s.count.submitted.Add(1)
 	out := r.clone()
