@@ -6,10 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
-	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/errkind"
 	"github.com/nexustask/nexus/internal/schedule"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/internal/tasks"
@@ -73,17 +72,22 @@ func validateTemplate(t json.RawMessage) error {
 		return err
 	}
 	if spec.IdempotencyKey != "" {
-		return fmt.Errorf("%w: the task template must not set idempotency_key: each run gets schedule/<name>/<due unix>", errcode.ErrInvalidRequest)
+		return fmt.Errorf("%w: the task template must not set idempotency_key: each run gets schedule/<name>/<due unix>", errkind.ErrInvalidRequest)
 	}
 	return nil
 }
 
 // retryableSubmit reports whether a submission error is transient (full
 // queue, rate limit, shutdown, storage), so the due time is submitted
-// again, rather than a refusal of the template.
+// again, rather than a refusal of the template: the kinds the API answers
+// with a 429 or a 5xx.
 func retryableSubmit(err error) bool {
-	status, _ := errcode.Lookup(err)
-	return status == http.StatusTooManyRequests || status >= http.StatusInternalServerError
+	switch errkind.Code(err) {
+	case errkind.CodeQueueFull, errkind.CodeRateLimited, errkind.CodeUnavailable,
+		errkind.CodeDataDamaged, errkind.CodeInternal:
+		return true
+	}
+	return false
 }
 
 // newScheduler returns the schedule manager over db, submitting to svc.
