@@ -103,3 +103,54 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 }
+
+// deps lists the packages that pkg (a path of the module) depends on,
+// itself included, outside tests.
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", module+"/"+pkg)
+	cmd.Dir = "../.."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, stderr.String())
+	}
+	return strings.Fields(string(out))
+}
+
+// TestErrorKinds checks DESIGN.md's rule that error kinds live in a leaf
+// package: internal/errkind imports only the standard library,
+// internal/errcode (the HTTP table) only errkind, and only the server,
+// the conformance suite and the CLI import errcode. The task service and
+// the schedules match on kinds, so neither links the table; the
+// schedules link no sandbox either (the task service runs tasks, so it
+// needs host).
+func TestErrorKinds(t *testing.T) {
+	errkind, errcode := module+"/internal/errkind", module+"/internal/errcode"
+	for _, p := range packages(t) {
+		for _, imp := range p.Imports {
+			switch {
+			case p.ImportPath == errkind && !isStdlib(imp):
+				t.Errorf("%s imports %s; it may import only the standard library", p.ImportPath, imp)
+			case p.ImportPath == errcode && !isStdlib(imp) && imp != errkind:
+				t.Errorf("%s imports %s; it may import only %s and the standard library", p.ImportPath, imp, errkind)
+			case imp == errcode && !within(p.ImportPath, module+"/server") &&
+				!within(p.ImportPath, module+"/conformance") && !within(p.ImportPath, module+"/cmd"):
+				t.Errorf("%s imports %s; only server, conformance and cmd may", p.ImportPath, imp)
+			}
+		}
+	}
+	for _, pkg := range []string{"internal/tasks", "internal/schedule"} {
+		for _, d := range deps(t, pkg) {
+			if d == errcode {
+				t.Errorf("%s depends on %s", pkg, d)
+			}
+		}
+	}
+	for _, d := range deps(t, "internal/schedule") {
+		if strings.HasPrefix(d, "github.com/tetratelabs/wazero") || within(d, module+"/host") {
+			t.Errorf("internal/schedule depends on %s", d)
+		}
+	}
+}
