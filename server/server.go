@@ -47,9 +47,10 @@ type Config struct {
 	// invocations that bypass it.
 	Cache *cache.Cache
 	// Runner, if set, is the run path of invokes, shared with the task
-	// service: it must hold the tasks.Cache middleware over Cache (and
-	// tasks.Metrics, to count invocations). Nil: the server builds its own
-	// with tasks.Cache(Cache) and tasks.Metrics on its metrics.
+	// service: it must hold the tasks.Cache middleware over Cache (New
+	// panics otherwise) and tasks.Metrics, to count invocations. Nil: the
+	// server builds its own with tasks.Cache(Cache) and tasks.Metrics on
+	// its metrics.
 	Runner *tasks.Runner
 	// BodyTimeout and MinBodyRate bound how long a request body may take
 	// to arrive: BodyTimeout from the end of the headers, extended by one
@@ -124,6 +125,9 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	if s.runner == nil {
 		s.runner = tasks.NewRunner(tasks.RunnerConfig{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight},
 			tasks.Cache(cfg.Cache), tasks.Metrics(m))
+	} else if c, ok := s.runner.Cache(); !ok || c != cfg.Cache {
+		// Invokes would not be cached, or counted in another cache's stats.
+		panic("server: Config.Runner must be built with tasks.Cache(Config.Cache)")
 	}
 	if cfg.Cache != nil {
 		s.cache = cfg.Cache

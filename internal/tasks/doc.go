@@ -14,9 +14,14 @@
 //
 // A running attempt holds a lease (Record.LeaseUntil) that the Service
 // renews while the attempt lives; a reaper requeues running records whose
-// lease ended and that no attempt of the process holds (lease.go). A task
-// with a cache_ttl_ms runs through Config.Cache, the result cache invokes
-// use (cached.go).
+// lease ended and that no attempt of the process holds (lease.go).
+//
+// A Runner (NewRunner) passes every attempt, invoke or durable, down one
+// chain of Middlewares built once: the result cache (Cache, cached.go),
+// the invocation metrics (Metrics, metered.go), and at the end the
+// executor and the host. A task with a cache_ttl_ms runs through the
+// Runner's Cache middleware, the one invokes use; a Runner without one is
+// given one over Config.Cache.
 //
 // Lock order: Service.mu, then committer.mu or kvTxn.mu; no lock is held
 // while waiting for a commit or running an attempt. The reaper reads one

@@ -87,8 +87,6 @@ type Attempt struct {
 	// CacheTags label the stored result for invalidation.
 	CacheTTL  time.Duration
 	CacheTags []string
-	// OnResolved, if set, is called with the version about to run.
-	OnResolved func(modules.Version)
 	// OnPreempt, if set, is called on the running goroutine each time a
 	// higher-priority task suspends this one (executor.Job.OnPreempt).
 	OnPreempt func()
@@ -98,13 +96,13 @@ type Attempt struct {
 
 	// Resolved is the module version that runs, set before the chain.
 	Resolved modules.Version
-	// Ran reports that the guest ran in this attempt: Result is what the
-	// host returned (its logs and fuel also when the run failed).
-	Ran bool
 	// Result is the host's result if Ran. On a cache hit it holds the
 	// stored Output and FuelUsed, shared with the cache: they must not be
 	// modified.
 	Result host.Result
+	// Ran reports that the guest ran in this attempt: Result is what the
+	// host returned (its logs and fuel also when the run failed).
+	Ran bool
 	// Shared reports that the attempt failed with the failure of an
 	// identical attempt's run that it waited for (Cache coalescing):
 	// Result holds that run's Logs and FuelUsed.
@@ -159,9 +157,6 @@ func (r *Runner) resolve(ctx context.Context, a *Attempt) error {
 		return err
 	}
 	a.Resolved, a.mod = v, mod
-	if a.OnResolved != nil {
-		a.OnResolved(v)
-	}
 	if a.Request.Namespace == "" {
 		a.Request.Namespace = v.Name
 	}
