@@ -446,11 +446,11 @@ func TestSchedules(t *testing.T) {
 	// A schedule that fires: its runs name the tasks it submitted.
 	_, err = c.CreateSchedule(ctx, client.ScheduleSpec{Name: "often", Every: "10ms", Task: tmpl})
 	must(t, err)
-	runs := waitRuns(t, c, "often")
-	if runs[0].Due.IsZero() || runs[0].Outcome == "" {
-		t.Fatalf("runs: %+v", runs)
+	run := waitRun(t, c, "often")
+	if run.Due.IsZero() || run.Outcome == "" {
+		t.Fatalf("run: %+v", run)
 	}
-	if _, err := c.WaitTask(ctx, runs[0].TaskID); err != nil {
+	if _, err := c.WaitTask(ctx, run.TaskID); err != nil {
 		t.Fatalf("the schedule's task: %v", err)
 	}
 
@@ -472,10 +472,11 @@ func TestSchedules(t *testing.T) {
 	}
 }
 
-// waitRuns waits until schedule name has a fired run, and returns its runs.
+// waitRun waits until schedule name has a fired run with its task, and
+// returns that run (a newer due time may be listed first, not fired yet).
 // Each GetSchedule is a round trip to the server; the loop ends when the
 // schedule has fired, or fails the test after a minute.
-func waitRuns(t *testing.T, c *client.Client, name string) []client.ScheduleRun {
+func waitRun(t *testing.T, c *client.Client, name string) client.ScheduleRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -486,7 +487,7 @@ func waitRuns(t *testing.T, c *client.Client, name string) []client.ScheduleRun 
 		}
 		for _, r := range s.Runs {
 			if r.TaskID != "" && r.FiredAt != nil {
-				return s.Runs
+				return r
 			}
 		}
 	}

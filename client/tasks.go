@@ -106,10 +106,13 @@ type Task struct {
 	MemoryBytes    int64    `json:"memory_bytes,omitempty"`
 	TimeoutMs      int64    `json:"timeout_ms,omitempty"`
 	// QueueTimeoutMs bounds how long each attempt may wait for a worker.
-	QueueTimeoutMs int64             `json:"queue_timeout_ms,omitempty"`
-	MaxRetries     int               `json:"max_retries"`
-	CacheTTLMs     int64             `json:"cache_ttl_ms,omitempty"`
-	Config         map[string]string `json:"config,omitempty"`
+	QueueTimeoutMs int64 `json:"queue_timeout_ms,omitempty"`
+	// Owner names the server process whose attempt holds the task while it
+	// runs.
+	Owner      string            `json:"owner,omitempty"`
+	MaxRetries int               `json:"max_retries"`
+	CacheTTLMs int64             `json:"cache_ttl_ms,omitempty"`
+	Config     map[string]string `json:"config,omitempty"`
 
 	// Attempts counts started attempts; RetryBase is Attempts when the
 	// task was last retried by hand.
