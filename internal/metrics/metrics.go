@@ -28,7 +28,7 @@ func New(modules func() int) *Metrics {
 		reg: prometheus.NewRegistry(),
 		invocations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "nexus_invocations_total",
-			Help: "Invocations by module and outcome (ok or an error code).",
+			Help: "Runs of a guest, synchronous invokes and durable attempts alike, by module and outcome (ok or an error code).",
 		}, []string{"module", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "nexus_invocation_duration_seconds",

@@ -98,8 +98,10 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 			return nil, err
 		}
 	}
-	// One run path for synchronous invokes and durable attempts.
-	runner := &tasks.Runner{Registry: n.reg, Runtime: n.rt, Exec: n.exec, InFlight: m.InFlight}
+	// One run path for synchronous invokes and durable attempts: one chain,
+	// the result cache and the invocation metrics a middleware each.
+	runner := tasks.NewRunner(tasks.RunnerConfig{Registry: n.reg, Runtime: n.rt, Exec: n.exec, InFlight: m.InFlight},
+		tasks.Cache(n.cache), tasks.Metrics(m))
 	if n.tasks, err = newTaskService(cfg, n.db, runner, m, n.cache); err != nil {
 		return nil, err
 	}
@@ -109,6 +111,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.srv = server.New(n.reg, n.rt, n.exec, m, server.Config{
 		Tasks:          n.tasks,
 		Schedules:      n.sched,
+		Runner:         runner,
 		MaxModuleBytes: cfg.MaxModuleBytes,
 		MaxInputBytes:  cfg.MaxInputBytes,
 		Logger:         n.log,
