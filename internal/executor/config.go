@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/nexustask/nexus/internal/clock"
 )
 
 // Priorities run from MinPriority to MaxPriority; higher runs first.
@@ -164,24 +166,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Clock is the time source of an Executor. Implementations must be safe
-// for concurrent use.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// AfterFunc calls f in its own goroutine once d has passed.
-	AfterFunc(d time.Duration, f func()) Timer
-}
+// Clock is the time source of an Executor (internal/clock).
+type Clock = clock.Clock
 
-// Timer is a pending AfterFunc call.
-type Timer interface {
-	// Stop prevents the call if it has not started; it reports whether it
-	// did so.
-	Stop() bool
-}
-
-// realClock is the Clock of the time package.
-type realClock struct{}
-
-func (realClock) Now() time.Time                            { return time.Now() }
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+// Timer is a pending Clock.AfterFunc call.
+type Timer = clock.Timer

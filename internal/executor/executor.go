@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nexustask/nexus/internal/clock"
 	"golang.org/x/time/rate"
 )
 
@@ -75,7 +76,7 @@ func New(cfg Config) (*Executor, error) {
 		drained:    make(chan struct{}),
 	}
 	if e.clock == nil {
-		e.clock = realClock{}
+		e.clock = clock.Real{}
 	}
 	if e.obs == nil {
 		e.obs = nopObserver{}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/nexustask/nexus/internal/clock"
 )
 
 // Config configures a Manager. The zero value of each field means its
@@ -36,27 +38,11 @@ type Config struct {
 	Clock Clock
 }
 
-// Clock is the time source of a Manager. Implementations must be safe for
-// concurrent use.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// AfterFunc calls f in its own goroutine once d has passed.
-	AfterFunc(d time.Duration, f func()) Timer
-}
+// Clock is the time source of a Manager (internal/clock).
+type Clock = clock.Clock
 
-// Timer is a pending AfterFunc call.
-type Timer interface {
-	// Stop prevents the call if it has not started; it reports whether it
-	// did so.
-	Stop() bool
-}
-
-// realClock is the Clock of the time package.
-type realClock struct{}
-
-func (realClock) Now() time.Time                            { return time.Now() }
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+// Timer is a pending Clock.AfterFunc call.
+type Timer = clock.Timer
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
@@ -66,7 +52,7 @@ func DefaultConfig() Config {
 		MaxCatchUp:   100,
 		RetryBackoff: 100 * time.Millisecond,
 		Logger:       slog.Default(),
-		Clock:        realClock{},
+		Clock:        clock.Real{},
 	}
 }
 

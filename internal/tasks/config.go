@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/cache"
+	"github.com/nexustask/nexus/internal/clock"
 	"github.com/nexustask/nexus/internal/executor"
 )
 
@@ -66,12 +67,6 @@ type Clock = executor.Clock
 // Timer is a pending Clock.AfterFunc call.
 type Timer = executor.Timer
 
-// realClock is the Clock of the time package.
-type realClock struct{}
-
-func (realClock) Now() time.Time                            { return time.Now() }
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
-
 // DefaultConfig returns a Config with every default filled in.
 func DefaultConfig() Config {
 	return Config{}.withDefaults()
@@ -106,7 +101,7 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.Default()
 	}
 	if c.Clock == nil {
-		c.Clock = realClock{}
+		c.Clock = clock.Real{}
 	}
 	return c
 }
