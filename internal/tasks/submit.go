@@ -214,32 +214,39 @@ func (s *Service) existingWait(ctx context.Context, key string, wait bool) (Reco
 	if key == "" {
 		return Record{}, false, nil
 	}
-	s.mu.Lock()
-	id, ok := s.idem[key]
-	e := s.active[id]
-	s.mu.Unlock()
-	if !ok {
-		return Record{}, false, nil
-	}
-	if e != nil {
-		if !wait {
-			select {
-			case <-e.committed:
-			default:
-				return Record{}, false, errKeyInFlight
-			}
-		}
-		select {
-		case <-e.committed:
-		case <-ctx.Done():
-			return Record{}, false, context.Cause(ctx)
-		}
-		if e.err != nil { // the first submission failed: this one may try
+	for {
+		s.mu.Lock()
+		id, ok := s.idem[key]
+		e := s.active[id]
+		s.mu.Unlock()
+		if !ok {
 			return Record{}, false, nil
 		}
+		if e != nil {
+			if !wait {
+				select {
+				case <-e.committed:
+				default:
+					return Record{}, false, errKeyInFlight
+				}
+			}
+			select {
+			case <-e.committed:
+			case <-ctx.Done():
+				return Record{}, false, context.Cause(ctx)
+			}
+			if keyHeld(e.err) != nil {
+				// The store gave the key to a task of another process
+				// meanwhile; settle pointed the cache at it: look again.
+				continue
+			}
+			if e.err != nil { // the first submission failed: this one may try
+				return Record{}, false, nil
+			}
+		}
+		rec, err := s.Get(ctx, id)
+		return rec, err == nil, err
 	}
-	rec, err := s.Get(ctx, id)
-	return rec, err == nil, err
 }
 
 // newRecord builds the record of a new task from spec.
