@@ -72,21 +72,56 @@ func withLogs(cmd *cobra.Command) *cobra.Command {
 	return cmd
 }
 
-// exitCode maps an error to the CLI's exit status: 1 for request and
-// server errors, 2 for a failed task, 3 when the server is unreachable.
+// Exit statuses of the CLI; README's "Exit status" table lists them.
+const (
+	exitRequest     = 1 // a request or server error, or bad usage
+	exitTaskFailed  = 2 // the task failed (other than a guest's own exit code)
+	exitUnreachable = 3 // the server could not be reached
+)
+
+// guestExit is a failed invocation whose wasi-command guest exited with a
+// code the CLI passes on as its own exit status.
+type guestExit struct {
+	error
+	code int
+}
+
+func (e guestExit) Unwrap() error { return e.error }
+
+// withGuestExit wraps err in a guestExit when it is an exit_nonzero task
+// failure with an exit code a process can report (1 to 255); a larger code
+// would be truncated, to 0 at worst, so it stays a failed task.
+func withGuestExit(err error) error {
+	var ae *client.Error
+	if !errors.As(err, &ae) || ae.Code != client.CodeExitNonzero || ae.ExitCode == nil {
+		return err
+	}
+	if code := *ae.ExitCode; code >= 1 && code <= 255 {
+		return guestExit{err, int(code)}
+	}
+	return err
+}
+
+// exitCode maps an error to the CLI's exit status: a guest's exit code for
+// an invocation whose guest exited non-zero, 1 for request and server
+// errors, 2 for another failed task, 3 when the server is unreachable.
 func exitCode(err error) int {
+	var ge guestExit
+	if errors.As(err, &ge) {
+		return ge.code
+	}
 	var ae *client.Error
 	if errors.As(err, &ae) {
 		if ae.Status == http.StatusUnprocessableEntity {
-			return 2
+			return exitTaskFailed
 		}
-		return 1
+		return exitRequest
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return 3
+		return exitUnreachable
 	}
-	return 1
+	return exitRequest
 }
 
 // printRaw prints the server's JSON, ending it with a newline.

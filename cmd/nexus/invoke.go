@@ -24,7 +24,15 @@ func newInvokeCmd() *cobra.Command {
 
 The input comes from --input FILE (- for stdin) or --data STRING; without
 either the task gets empty input. A failed task prints the error code, the
-message and the task's logs to stderr and exits with status 2.`,
+message and the task's logs to stderr.
+
+Exit status:
+  0    the task succeeded
+  1    a request or server error (unknown module, bad flag, ...)
+  2    the task failed: fuel, memory, timeout, trap, task error, canceled
+  3    the server could not be reached
+  N    a wasi-command guest exited with code N (1-255): proc_exit(N)
+       or os.Exit(N); a larger code gives 2`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newClient(server)
@@ -86,5 +94,10 @@ message and the task's logs to stderr and exits with status 2.`,
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE for a wasi-command task (repeatable)")
 	f.StringArrayVar(&argv, "arg", nil, "argument for a wasi-command task (repeatable)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print the task id, duration and other response headers to stderr")
-	return withLogs(cmd)
+	withLogs(cmd)
+	run := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return withGuestExit(run(cmd, args))
+	}
+	return cmd
 }

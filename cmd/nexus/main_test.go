@@ -192,7 +192,7 @@ func TestServeCLIRestart(t *testing.T) {
 	}
 	out, err := nexus(t, d, "invoke", "exit3")
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(out, "exit_nonzero") || !strings.Contains(out, "something went wrong") {
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(out, "exit_nonzero") || !strings.Contains(out, "something went wrong") {
 		t.Fatalf("failed task: %v %q", err, out)
 	}
 	out, err = nexus(t, d, "invoke", "nope")
