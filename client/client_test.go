@@ -53,7 +53,13 @@ func TestModules(t *testing.T) {
 	if again.Created || again.Version != 1 || again.Digest != v.Digest {
 		t.Fatalf("push again: %+v", again)
 	}
-	warm, err := c.PushModule(ctx, "warm", wasm, &client.PushOptions{Isolation: client.IsolationWarm})
+	_, err = c.PushModule(ctx, "warm", wasm, &client.PushOptions{Isolation: client.IsolationWarm})
+	if e := apiError(t, err); e.Status != http.StatusBadRequest || e.Code != client.CodeInvalidRequest {
+		t.Fatalf("push wasi-command warm: %v", err)
+	}
+	reactor, err := os.ReadFile(taskTestWasm)
+	must(t, err)
+	warm, err := c.PushModule(ctx, "warm", reactor, &client.PushOptions{Isolation: client.IsolationWarm})
 	must(t, err)
 	if warm.Isolation != client.IsolationWarm {
 		t.Fatalf("push warm: %+v", warm)

@@ -12,7 +12,7 @@ import (
 )
 
 // TestIsolationAndSnapshot uploads the Go echo reactor warm and the WAT echo
-// with the default isolation into a registry that takes snapshots, checks
+// with the default isolation (warm is refused for it) into a registry that takes snapshots, checks
 // what each version reports, and that both survive a restart.
 func TestIsolationAndSnapshot(t *testing.T) {
 	ctx := context.Background()
@@ -38,9 +38,17 @@ func TestIsolationAndSnapshot(t *testing.T) {
 	if v.Isolation != host.IsolationWarm || v.Snapshot != "snapshot" {
 		t.Fatalf("reactor: isolation %q snapshot %q", v.Isolation, v.Snapshot)
 	}
+	// The WAT echo is a wasi-command, which never runs warm: asking for warm
+	// is refused, whether its bytes are new or already stored.
+	if _, _, err := r.PutWith(ctx, "echo", wat, modules.PutOptions{Isolation: host.IsolationWarm}); !errors.Is(err, modules.ErrInvalidOption) {
+		t.Fatalf("wasi-command warm: %v", err)
+	}
 	w, _, err := r.Put(ctx, "echo", wat)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, _, err := r.PutWith(ctx, "echo", wat, modules.PutOptions{Isolation: host.IsolationWarm}); !errors.Is(err, modules.ErrInvalidOption) {
+		t.Fatalf("wasi-command warm, bytes stored: %v", err)
 	}
 	if w.Isolation != host.IsolationFresh || w.Snapshot == "" || w.Snapshot == "snapshot" {
 		t.Fatalf("wat echo: isolation %q snapshot %q", w.Isolation, w.Snapshot)

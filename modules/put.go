@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/names"
 )
@@ -40,10 +41,19 @@ func (r *Registry) PutWith(ctx context.Context, name string, wasm []byte, opts P
 	}
 	digest := Digest(wasm)
 	if v, ok := r.lookupDigest(name, digest); ok {
+		if err := checkIsolation(iso, v.Profile); err != nil {
+			return Version{}, false, err
+		}
 		return v, false, nil
 	}
 	p, err := r.prepare(ctx, name, digest, wasm)
 	if err != nil {
+		return Version{}, false, err
+	}
+	if err := checkIsolation(iso, p.mod.Profile()); err != nil {
+		if p.owned {
+			p.mod.Close(ctx)
+		}
 		return Version{}, false, err
 	}
 	v, created, err := r.commit(ctx, name, wasm, p, iso)
@@ -54,6 +64,16 @@ func (r *Registry) PutWith(ctx context.Context, name string, wasm []byte, opts P
 		r.notify(Event{Kind: EventPut, Name: name, Version: v.Version})
 	}
 	return v, created, nil
+}
+
+// checkIsolation refuses warm isolation for a module whose profile the
+// host never runs warm, so that no version reports a mode it does not use.
+func checkIsolation(iso host.Isolation, profile abi.Profile) error {
+	if iso == host.IsolationWarm && profile != abi.ProfileNexusV1 {
+		return fmt.Errorf("%w: isolation %q needs a %s module, not %s: warm isolation reuses instances, which only %s modules support",
+			ErrInvalidOption, iso, abi.ProfileNexusV1, profile, abi.ProfileNexusV1)
+	}
+	return nil
 }
 
 // prepared is an upload validated and compiled, ready to commit.

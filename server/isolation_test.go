@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nexustask/nexus/host"
@@ -54,5 +55,20 @@ func TestUploadIsolation(t *testing.T) {
 	}
 	if err := json.Unmarshal(body, &got); err != nil || len(got.Versions) != 1 || got.Versions[0].Isolation != "warm" {
 		t.Fatalf("after restart: %v %s", err, body)
+	}
+}
+
+// TestUploadIsolationWASICommand: a wasi-command module never runs warm, so
+// isolation=warm on one is a 400 that says why, and no version is stored.
+func TestUploadIsolationWASICommand(t *testing.T) {
+	in := start(t, t.TempDir(), server.Config{})
+	resp, body := do(t, http.MethodPost, in.URL+"/v1/modules/echo?isolation=warm", "application/wasm",
+		readFile(t, "../examples/wat/echo.wasm"))
+	if resp.StatusCode != http.StatusBadRequest || errorCode(t, body) != "invalid_request" ||
+		!strings.Contains(string(body), "only nexus-v1 modules support") {
+		t.Fatalf("wasi-command isolation=warm: %s %s", resp.Status, body)
+	}
+	if resp, body := do(t, http.MethodGet, in.URL+"/v1/modules/echo", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("after refusal: %s %s", resp.Status, body)
 	}
 }
