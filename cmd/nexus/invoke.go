@@ -33,7 +33,7 @@ Exit status:
   3    the server could not be reached
   N    a wasi-command guest exited with code N (1-255): proc_exit(N)
        or os.Exit(N); a larger code gives 2`,
-		Args: cobra.ExactArgs(1),
+		Args: argNames("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newClient(server)
 			if err != nil {

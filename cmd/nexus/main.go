@@ -6,20 +6,28 @@
 //	nexus invoke NAME --input FILE|-     run a task and print its output
 //	nexus task submit|get|wait|cancel|retry|ls   durable tasks
 //	nexus schedule add|ls|get|pause|resume|rm  cron and interval schedules
+//	nexus version                        print the version (also nexus --version)
 //
 // It is the only package that reads flags and the environment.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
 
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
+	cmd, err := newRootCmd().ExecuteC()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "nexus:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprint(os.Stderr, "\n"+cmd.UsageString())
+		}
 		os.Exit(exitCode(err))
 	}
 }
@@ -30,10 +38,13 @@ func newRootCmd() *cobra.Command {
 		Short:         "NexusTask: run WebAssembly tasks in a metered sandbox",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newServeCmd(), newModuleCmd(), newInvokeCmd(), newConformanceCmd(), newScheduleCmd())
 	root.AddCommand(newTaskCmd())
 	root.AddCommand(newStoreCmd())
+	root.AddCommand(newVersionCmd())
 	return root
 }
 
@@ -43,4 +54,22 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// usageError is a command line the command cannot run: main prints the
+// command's usage after it.
+type usageError struct{ error }
+
+// argNames is a cobra.PositionalArgs that wants exactly one argument per
+// name in names, and names the missing or surplus ones in its error.
+func argNames(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < len(names):
+			return usageError{fmt.Errorf("%s: missing argument %s", cmd.Name(), strings.Join(names[len(args):], " "))}
+		case len(args) > len(names):
+			return usageError{fmt.Errorf("%s: unexpected argument %q (wants %s)", cmd.Name(), args[len(names)], strings.Join(names, " "))}
+		}
+		return nil
+	}
 }
