@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,9 +28,10 @@ host (--in-process), in every language whose conformance guest is built in, or
 in the languages named by --lang. --module runs the suite with your own guest
 (a nexus-v1 module implementing conformance/SCRIPT.md) instead, so a new SDK
 can prove itself. The last line is "N passed, M failed"; the exit status is 1
-if any case failed.`,
+if any case failed. On a server, the suite's conf-* modules are deleted when
+it finishes, whether the cases passed or not.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			ctx := cmd.Context()
 			guests, err := conformance.Guests()
 			if err != nil {
@@ -49,7 +51,13 @@ if any case failed.`,
 			if err != nil {
 				return err
 			}
-			defer target.Close()
+			// Close deletes the modules the suite uploaded to a server,
+			// whether the cases passed or not.
+			defer func() {
+				if cerr := target.Close(); cerr != nil {
+					err = errors.Join(err, cerr)
+				}
+			}()
 			cases, err := conformance.LoadCases()
 			if err != nil {
 				return err
