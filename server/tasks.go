@@ -44,7 +44,7 @@ type TaskView struct {
 }
 
 func viewOf(r tasks.Record) TaskView {
-	return TaskView{Record: r, OutputBytes: len(r.Output)}
+	return TaskView{Record: r, OutputBytes: r.OutputSize()}
 }
 
 // SubmitResult is one answer of a batched POST /v1/tasks.

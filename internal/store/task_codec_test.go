@@ -54,7 +54,7 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 	want := fullRecord()
 	v := reflect.ValueOf(want.Record)
 	for i := range v.NumField() {
-		if v.Field(i).IsZero() {
+		if v.Field(i).IsZero() && v.Type().Field(i).Name != "OutputBytes" { // a listing's, not stored
 			t.Fatalf("fullRecord leaves %s zero", v.Type().Field(i).Name)
 		}
 	}

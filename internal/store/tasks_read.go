@@ -69,6 +69,14 @@ func (db *DB) loadTask(tx *bolt.Tx, id []byte, what int) (tasks.Record, bool, er
 	}
 	r := tr.Record
 	if what == recordOnly {
+		r.OutputBytes = len(r.Output)
+		if tr.OutBlob {
+			n, err := db.blobSize(tx, r.ID+"/out")
+			if err != nil {
+				return tasks.Record{}, false, err
+			}
+			r.OutputBytes = n
+		}
 		r.Input, r.Output = nil, nil
 		return r, true, nil
 	}
@@ -101,6 +109,22 @@ func (db *DB) blob(tx *bolt.Tx, key string) ([]byte, error) {
 		return nil, corrupt(string(bucketTaskBlobs), []byte(key), "missing, though its task record names it")
 	}
 	return db.unseal(string(bucketTaskBlobs), []byte(key), v)
+}
+
+// blobSize returns the size of the value in the task blob key without
+// checking its checksum (reading the value does); a missing one is a
+// *CorruptError, as for blob.
+func (db *DB) blobSize(tx *bolt.Tx, key string) (int, error) {
+	v := tx.Bucket(bucketTaskBlobs).Get([]byte(key))
+	switch {
+	case v == nil:
+		return 0, corrupt(string(bucketTaskBlobs), []byte(key), "missing, though its task record names it")
+	case db.legacy:
+		return len(v), nil
+	case len(v) < sealHeader || v[0] != sealFormat:
+		return 0, corrupt(string(bucketTaskBlobs), []byte(key), "unknown value format")
+	}
+	return len(v) - sealHeader, nil
 }
 
 // Checkpoint implements tasks.Store.

@@ -152,6 +152,10 @@ type Record struct {
 
 	FuelUsed int64  `json:"fuel_used"`
 	Output   []byte `json:"output,omitempty"`
+	// OutputBytes is the size of the output where Output is left out
+	// (Store.ListTasks sets it); elsewhere it may be 0. OutputSize gives
+	// the size either way. It is not stored.
+	OutputBytes int `json:"output_bytes,omitempty"`
 	// Cache is how the result cache answered the last attempt of a task
 	// with a cache_ttl_ms: CacheHit (output and fuel_used are the stored
 	// result's; the guest did not run), CacheMiss or CacheBypass.
@@ -177,6 +181,10 @@ type Record struct {
 	// nil there, and the attempt reads it from the store.
 	InputBytes int `json:"input_bytes,omitempty"`
 }
+
+// OutputSize returns the size of r's output: len(Output), or OutputBytes
+// in a record whose output was left out.
+func (r *Record) OutputSize() int { return max(len(r.Output), r.OutputBytes) }
 
 // MaxInputInMemory is the largest input a waiting task keeps in memory.
 // Larger ones stay on disk (the store keeps them apart from the record)

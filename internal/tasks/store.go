@@ -56,7 +56,8 @@ type Store interface {
 	IdempotencyKeys(fn func(key, id string) error) error
 	// ListTasks returns up to limit records matching f, newest first
 	// (by id, descending: ids sort by creation time), starting after
-	// f.Cursor; their inputs and outputs are left out.
+	// f.Cursor; their inputs and outputs are left out, OutputBytes
+	// giving the output's size.
 	ListTasks(f Filter, limit int) ([]Record, error)
 	// ExpiredTasks returns up to limit records whose ExpiresAt is before
 	// now, oldest expiry first.

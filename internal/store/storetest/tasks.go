@@ -185,6 +185,26 @@ func testTaskLargeInputAndOutput(t *testing.T, st tasks.Store) {
 	if !bytes.Equal(in, r.Input) {
 		t.Fatalf("TaskInput: %d bytes, want %d", len(in), len(r.Input))
 	}
+	// A listing leaves outputs out but gives their size, large or small.
+	small := newTask(2)
+	create(t, st, small)
+	c := claim(small, "a")
+	commit(t, st, c)
+	commit(t, st, finish(*c.Rec))
+	recs, err := st.ListTasks(tasks.Filter{}, 10)
+	must(t, err)
+	if len(recs) != 2 || recs[0].OutputBytes != len("out") || recs[1].OutputBytes != len(w.Rec.Output) {
+		t.Fatalf("ListTasks: %d records, output bytes %v, want 2: %d and %d", len(recs), outputBytes(recs), len("out"), len(w.Rec.Output))
+	}
+}
+
+// outputBytes returns the OutputBytes of recs.
+func outputBytes(recs []tasks.Record) []int {
+	var n []int
+	for _, r := range recs {
+		n = append(n, r.OutputBytes)
+	}
+	return n
 }
 
 func testTaskEncoded(t *testing.T, st tasks.Store) {
