@@ -153,6 +153,9 @@ type Task struct {
 	// Created is set on submission only: false when an idempotency key
 	// returned an existing task.
 	Created *bool `json:"created,omitempty"`
+	// CancelRequested is set on CancelTask's answer for a task still
+	// running: its attempt has been told to stop.
+	CancelRequested bool `json:"cancel_requested,omitempty"`
 
 	// Raw is the server's JSON of the task, when it was the whole answer
 	// of a call (nil in lists).

@@ -30,6 +30,10 @@ const (
 	MaxResultsOutput = 16 << 20
 )
 
+// DefaultCancelWait is how long POST /v1/tasks/{id}/cancel waits for a
+// running task's attempt to stop when the request names no wait.
+const DefaultCancelWait = 2 * time.Second
+
 // HeaderTaskState carries a task's state on GET /v1/tasks/{id}/result.
 const HeaderTaskState = "X-Nexus-Task-State"
 
@@ -41,6 +45,9 @@ type TaskView struct {
 	Output      []byte `json:"output,omitempty"` // always empty
 	OutputBytes int    `json:"output_bytes"`
 	Created     *bool  `json:"created,omitempty"` // on submission only
+	// CancelRequested is set on a cancel's 202 only: the task is still
+	// running, and its attempt has been told to stop.
+	CancelRequested bool `json:"cancel_requested,omitempty"`
 }
 
 func viewOf(r tasks.Record) TaskView {
@@ -318,19 +325,49 @@ func waitParam(c echo.Context) (time.Duration, error) {
 	return min(wait, MaxResultWait), nil
 }
 
-// cancelTask is POST /v1/tasks/{id}/cancel: 200 with the canceled record,
-// or 202 with the running record whose attempt is being stopped.
+// cancelTask is POST /v1/tasks/{id}/cancel?wait=2s. A waiting task is
+// canceled at once: 200 with the canceled record. A running one has its
+// attempt stopped (at its next fuel slice), which the answer waits for, up
+// to wait (DefaultCancelWait if absent, at most MaxResultWait): 200 with
+// the canceled record once it stopped, 409 conflict if the attempt
+// finished otherwise first, or 202 with the record, still running, and
+// cancel_requested true.
 func (s *Server) cancelTask(c echo.Context) error {
 	svc, err := s.taskService()
 	if err != nil {
 		return err
 	}
-	rec, err := svc.Cancel(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return err
+	wait := DefaultCancelWait
+	if c.QueryParam("wait") != "" {
+		if wait, err = waitParam(c); err != nil {
+			return err
+		}
 	}
-	if rec.State != tasks.Canceled {
-		return c.JSON(http.StatusAccepted, viewOf(rec))
+	id := c.Param("id")
+	rec, err := svc.Cancel(c.Request().Context(), id)
+	if err != nil || rec.State == tasks.Canceled {
+		return answerCanceled(c, rec, err)
+	}
+	if wait > 0 {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), wait)
+		defer cancel()
+		if rec, err = svc.Wait(ctx, id); err != nil || rec.State.Terminal() {
+			return answerCanceled(c, rec, err)
+		}
+	}
+	v := viewOf(rec)
+	v.CancelRequested = true
+	return c.JSON(http.StatusAccepted, v)
+}
+
+// answerCanceled answers a cancel whose task has finished: 200 with the
+// record if canceled, else 409 conflict naming how it ended.
+func answerCanceled(c echo.Context, rec tasks.Record, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case rec.State != tasks.Canceled:
+		return fmt.Errorf("%w: task %s ended %s before the cancel stopped it", tasks.ErrConflict, rec.ID, rec.State)
 	}
 	return c.JSON(http.StatusOK, viewOf(rec))
 }

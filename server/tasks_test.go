@@ -345,3 +345,42 @@ func TestTaskInputCap(t *testing.T) {
 		})
 	}
 }
+
+// TestTaskCancelRunning cancels running tasks: by default the answer waits
+// for the attempt to stop and is 200 canceled; with wait=0 it is 202 with
+// the running record and cancel_requested, and the task ends canceled.
+func TestTaskCancelRunning(t *testing.T) {
+	url := startTasks(t)
+	running := func() string {
+		t.Helper()
+		_, _, b := doReq(t, "POST", url+"/v1/tasks", `{"module":"tt","input":"l","max_retries":0}`)
+		id := decode[server.TaskView](t, b).ID
+		for {
+			_, _, b = doReq(t, "GET", url+"/v1/tasks/"+id, "")
+			if v := decode[server.TaskView](t, b); v.State == tasks.Running {
+				return id
+			} else if v.State.Terminal() {
+				t.Fatalf("task ended before it was canceled: %s", b)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	id := running()
+	st, _, b := doReq(t, "POST", url+"/v1/tasks/"+id+"/cancel", "")
+	if v := decode[server.TaskView](t, b); st != http.StatusOK || v.State != tasks.Canceled || v.CancelRequested {
+		t.Fatalf("cancel: %d %s", st, b)
+	}
+	id = running()
+	st, _, b = doReq(t, "POST", url+"/v1/tasks/"+id+"/cancel?wait=0", "")
+	if v := decode[server.TaskView](t, b); st != http.StatusAccepted || v.State != tasks.Running || !v.CancelRequested {
+		t.Fatalf("cancel?wait=0: %d %s", st, b)
+	}
+	st, h, b := doReq(t, "GET", url+"/v1/tasks/"+id+"/result?wait=10s", "")
+	if h.Get(server.HeaderTaskState) != string(tasks.Canceled) || errorCode(t, b) != "canceled" {
+		t.Fatalf("result after cancel?wait=0: %d %v %s", st, h, b)
+	}
+	st, _, b = doReq(t, "POST", url+"/v1/tasks/"+id+"/cancel", "")
+	if st != http.StatusConflict || errorCode(t, b) != "conflict" {
+		t.Fatalf("cancel of a canceled task: %d %s", st, b)
+	}
+}
