@@ -251,7 +251,11 @@ func newTaskActionCmd(newClient func() (*apiClient, error), asJSON *bool, action
 			if *asJSON {
 				return printRaw(cmd.OutOrStdout(), r.Raw)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", r.ID, r.State)
+			state := string(r.State)
+			if r.CancelRequested && action != "retry" {
+				state = "cancel requested (still running)"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", r.ID, state)
 			return nil
 		},
 	}
