@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/clock"
 )
 
 // newExec returns an executor closed at the end of the test.
@@ -67,62 +68,8 @@ func waitAll(t testing.TB, hs []*Handle) {
 	}
 }
 
-// fakeClock is a manual Clock: time moves only in Advance, which runs the
-// timers that come due, in order, on the caller's goroutine.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	c       *fakeClock
-	at      time.Time
-	f       func()
-	pending bool
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_000_000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.now.Add(d), f: f, pending: true}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	was := t.pending
-	t.pending = false
-	return was
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	c.timers = slices.DeleteFunc(c.timers, func(t *fakeTimer) bool {
-		if t.pending && !t.at.After(c.now) {
-			t.pending = false
-			due = append(due, t)
-		}
-		return !t.pending
-	})
-	c.mu.Unlock()
-	slices.SortStableFunc(due, func(a, b *fakeTimer) int { return a.at.Compare(b.at) })
-	for _, t := range due {
-		t.f()
-	}
-}
+// newFakeClock returns a manual clock (internal/clock.Manual).
+func newFakeClock() *clock.Manual { return clock.NewManual(time.Unix(1_000_000, 0)) }
 
 // countGuest is count.wasm compiled in a real host.Runtime.
 type countGuest struct {

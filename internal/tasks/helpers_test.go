@@ -5,13 +5,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/clock"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/internal/tasks"
@@ -188,60 +187,5 @@ func (e *env) awaitStarted() {
 	}
 }
 
-// fakeClock is a manual Clock: time moves only in Advance, which runs the
-// timers that come due, in order, on the caller's goroutine.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	c       *fakeClock
-	at      time.Time
-	f       func()
-	pending bool
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) tasks.Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{c: c, at: c.now.Add(d), f: f, pending: true}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	was := t.pending
-	t.pending = false
-	return was
-}
-
-// Advance moves the clock d on and runs the timers that came due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	c.timers = slices.DeleteFunc(c.timers, func(t *fakeTimer) bool {
-		if t.pending && !t.at.After(c.now) {
-			t.pending = false
-			due = append(due, t)
-		}
-		return !t.pending
-	})
-	c.mu.Unlock()
-	slices.SortStableFunc(due, func(a, b *fakeTimer) int { return a.at.Compare(b.at) })
-	for _, t := range due {
-		t.f()
-	}
-}
+// newFakeClock returns a manual clock (internal/clock.Manual).
+func newFakeClock() *clock.Manual { return clock.NewManual(time.Now()) }
