@@ -338,7 +338,7 @@ func TestRestartInProcess(t *testing.T) {
 		waitFor(t, "3 tasks", func() bool { return len(e.sub.created()) >= 3 })
 		e.close()
 		down := time.Now()
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // fake time: the downtime passes at once
 		e.open(t)
 		waitFor(t, "a task due after the restart", func() bool {
 			c := e.sub.created()
@@ -376,7 +376,7 @@ func TestPauseStopsFiring(t *testing.T) {
 		e := newEnv(t, testConfig())
 		e.sub.allDone = true
 		e.create(t, schedule.Spec{Name: "p", Every: "10ms", Paused: true, Overlap: schedule.OverlapAllow})
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // fake time: five paused intervals
 		if n := len(e.sub.allCalls()); n != 0 {
 			t.Fatalf("a paused schedule fired %d times", n)
 		}
@@ -392,7 +392,7 @@ func TestPauseStopsFiring(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := len(e.sub.allCalls())
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // fake time: five paused intervals
 		if m := len(e.sub.allCalls()); m != n {
 			t.Fatalf("%d submissions after pause", m-n)
 		}
