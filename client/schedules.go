@@ -71,9 +71,9 @@ func TaskTemplate(spec TaskSpec) (json.RawMessage, error) {
 type Schedule struct {
 	ScheduleSpec
 	CreatedAt time.Time `json:"created_at"`
-	// NextDue is the next due time (while paused, the one before the
-	// pause).
-	NextDue time.Time `json:"next_due"`
+	// NextDue is the next due time; zero while the schedule is paused
+	// (the API leaves next_due out then).
+	NextDue time.Time `json:"next_due,omitzero"`
 	// Buffered is a due time waiting for the running task (buffer_one).
 	Buffered *time.Time `json:"buffered,omitempty"`
 	// Running is how many fired runs are not yet known finished.

@@ -27,9 +27,9 @@ const (
 type scheduleView struct {
 	schedule.Spec
 	CreatedAt time.Time `json:"created_at"`
-	// NextDue is the next due time (while paused, the one before the
-	// pause; resuming moves it past now).
-	NextDue time.Time `json:"next_due"`
+	// NextDue is the next due time; absent while the schedule is paused,
+	// as a paused schedule has none (resuming sets one past now).
+	NextDue *time.Time `json:"next_due,omitempty"`
 	// Buffered is a due time waiting for the running task (buffer_one).
 	Buffered *time.Time `json:"buffered,omitempty"`
 	// Running is how many fired runs are not yet known finished (tracked
@@ -40,7 +40,11 @@ type scheduleView struct {
 }
 
 func scheduleViewOf(s schedule.Schedule) scheduleView {
-	return scheduleView{Spec: s.Spec, CreatedAt: s.CreatedAt, NextDue: s.NextDue, Buffered: s.Buffered, Running: len(s.Active)}
+	v := scheduleView{Spec: s.Spec, CreatedAt: s.CreatedAt, Buffered: s.Buffered, Running: len(s.Active)}
+	if !s.Paused && !s.NextDue.IsZero() {
+		v.NextDue = &s.NextDue
+	}
+	return v
 }
 
 // schedules returns the schedule manager, or errUnavailable if the server

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -93,7 +94,7 @@ type scheduleJSON struct {
 	Overlap  string          `json:"overlap"`
 	CatchUp  string          `json:"catch_up"`
 	Paused   bool            `json:"paused"`
-	NextDue  time.Time       `json:"next_due"`
+	NextDue  *time.Time      `json:"next_due"`
 	Runs     []struct {
 		Due     time.Time  `json:"due"`
 		FiredAt *time.Time `json:"fired_at"`
@@ -133,6 +134,9 @@ func TestSchedulesAPI(t *testing.T) {
 	n := schedDecode[scheduleJSON](t, body)
 	if n.Name != "nightly" || n.Overlap != "buffer_one" || n.CatchUp != "all" || string(n.Task) != `{"module":"echo","input":"hi"}` {
 		t.Fatalf("created: %s", body)
+	}
+	if n.NextDue == nil {
+		t.Fatalf("created without next_due: %s", body)
 	}
 	if h := n.NextDue.UTC().Hour(); h != 1 && h != 2 {
 		t.Fatalf("next due %s is not 03:00 in Berlin", n.NextDue)
@@ -183,12 +187,24 @@ func TestSchedulesAPI(t *testing.T) {
 	resp, body = do(t, http.MethodGet, base+"/v1/schedules/tick?runs=many", "", nil)
 	schedWantError(t, resp, body, http.StatusBadRequest, "invalid_request", "runs")
 
+	// A paused schedule has no next due time: next_due is absent from
+	// the answer, the schedule's GET and the list, and back on resume.
 	resp, body = do(t, http.MethodPost, base+"/v1/schedules/tick/pause", "", nil)
-	if resp.StatusCode != http.StatusOK || !schedDecode[scheduleJSON](t, body).Paused {
+	if p := schedDecode[scheduleJSON](t, body); resp.StatusCode != http.StatusOK || !p.Paused || bytes.Contains(body, []byte(`"next_due"`)) {
 		t.Fatalf("pause: %d %s", resp.StatusCode, body)
 	}
+	_, body = do(t, http.MethodGet, base+"/v1/schedules/tick", "", nil)
+	if p := schedDecode[scheduleJSON](t, body); !p.Paused || p.NextDue != nil {
+		t.Fatalf("get paused: %s", body)
+	}
+	_, body = do(t, http.MethodGet, base+"/v1/schedules", "", nil)
+	for _, s := range schedDecode[struct{ Schedules []scheduleJSON }](t, body).Schedules {
+		if (s.Name == "tick") != (s.NextDue == nil) {
+			t.Fatalf("list with tick paused: %s", body)
+		}
+	}
 	resp, body = do(t, http.MethodPost, base+"/v1/schedules/tick/resume", "", nil)
-	if resp.StatusCode != http.StatusOK || schedDecode[scheduleJSON](t, body).Paused {
+	if r := schedDecode[scheduleJSON](t, body); resp.StatusCode != http.StatusOK || r.Paused || r.NextDue == nil {
 		t.Fatalf("resume: %d %s", resp.StatusCode, body)
 	}
 	resp, _ = do(t, http.MethodDelete, base+"/v1/schedules/tick", "", nil)

@@ -23,6 +23,18 @@ func scheduleWhen(s *client.Schedule) string {
 	return s.Cron
 }
 
+// nextDue is a schedule's next due time as the CLI shows it: "paused"
+// while paused (a paused schedule has none), "-" if the server gave none.
+func nextDue(s *client.Schedule) string {
+	switch {
+	case s.Paused:
+		return "paused"
+	case s.NextDue.IsZero():
+		return "-"
+	}
+	return s.NextDue.Local().Format(time.DateTime)
+}
+
 func scheduleState(s *client.Schedule) string {
 	if s.Paused {
 		return "paused"
@@ -43,9 +55,9 @@ func newScheduleCmd() *cobra.Command {
 		if asJSON {
 			return printRaw(cmd.OutOrStdout(), s.Raw)
 		}
-		next := "next due " + s.NextDue.Local().Format(time.DateTime)
-		if s.Paused {
-			next = "paused"
+		next := "paused"
+		if !s.Paused {
+			next = "next due " + nextDue(s)
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %s, %s\n", verb, s.Name, scheduleWhen(s), next)
 		return nil
@@ -73,8 +85,7 @@ func newScheduleCmd() *cobra.Command {
 			fmt.Fprintln(w, "NAME\tSCHEDULE\tOVERLAP\tCATCH-UP\tSTATE\tNEXT DUE")
 			for i := range list.Schedules {
 				s := &list.Schedules[i]
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, scheduleWhen(s), s.Overlap, s.CatchUp, scheduleState(s),
-					s.NextDue.Local().Format(time.DateTime))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, scheduleWhen(s), s.Overlap, s.CatchUp, scheduleState(s), nextDue(s))
 			}
 			return w.Flush()
 		},
@@ -147,7 +158,7 @@ func newScheduleCmd() *cobra.Command {
 func printScheduleRuns(out io.Writer, s *client.Schedule) error {
 	fmt.Fprintf(out, "%s: %s, overlap %s, catch-up %s, %s", s.Name, scheduleWhen(s), s.Overlap, s.CatchUp, scheduleState(s))
 	if !s.Paused {
-		fmt.Fprintf(out, ", next due %s", s.NextDue.Local().Format(time.DateTime))
+		fmt.Fprintf(out, ", next due %s", nextDue(s))
 	}
 	fmt.Fprintf(out, "\ntask: %s\n", s.Task)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)

@@ -52,7 +52,7 @@ func TestScheduleCLI(t *testing.T) {
 	must(nexus(t, d, "schedule", "add", "often", "--every", "1h", "--task", `{"module":"echo","priority":7}`, "--paused"))
 	out = must(nexus(t, d, "schedule", "ls"))
 	if !regexp.MustCompile(`(?m)^nightly\s+30 2 \* \* \* \(Europe/Berlin\)\s+buffer_one\s+one\s+active\s`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^often\s+every 1h0m0s\s+skip\s+one\s+paused\s`).MatchString(out) {
+		!regexp.MustCompile(`(?m)^often\s+every 1h0m0s\s+skip\s+one\s+paused\s+paused$`).MatchString(out) {
 		t.Fatalf("ls:\n%s", out)
 	}
 	if out := must(nexus(t, d, "schedule", "resume", "often")); !strings.HasPrefix(out, "resumed often: every 1h0m0s, next due") {
@@ -60,6 +60,9 @@ func TestScheduleCLI(t *testing.T) {
 	}
 	if out := must(nexus(t, d, "schedule", "pause", "often")); out != "paused often: every 1h0m0s, paused\n" {
 		t.Fatalf("pause: %q", out)
+	}
+	if out := must(nexus(t, d, "schedule", "get", "often")); !strings.HasPrefix(out, "often: every 1h0m0s, overlap skip, catch-up one, paused\n") {
+		t.Fatalf("get paused: %q", out)
 	}
 	if out := must(nexus(t, d, "schedule", "get", "nightly")); !strings.Contains(out, `task: {"input":"hello","module":"echo"}`) {
 		t.Fatalf("get: %q", out)
