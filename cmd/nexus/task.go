@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -158,7 +157,7 @@ dead or canceled task prints its error and exits with status 2.`,
 // progress each unfinished answer carries, until it is done.
 func waitTask(ctx context.Context, c *apiClient, stdout, stderr io.Writer, id string, timeout time.Duration) error {
 	start := time.Now()
-	bar := progressBar{w: stderr}
+	bar := newProgress(stderr, isTerminal(stderr))
 	defer bar.finish()
 	for {
 		res, err := c.Result(ctx, id, 500*time.Millisecond)
@@ -175,34 +174,6 @@ func waitTask(ctx context.Context, c *apiClient, stdout, stderr io.Writer, id st
 		if timeout > 0 && time.Since(start) > timeout {
 			return fmt.Errorf("task %s still %s after %v", id, r.State, timeout)
 		}
-	}
-}
-
-// progressBar draws "[#####.....]  50% 5/10 running" on one line.
-type progressBar struct {
-	w     io.Writer
-	drawn bool
-}
-
-const barWidth = 30
-
-func (b *progressBar) draw(r *client.Task) {
-	done, total := r.Progress[0], r.Progress[1]
-	line := fmt.Sprintf("%s %s", r.ID, r.State)
-	if total > 0 {
-		frac := min(max(float64(done)/float64(total), 0), 1)
-		n := int(frac * barWidth)
-		line = fmt.Sprintf("[%s%s] %3.0f%% %d/%d %s", strings.Repeat("#", n), strings.Repeat(".", barWidth-n),
-			frac*100, done, total, r.State)
-	}
-	fmt.Fprintf(b.w, "\r\033[K%s", line)
-	b.drawn = true
-}
-
-func (b *progressBar) finish() {
-	if b.drawn {
-		fmt.Fprint(b.w, "\r\033[K")
-		b.drawn = false
 	}
 }
 
