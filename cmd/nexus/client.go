@@ -60,7 +60,8 @@ func withLogs(cmd *cobra.Command) *cobra.Command {
 		cmd.RunE = func(cmd *cobra.Command, args []string) error {
 			err := run(cmd, args)
 			var ae *client.Error
-			if errors.As(err, &ae) {
+			var pe printedError
+			if errors.As(err, &ae) && !errors.As(err, &pe) {
 				return taskError{ae}
 			}
 			return err

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
-	"net/url"
+	"io"
+	"unicode/utf8"
 
 	"github.com/nexustask/nexus/client"
 	"github.com/spf13/cobra"
@@ -10,12 +13,10 @@ import (
 
 func newInvokeCmd() *cobra.Command {
 	var (
-		server, input, data, memory, timeout, fuel string
-		cacheTTL                                   string
-		tags                                       []string
-		version                                    int
-		verbose                                    bool
-		config, grants, env, argv                  []string
+		server            string
+		o                 taskFlags
+		verbose, asJSON   bool
+		grants, env, argv []string
 	)
 	cmd := &cobra.Command{
 		Use:   "invoke NAME",
@@ -24,7 +25,9 @@ func newInvokeCmd() *cobra.Command {
 
 The input comes from --input FILE (- for stdin) or --data STRING; without
 either the task gets empty input. A failed task prints the error code, the
-message and the task's logs to stderr.
+message, the task's logs and the tail of its output to stderr. With --json
+the answer is one JSON object on stdout: the output and the run's figures,
+or the API's error shape for a failed task.
 
 Exit status:
   0    the task succeeded
@@ -39,31 +42,15 @@ Exit status:
 			if err != nil {
 				return err
 			}
-			var in []byte
-			switch {
-			case input != "" && data != "":
-				return fmt.Errorf("use --input or --data, not both")
-			case input != "":
-				if in, err = readInput(input, cmd.InOrStdin()); err != nil {
-					return err
-				}
-			default:
-				in = []byte(data)
+			opts, in, err := o.invokeOptions(cmd.InOrStdin())
+			if err != nil {
+				return err
 			}
-			// Sizes, durations, fuel and configuration go in the server's
-			// own notation (64MiB, 5s, 1e9, KEY=VALUE), as given.
-			q := url.Values{}
-			for k, v := range map[string]string{"memory": memory, "timeout": timeout, "fuel": fuel, "cache_ttl": cacheTTL} {
-				if v != "" {
-					q.Set(k, v)
-				}
+			opts.Grants, opts.Env, opts.Args = grants, env, argv
+			res, err := c.Invoke(cmd.Context(), args[0], in, opts)
+			if asJSON {
+				return printInvokeJSON(cmd.OutOrStdout(), res, err)
 			}
-			if len(config) > 0 {
-				q["config"] = config
-			}
-			res, err := c.Invoke(cmd.Context(), args[0], in, &client.InvokeOptions{
-				Version: version, Tags: tags, Grants: grants, Env: env, Args: argv, Query: q,
-			})
 			if err != nil {
 				return err
 			}
@@ -81,15 +68,8 @@ Exit status:
 	}
 	addServerFlag(cmd, &server)
 	f := cmd.Flags()
-	f.StringVarP(&input, "input", "i", "", "read input from FILE, or - for stdin")
-	f.StringVarP(&data, "data", "d", "", "use STRING as input")
-	f.StringVar(&memory, "memory", "", "memory quota, e.g. 64MiB")
-	f.StringVar(&timeout, "timeout", "", "deadline, e.g. 5s")
-	f.StringVar(&fuel, "fuel", "", "fuel budget, e.g. 1e9")
-	f.IntVar(&version, "version", 0, "module version (default: latest)")
-	f.StringVar(&cacheTTL, "cache-ttl", "", "cache a pure module's result for this long, e.g. 5m (or milliseconds)")
-	f.StringArrayVar(&tags, "tag", nil, "tag the cached result, for invalidation by tag (repeatable; needs --cache-ttl)")
-	f.StringArrayVarP(&config, "config", "c", nil, "task configuration KEY=VALUE (repeatable)")
+	o.register(f)
+	addJSONFlag(f, &asJSON)
 	f.StringArrayVar(&grants, "grant", nil, "grant a capability: clock, random or scratch (repeatable)")
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE for a wasi-command task (repeatable)")
 	f.StringArrayVar(&argv, "arg", nil, "argument for a wasi-command task (repeatable)")
@@ -101,3 +81,81 @@ Exit status:
 	}
 	return cmd
 }
+
+// invokeOptions returns the invocation's options and input from the flags.
+func (o *taskFlags) invokeOptions(stdin io.Reader) (*client.InvokeOptions, []byte, error) {
+	in, err := o.readInput(stdin)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := o.configMap()
+	if err != nil {
+		return nil, nil, err
+	}
+	ttl, err := o.ttl()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &client.InvokeOptions{
+		Version: o.version, Priority: o.priorityPtr(), Category: o.category,
+		Fuel: o.fuel, MemoryBytes: o.memory, Timeout: o.timeout, QueueTimeout: o.queueTimeout,
+		CacheTTL: ttl, Tags: o.tags, Config: cfg,
+	}, in, nil
+}
+
+// invokeJSON is what nexus invoke --json prints for a task that succeeded.
+type invokeJSON struct {
+	TaskID        string    `json:"task_id"`
+	ModuleVersion int       `json:"module_version"`
+	FuelUsed      int64     `json:"fuel_used"`
+	DurationMs    float64   `json:"duration_ms"`
+	Cache         string    `json:"cache,omitempty"`
+	CacheKey      string    `json:"cache_key,omitempty"`
+	Progress      *[2]int64 `json:"progress,omitempty"`
+	Preemptions   int       `json:"preemptions,omitempty"`
+	// Output is the output when it is UTF-8 text; OutputBase64 otherwise.
+	Output       *string `json:"output,omitempty"`
+	OutputBase64 []byte  `json:"output_base64,omitempty"`
+}
+
+// printInvokeJSON prints an invocation's result, or the API's error shape
+// of its failure, as one JSON object, and returns err (so the exit status
+// is the same as without --json) marked as printed.
+func printInvokeJSON(w io.Writer, res *client.InvokeResult, err error) error {
+	var v any
+	if err != nil {
+		var ae *client.Error
+		if !errors.As(err, &ae) {
+			return err
+		}
+		v = map[string]client.ErrorDetail{"error": ae.Detail()}
+	} else {
+		j := invokeJSON{TaskID: res.TaskID, ModuleVersion: res.ModuleVersion, FuelUsed: res.FuelUsed,
+			DurationMs: float64(res.Duration.Microseconds()) / 1000, Cache: res.Cache, CacheKey: res.CacheKey, Preemptions: res.Preemptions}
+		if res.HasProgress {
+			j.Progress = &res.Progress
+		}
+		if utf8.Valid(res.Output) {
+			out := string(res.Output)
+			j.Output = &out
+		} else {
+			j.OutputBase64 = res.Output
+		}
+		v = j
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if e := enc.Encode(v); e != nil {
+		return e
+	}
+	if err != nil {
+		return printedError{err}
+	}
+	return nil
+}
+
+// printedError is an error already printed on stdout (nexus invoke
+// --json): main prints nothing more but still exits with its status.
+type printedError struct{ error }
+
+func (e printedError) Unwrap() error { return e.error }

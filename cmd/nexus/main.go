@@ -23,6 +23,10 @@ import (
 func main() {
 	cmd, err := newRootCmd().ExecuteC()
 	if err != nil {
+		var pe printedError
+		if errors.As(err, &pe) {
+			os.Exit(exitCode(err))
+		}
 		fmt.Fprintln(os.Stderr, "nexus:", err)
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -45,7 +49,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newTaskCmd())
 	root.AddCommand(newStoreCmd())
 	root.AddCommand(newVersionCmd())
-	return root
+	return withAliases(root)
 }
 
 // envOr returns the environment variable key, or def if it is unset.

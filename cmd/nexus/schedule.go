@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nexustask/nexus/client"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // scheduleWhen describes a schedule's timing.
@@ -47,7 +49,7 @@ func newScheduleCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{Use: "schedule", Short: "Create, list, show, pause, resume and delete cron and interval schedules"}
 	addServerFlag(cmd, &server)
-	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
+	addJSONFlag(cmd.PersistentFlags(), &asJSON)
 	connect := func() (*apiClient, error) { return newClient(server) }
 
 	// printSchedule prints the server's answer about one schedule.
@@ -177,41 +179,34 @@ func printScheduleRuns(out io.Writer, s *client.Schedule) error {
 	return w.Flush()
 }
 
-// newScheduleAddCmd is nexus schedule add.
+// newScheduleAddCmd is nexus schedule add (also nexus schedule create).
 func newScheduleAddCmd(connect func() (*apiClient, error), printSchedule func(*cobra.Command, string, *client.Schedule) error) *cobra.Command {
 	var s client.ScheduleSpec
-	var task, module, data, overlap, catchUp string
+	var o taskFlags
+	var task, module, overlap, catchUp string
 	cmd := &cobra.Command{
-		Use:   "add NAME (--cron EXPR | --every DURATION) (--module MODULE [--data INPUT] | --task JSON)",
-		Short: "Create a schedule that submits a task at each due time",
+		Use:     "add NAME (--cron EXPR | --every DURATION) (--module MODULE [task flags] | --task JSON)",
+		Aliases: []string{"create"},
+		Short:   "Create a schedule that submits a task at each due time",
 		Long: `Create a schedule. --cron takes 5 fields (minute hour day-of-month month
 day-of-week), 6 with leading seconds, or a descriptor such as @daily, read in
 --timezone (or a CRON_TZ=<zone> prefix; default UTC). --every takes a Go
 duration (at least 1s); its due times are multiples of it since the Unix
 epoch. Each due time submits the task once, with the idempotency key
-schedule/<name>/<due unix>.`,
-		Args: cobra.ExactArgs(1),
+schedule/<name>/<due unix>.
+
+The task is --module MODULE with the flags nexus task submit takes for it
+(--data or --input, --priority, --fuel, --memory, --timeout, ...), or a
+whole POST /v1/tasks body as --task JSON.`,
+		Args: argNames("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := connect()
 			if err != nil {
 				return err
 			}
 			s.Name, s.Overlap, s.CatchUp = args[0], client.Overlap(overlap), client.CatchUp(catchUp)
-			switch {
-			case task != "" && module != "":
-				return fmt.Errorf("give --task or --module, not both")
-			case task != "":
-				s.Task = json.RawMessage(task)
-			case module != "":
-				t := map[string]string{"module": module}
-				if cmd.Flags().Changed("data") {
-					t["input"] = data
-				}
-				if s.Task, err = json.Marshal(t); err != nil {
-					return err
-				}
-			default:
-				return fmt.Errorf("give the task: --module MODULE [--data INPUT] or --task JSON")
+			if s.Task, err = scheduleTask(cmd, task, module, &o); err != nil {
+				return err
 			}
 			created, err := c.CreateSchedule(cmd.Context(), s)
 			if err != nil {
@@ -225,10 +220,44 @@ schedule/<name>/<due unix>.`,
 	f.StringVar(&s.Timezone, "timezone", "", "IANA time zone the cron expression is read in (default UTC)")
 	f.StringVar(&s.Every, "every", "", "interval, a Go duration such as 30s or 1h")
 	f.StringVar(&module, "module", "", "module the task runs")
-	f.StringVar(&data, "data", "", "the task's input (with --module)")
+	o.register(f)
 	f.StringVar(&task, "task", "", `the task template as JSON, a POST /v1/tasks body: {"module":"m","input":"..."}`)
 	f.StringVar(&overlap, "overlap", "", "while the previous run is unfinished: skip (default), buffer_one or allow")
 	f.StringVar(&catchUp, "catch-up", "", "due times missed while the server was down: none, one (default) or all")
 	f.BoolVar(&s.Paused, "paused", false, "create the schedule paused")
 	return cmd
+}
+
+// scheduleTask returns a schedule's task template: --task as given, or
+// the body nexus task submit would send for --module and the task flags.
+func scheduleTask(cmd *cobra.Command, task, module string, o *taskFlags) (json.RawMessage, error) {
+	var taskFlagSet []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if isTaskFlag(f.Name) {
+			taskFlagSet = append(taskFlagSet, "--"+f.Name)
+		}
+	})
+	switch {
+	case task != "" && module != "":
+		return nil, usageError{fmt.Errorf("give --task or --module, not both")}
+	case task != "" && len(taskFlagSet) > 0:
+		return nil, usageError{fmt.Errorf("%s: put it in the --task JSON, or use --module", strings.Join(taskFlagSet, ", "))}
+	case task != "":
+		return json.RawMessage(task), nil
+	case module == "":
+		return nil, usageError{fmt.Errorf("give the task: --module MODULE [--data INPUT ...] or --task JSON")}
+	}
+	spec, err := o.spec(cmd.InOrStdin(), module)
+	if err != nil {
+		return nil, err
+	}
+	return client.TaskTemplate(spec)
+}
+
+// isTaskFlag reports whether name is one of taskFlags' flags.
+func isTaskFlag(name string) bool {
+	var probe taskFlags
+	fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+	probe.register(fs)
+	return fs.Lookup(name) != nil
 }

@@ -64,7 +64,7 @@ func TestScheduleCLI(t *testing.T) {
 	if out := must(nexus(t, d, "schedule", "get", "often")); !strings.HasPrefix(out, "often: every 1h0m0s, overlap skip, catch-up one, paused\n") {
 		t.Fatalf("get paused: %q", out)
 	}
-	if out := must(nexus(t, d, "schedule", "get", "nightly")); !strings.Contains(out, `task: {"input":"hello","module":"echo"}`) {
+	if out := must(nexus(t, d, "schedule", "get", "nightly")); !strings.Contains(out, `task: {"module":"echo","input":"hello"}`) {
 		t.Fatalf("get: %q", out)
 	}
 	for _, tc := range []struct {

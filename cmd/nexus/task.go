@@ -6,8 +6,8 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
-	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/client"
 	"github.com/spf13/cobra"
 )
@@ -17,7 +17,7 @@ func newTaskCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{Use: "task", Short: "Submit, inspect, wait for, cancel, retry and list durable tasks"}
 	addServerFlag(cmd, &server)
-	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
+	addJSONFlag(cmd.PersistentFlags(), &asJSON)
 	connect := func() (*apiClient, error) { return newClient(server) }
 	cmd.AddCommand(newTaskSubmitCmd(connect, &asJSON), newTaskWaitCmd(connect),
 		newTaskGetCmd(connect), newTaskActionCmd(connect, &asJSON, "cancel"), newTaskActionCmd(connect, &asJSON, "retry"),
@@ -27,14 +27,11 @@ func newTaskCmd() *cobra.Command {
 
 // taskSubmitOptions are the flags of nexus task submit.
 type taskSubmitOptions struct {
-	input, inputString   string
-	priority, maxRetries int
-	fuel, memory         int64
-	timeout, delay       time.Duration
-	runAt, key, category string
-	cacheTTL             string
-	tags                 []string
-	wait                 bool
+	taskFlags
+	maxRetries int
+	delay      time.Duration
+	runAt, key string
+	wait       bool
 }
 
 func newTaskSubmitCmd(newClient func() (*apiClient, error), asJSON *bool) *cobra.Command {
@@ -42,13 +39,13 @@ func newTaskSubmitCmd(newClient func() (*apiClient, error), asJSON *bool) *cobra
 	cmd := &cobra.Command{
 		Use:   "submit MODULE",
 		Short: "Submit a task; prints its id once the server has it on disk",
-		Args:  cobra.ExactArgs(1),
+		Args:  argNames("MODULE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := newClient()
 			if err != nil {
 				return err
 			}
-			spec, err := o.spec(cmd, args[0])
+			spec, err := o.spec(cmd.InOrStdin(), args[0])
 			if err != nil {
 				return err
 			}
@@ -71,50 +68,53 @@ func newTaskSubmitCmd(newClient func() (*apiClient, error), asJSON *bool) *cobra
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.input, "input", "", "file holding the input, or - for stdin")
-	f.StringVar(&o.inputString, "input-string", "", "the input itself")
-	f.IntVar(&o.priority, "priority", -1, "priority 0-9 (default 5)")
+	o.register(f)
 	f.IntVar(&o.maxRetries, "max-retries", -1, "retries after a failed attempt (default: the server's)")
-	f.Int64Var(&o.fuel, "fuel", 0, "fuel budget of an attempt")
-	f.Int64Var(&o.memory, "memory", 0, "memory quota in bytes")
-	f.DurationVar(&o.timeout, "timeout", 0, "deadline of an attempt")
-	f.DurationVar(&o.delay, "delay", 0, "run no sooner than this from now")
+	f.DurationVar(&o.delay, "delay", 0, "run no sooner than this from now, e.g. 10m")
 	f.StringVar(&o.runAt, "run-at", "", "run no sooner than this time (RFC 3339)")
 	f.StringVar(&o.key, "key", "", "idempotency key")
-	f.StringVar(&o.category, "category", "", "fair-share and rate-limit category")
-	f.StringArrayVar(&o.tags, "tag", nil, "tag (repeatable)")
-	f.StringVar(&o.cacheTTL, "cache-ttl", "", "run a pure module's task through the result cache, keeping its result this long, e.g. 5m (or milliseconds)")
 	f.BoolVar(&o.wait, "wait", false, "wait for the task and print its output")
 	return cmd
 }
 
-// spec builds the POST /v1/tasks body from the flags.
-func (o taskSubmitOptions) spec(cmd *cobra.Command, module string) (client.TaskSpec, error) {
-	s := client.TaskSpec{Module: module, Fuel: o.fuel, MemoryBytes: o.memory, IdempotencyKey: o.key, Category: o.category, Tags: o.tags}
-	switch {
-	case o.input != "" && o.inputString != "":
-		return s, fmt.Errorf("give --input or --input-string, not both")
-	case o.input != "":
-		in, err := readInput(o.input, cmd.InOrStdin())
-		if err != nil {
-			return s, err
-		}
+// spec builds the POST /v1/tasks body from the task flags (a schedule's
+// template takes the same body).
+func (o *taskFlags) spec(stdin io.Reader, module string) (client.TaskSpec, error) {
+	s := client.TaskSpec{Module: module, Version: o.version, Priority: o.priorityPtr(), Category: o.category,
+		Fuel: o.fuel, MemoryBytes: o.memory, Tags: o.tags}
+	in, err := o.readInput(stdin)
+	if err != nil {
+		return s, err
+	}
+	if utf8.Valid(in) {
+		s.Input = string(in)
+	} else {
 		s.InputBase64 = in
-	case o.inputString != "":
-		s.Input = o.inputString
 	}
-	if o.priority >= 0 {
-		s.Priority = &o.priority
+	if s.Config, err = o.configMap(); err != nil {
+		return s, err
 	}
+	s.TimeoutMs = ceilMs(o.timeout)
+	s.QueueTimeoutMs = ceilMs(o.queueTimeout)
+	ttl, err := o.ttl()
+	if err != nil {
+		return s, err
+	}
+	s.CacheTTLMs = ceilMs(ttl)
+	return s, nil
+}
+
+// spec builds the POST /v1/tasks body from the flags.
+func (o *taskSubmitOptions) spec(stdin io.Reader, module string) (client.TaskSpec, error) {
+	s, err := o.taskFlags.spec(stdin, module)
+	if err != nil {
+		return s, err
+	}
+	s.IdempotencyKey = o.key
 	if o.maxRetries >= 0 {
 		s.MaxRetries = &o.maxRetries
 	}
-	if o.timeout > 0 {
-		s.TimeoutMs = o.timeout.Milliseconds()
-	}
-	if o.delay > 0 {
-		s.DelayMs = o.delay.Milliseconds()
-	}
+	s.DelayMs = ceilMs(o.delay)
 	if o.runAt != "" {
 		t, err := time.Parse(time.RFC3339, o.runAt)
 		if err != nil {
@@ -122,14 +122,16 @@ func (o taskSubmitOptions) spec(cmd *cobra.Command, module string) (client.TaskS
 		}
 		s.RunAt = &t
 	}
-	if o.cacheTTL != "" {
-		d, err := cache.ParseTTL(o.cacheTTL)
-		if err != nil {
-			return s, fmt.Errorf("--cache-ttl: %w", err)
-		}
-		s.CacheTTLMs = (d + time.Millisecond - 1).Milliseconds() // rounded up: never 0
-	}
 	return s, nil
+}
+
+// ceilMs is d in whole milliseconds, rounded up so that a positive d is
+// never 0 (which the API reads as "not set").
+func ceilMs(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return (d + time.Millisecond - 1).Milliseconds()
 }
 
 func newTaskWaitCmd(newClient func() (*apiClient, error)) *cobra.Command {
