@@ -429,7 +429,7 @@ func TestSchedules(t *testing.T) {
 	s, err := c.CreateSchedule(ctx, client.ScheduleSpec{Name: "hourly", Every: "1h", Task: tmpl, Overlap: client.OverlapAllow, Paused: true})
 	must(t, err)
 	if s.Name != "hourly" || s.Every != "1h0m0s" || !s.Paused || s.Overlap != client.OverlapAllow || s.CatchUp != client.CatchUpOne ||
-		s.NextDue.IsZero() || !json.Valid(s.Raw) {
+		!s.NextDue.IsZero() || !json.Valid(s.Raw) { // paused: no next due time
 		t.Fatalf("create: %+v", s)
 	}
 	_, err = c.CreateSchedule(ctx, client.ScheduleSpec{Name: "nightly", Cron: "30 2 * * *", Timezone: "Europe/Berlin", Task: tmpl, CatchUp: client.CatchUpNone})
@@ -439,10 +439,10 @@ func TestSchedules(t *testing.T) {
 	if len(list.Schedules) != 2 || !json.Valid(list.Raw) {
 		t.Fatalf("list: %+v", list)
 	}
-	if s, err = c.ResumeSchedule(ctx, "hourly"); err != nil || s.Paused {
+	if s, err = c.ResumeSchedule(ctx, "hourly"); err != nil || s.Paused || s.NextDue.IsZero() {
 		t.Fatalf("resume: %+v %v", s, err)
 	}
-	if s, err = c.PauseSchedule(ctx, "hourly"); err != nil || !s.Paused {
+	if s, err = c.PauseSchedule(ctx, "hourly"); err != nil || !s.Paused || !s.NextDue.IsZero() {
 		t.Fatalf("pause: %+v %v", s, err)
 	}
 	if s, err = c.GetSchedule(ctx, "nightly", 20); err != nil || s.Cron != "30 2 * * *" || len(s.Runs) != 0 {
