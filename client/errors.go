@@ -52,6 +52,11 @@ type ErrorDetail struct {
 	ExitCode *uint32 `json:"exit_code,omitempty"`
 	// Logs are the task's captured stderr and log lines (bounded).
 	Logs string `json:"logs,omitempty"`
+	// Output is the end of what a failed task wrote to its output before
+	// it failed (at most 4 KiB, as text); OutputTruncated says the output
+	// was longer.
+	Output          string `json:"output,omitempty"`
+	OutputTruncated bool   `json:"output_truncated,omitempty"`
 }
 
 // errorBody is the JSON of every error response.
@@ -74,6 +79,10 @@ type Error struct {
 	FuelUsed *int64
 	ExitCode *uint32
 	Logs     string
+	// Output and OutputTruncated are the end of what a failed task wrote
+	// to its output before it failed (ErrorDetail.Output).
+	Output          string
+	OutputTruncated bool
 	// RetryAfter is the server's Retry-After on a 429 or 503: how long to
 	// wait before trying again (0 if it sent none).
 	RetryAfter time.Duration
@@ -94,7 +103,8 @@ func (e *Error) Error() string {
 
 // Detail returns e in the API's error shape.
 func (e *Error) Detail() ErrorDetail {
-	return ErrorDetail{Code: e.Code, Message: e.Message, TaskID: e.TaskID, FuelUsed: e.FuelUsed, ExitCode: e.ExitCode, Logs: e.Logs}
+	return ErrorDetail{Code: e.Code, Message: e.Message, TaskID: e.TaskID, FuelUsed: e.FuelUsed, ExitCode: e.ExitCode, Logs: e.Logs,
+		Output: e.Output, OutputTruncated: e.OutputTruncated}
 }
 
 // IsCode reports whether err is, or wraps, an *Error with the given code.
@@ -121,6 +131,7 @@ func newError(resp *http.Response, data []byte, dec func([]byte, any) error) *Er
 	} else {
 		d := eb.Error
 		e.Code, e.Message, e.TaskID, e.FuelUsed, e.ExitCode, e.Logs = d.Code, d.Message, d.TaskID, d.FuelUsed, d.ExitCode, d.Logs
+		e.Output, e.OutputTruncated = d.Output, d.OutputTruncated
 	}
 	if v := resp.Header.Get("Retry-After"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {

@@ -138,6 +138,11 @@ type Task struct {
 	ErrorCode    string `json:"error_code,omitempty"`
 	ErrorMessage string `json:"error_message,omitempty"`
 	Logs         string `json:"logs,omitempty"`
+	// ErrorOutput is the end of what a failed attempt wrote to its
+	// output before it failed (at most 4 KiB, as text);
+	// ErrorOutputTruncated says that output was longer.
+	ErrorOutput          string `json:"error_output,omitempty"`
+	ErrorOutputTruncated bool   `json:"error_output_truncated,omitempty"`
 	// Progress is the progress the task last reported: done, total.
 	Progress [2]int64 `json:"progress"`
 	// CheckpointBytes is the size of the task's last checkpoint.

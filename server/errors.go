@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/tasks"
 )
 
 // Errors raised by the server itself; their codes are in errcode's table.
@@ -38,6 +39,11 @@ type ErrorDetail struct {
 	ExitCode *uint32 `json:"exit_code,omitempty"`
 	// Logs are the task's captured stderr and log lines (bounded).
 	Logs string `json:"logs,omitempty"`
+	// Output is the end of what the task wrote to its output (stdout)
+	// before it failed, as text like Logs: at most tasks.OutputTailBytes
+	// (4 KiB); OutputTruncated says the output was longer.
+	Output          string `json:"output,omitempty"`
+	OutputTruncated bool   `json:"output_truncated,omitempty"`
 }
 
 // taskFailure carries what a failed task produced to the error handler.
@@ -45,7 +51,8 @@ type taskFailure struct {
 	err    error
 	taskID string
 	logs   []byte
-	ran    bool // the task ran, so fuelUsed is meaningful
+	output []byte // what the task wrote before failing, whole
+	ran    bool   // the task ran, so fuelUsed is meaningful
 	fuel   int64
 }
 
@@ -78,6 +85,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if errors.As(err, &tf) {
 		body.Error.TaskID = tf.taskID
 		body.Error.Logs = string(tf.logs)
+		tail, cut := tasks.OutputTail(tf.output)
+		body.Error.Output, body.Error.OutputTruncated = string(tail), cut
 		if tf.ran {
 			body.Error.FuelUsed = &tf.fuel
 		}

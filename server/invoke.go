@@ -79,7 +79,7 @@ func (s *Server) runInvoke(c echo.Context, id string, inv *invocation) error {
 	if err != nil {
 		f := &taskFailure{err: err, taskID: id}
 		if a.Ran || a.Shared {
-			f.logs, f.ran, f.fuel = a.Result.Logs, true, a.Result.FuelUsed
+			f.logs, f.output, f.ran, f.fuel = a.Result.Logs, a.Result.Output, true, a.Result.FuelUsed
 		}
 		return f
 	}

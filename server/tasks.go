@@ -253,7 +253,8 @@ func taskError(rec tasks.Record) ErrorDetail {
 	if code == "" {
 		code = errcode.Canceled
 	}
-	return ErrorDetail{Code: code, Message: rec.ErrorMessage, TaskID: rec.ID, Logs: rec.Logs}
+	return ErrorDetail{Code: code, Message: rec.ErrorMessage, TaskID: rec.ID, Logs: rec.Logs,
+		Output: rec.ErrorOutput, OutputTruncated: rec.ErrorOutputTruncated}
 }
 
 // taskResults is POST /v1/tasks/results?wait=30s with {"ids": [...]}: the

@@ -40,13 +40,21 @@ func newClient(server string) (*apiClient, error) {
 	return &apiClient{Client: c, base: base, http: hc}, nil
 }
 
-// taskError is an API error as the CLI prints it: with the task's logs.
+// taskError is an API error as the CLI prints it: with the task's logs and
+// the end of its output.
 type taskError struct{ err *client.Error }
 
 func (e taskError) Error() string {
 	s := e.err.Error()
 	if e.err.Logs != "" {
 		s += "\nlogs:\n" + strings.TrimRight(e.err.Logs, "\n")
+	}
+	if e.err.Output != "" {
+		head := "output:"
+		if e.err.OutputTruncated {
+			head = "output (its last 4 KiB):"
+		}
+		s += "\n" + head + "\n" + strings.TrimRight(e.err.Output, "\n")
 	}
 	return s
 }

@@ -15,6 +15,7 @@ func TestInvokeExitStatus(t *testing.T) {
 	for name, file := range map[string]string{
 		"exit3": "../../host/testdata/exit3.wasm", "exit33": "testdata/exit33.wasm",
 		"exit256": "testdata/exit256.wasm", "loop": "../../host/testdata/loop.wasm",
+		"printfail": "../../server/testdata/printfail.wasm",
 	} {
 		must(nexus(t, d, "module", "push", name, file))
 	}
@@ -28,6 +29,10 @@ func TestInvokeExitStatus(t *testing.T) {
 		{"guest exit 33", []string{"invoke", "exit33"}, 33, "exit_nonzero"},
 		{"guest exit 256 is not truncated to 0", []string{"invoke", "exit256"}, 2, "exit_nonzero"},
 		{"other task failure", []string{"invoke", "loop", "--timeout", "50ms"}, 2, "timeout"},
+		{"what the guest printed before exiting", []string{"invoke", "printfail", "-d", "printed first"}, 7,
+			"logs:\nfailing now\noutput:\nprinted first"},
+		{"what the guest printed before trapping", []string{"invoke", "printfail", "-d", "tprinted first"}, 2,
+			"logs:\nfailing now\noutput:\ntprinted first"},
 		{"request error", []string{"invoke", "nope"}, 1, "module_not_found"},
 		{"unreachable server", []string{"invoke", "exit3", "--server", "127.0.0.1:1"}, 3, "connection refused"},
 	} {

@@ -33,14 +33,16 @@ import (
 // Records written by schema 1 are JSON objects, which start with '{'.
 // Version 4 (taskCodecV4) is version 3 with QueueTimeoutMs
 // (a varint) before the flags; version 5 (taskCodecV5) is version 4 with
-// Owner (a string) before the flags. All are read; only version 5 is
-// written.
+// Owner (a string) before the flags; version 6 (taskCodecV6) is version 5
+// with ErrorOutput (a string) and ErrorOutputTruncated (a byte, 0 or 1)
+// before the flags. All are read; only version 6 is written.
 const (
 	taskCodecV1 = 0x01
 	taskCodecV2 = 0x02
 	taskCodecV3 = 0x03
 	taskCodecV4 = 0x04
 	taskCodecV5 = 0x05
+	taskCodecV6 = 0x06
 )
 
 // errChecksum is a version-3 or later record whose checksum does not match.
@@ -49,11 +51,11 @@ var errChecksum = errors.New("checksum mismatch")
 // errTruncated is a binary record that ends inside a field.
 var errTruncated = errors.New("truncated")
 
-// appendTaskRecord appends tr's binary form (version 5) to b.
+// appendTaskRecord appends tr's binary form (version 6) to b.
 func appendTaskRecord(b []byte, tr *taskRecord) []byte {
 	start := len(b)
-	b = append(b, taskCodecV5)
-	b = appendTaskFields(b, tr, taskCodecV5)
+	b = append(b, taskCodecV6)
+	b = appendTaskFields(b, tr, taskCodecV6)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
@@ -112,6 +114,14 @@ func appendTaskFields(b []byte, tr *taskRecord, version byte) []byte {
 	}
 	if version >= taskCodecV5 {
 		b = appendString(b, r.Owner)
+	}
+	if version >= taskCodecV6 {
+		b = appendString(b, r.ErrorOutput)
+		var cut byte
+		if r.ErrorOutputTruncated {
+			cut = 1
+		}
+		b = append(b, cut)
 	}
 	var flags byte
 	if tr.InBlob {
@@ -217,6 +227,18 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 	if raw[0] >= taskCodecV5 {
 		r.Owner = d.string()
 	}
+	if raw[0] >= taskCodecV6 {
+		r.ErrorOutput = d.string()
+		switch d.byte() {
+		case 0:
+		case 1:
+			r.ErrorOutputTruncated = true
+		default:
+			if d.err == nil {
+				return errors.New("error_output_truncated is neither 0 nor 1")
+			}
+		}
+	}
 	flags := d.byte()
 	tr.InBlob, tr.OutBlob = flags&1 != 0, flags&2 != 0
 	switch {
@@ -231,7 +253,7 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 // taskBody returns the fields of a binary record, its checksum checked
 // if it has one.
 func taskBody(raw []byte) ([]byte, error) {
-	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV5 {
+	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV6 {
 		return nil, errors.New("unknown record encoding")
 	}
 	if raw[0] < taskCodecV3 {
@@ -292,7 +314,7 @@ func taskRevision(key, raw []byte) (tasks.Revision, error) {
 	}
 	rev.Attempts = d.int()
 	if raw[0] >= taskCodecV5 {
-		// Owner is last before the flags: walk there.
+		// Owner is after the fields of version 4: walk there.
 		d.varint()
 		for range 7 {
 			d.time()

@@ -45,6 +45,7 @@ func fullRecord() taskRecord {
 			{At: at("2026-12-06T08:00:01.7Z"), Kind: tasks.EventPreempted, Attempt: 6},
 		},
 		Input: []byte("input"), InputBytes: 5, QueueTimeoutMs: 250, Owner: "0192b3c4d5e6f7ff",
+		ErrorOutput: "printed before\nthe trap", ErrorOutputTruncated: true,
 	}, InBlob: true, OutBlob: true}
 }
 
@@ -77,6 +78,19 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fromJSON, want) {
 		t.Fatalf("schema-1 JSON:\n got %+v\nwant %+v", fromJSON, want)
+	}
+
+	// Version 5, written before ErrorOutput: the same fields without it.
+	want.ErrorOutput, want.ErrorOutputTruncated = "", false
+	fields5 := appendTaskFields(nil, &want, taskCodecV5)
+	v5 := append([]byte{taskCodecV5}, fields5...)
+	v5 = binary.BigEndian.AppendUint32(v5, crc32.Checksum(v5, castagnoli))
+	var fromV5 taskRecord
+	if err := decodeTaskRecord(v5, &fromV5); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromV5, want) {
+		t.Fatalf("version 5:\n got %+v\nwant %+v", fromV5, want)
 	}
 
 	// Version 4, written before Owner: the same fields without it.
@@ -138,8 +152,11 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 // full decoding gives, in every form, and damage is refused the same way.
 func TestTaskRevision(t *testing.T) {
 	full := fullRecord()
-	forms := map[string][]byte{"v5": appendTaskRecord(nil, &full)}
+	forms := map[string][]byte{"v6": appendTaskRecord(nil, &full)}
 	old := full
+	old.ErrorOutput, old.ErrorOutputTruncated = "", false
+	v5 := append([]byte{taskCodecV5}, appendTaskFields(nil, &old, taskCodecV5)...)
+	forms["v5"] = binary.BigEndian.AppendUint32(v5, crc32.Checksum(v5, castagnoli))
 	old.Owner = ""
 	v4 := append([]byte{taskCodecV4}, appendTaskFields(nil, &old, taskCodecV4)...)
 	forms["v4"] = binary.BigEndian.AppendUint32(v4, crc32.Checksum(v4, castagnoli))
@@ -160,7 +177,7 @@ func TestTaskRevision(t *testing.T) {
 			t.Errorf("%s: revision %+v, %v; want %+v", name, got, err, tr.Revision())
 		}
 	}
-	enc := forms["v5"]
+	enc := forms["v6"]
 	if _, err := decodeTaskRevision([]byte("other"), enc); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("record under another key: %v", err)
 	}
@@ -200,7 +217,11 @@ func TestTaskCodecChecksum(t *testing.T) {
 func TestTaskCodecRejects(t *testing.T) {
 	r := fullRecord()
 	enc := appendTaskRecord(nil, &r)
-	for _, raw := range [][]byte{nil, {0x02}, enc[:1], enc[:len(enc)/2], enc[:len(enc)-1], append(enc[:len(enc):len(enc)], 0)} {
+	// A truncation byte other than 0 or 1, under a valid checksum.
+	twoFlag := slices.Clone(enc[:len(enc)-4])
+	twoFlag[len(twoFlag)-2] = 2
+	twoFlag = binary.BigEndian.AppendUint32(twoFlag, crc32.Checksum(twoFlag, castagnoli))
+	for _, raw := range [][]byte{nil, {0x02}, {0x07, 0, 0, 0, 0}, enc[:1], enc[:len(enc)/2], enc[:len(enc)-1], append(enc[:len(enc):len(enc)], 0), twoFlag} {
 		var tr taskRecord
 		if err := decodeTaskRecord(raw, &tr); err == nil {
 			t.Errorf("decoded %d bytes of %d without error", len(raw), len(enc))

@@ -165,6 +165,7 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 		next.moveTo(Succeeded)
 		next.Output = res.Output
 		next.ErrorCode, next.ErrorMessage = "", ""
+		next.ErrorOutput, next.ErrorOutputTruncated = "", false
 		w.KV = kv.take()
 	case errors.As(err, &qf) || errors.As(err, &rl):
 		// Not an attempt: the executor had no room. Try again soon.
@@ -173,6 +174,11 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 		next.RunAt = now.Add(max(errkind.RetryAfter(err)/10, 10*time.Millisecond))
 	default:
 		next.ErrorCode, next.ErrorMessage = code, err.Error()
+		next.ErrorOutput, next.ErrorOutputTruncated = "", false
+		if res != nil {
+			tail, cut := OutputTail(res.Output)
+			next.ErrorOutput, next.ErrorOutputTruncated = string(tail), cut
+		}
 		switch {
 		case e.canceling || code == errkind.CodeCanceled:
 			next.moveTo(Canceled)

@@ -86,6 +86,7 @@ func (s *Service) Retry(ctx context.Context, id string) (Record, error) {
 	next.QueuedAt, next.RetryBase = now, prev.Attempts
 	next.FinishedAt, next.ExpiresAt, next.RunAt = time.Time{}, time.Time{}, time.Time{}
 	next.ErrorCode, next.ErrorMessage, next.Output = "", "", nil
+	next.ErrorOutput, next.ErrorOutputTruncated = "", false
 
 	s.mu.Lock()
 	if s.closed {

@@ -159,11 +159,16 @@ type Record struct {
 	// Cache is how the result cache answered the last attempt of a task
 	// with a cache_ttl_ms: CacheHit (output and fuel_used are the stored
 	// result's; the guest did not run), CacheMiss or CacheBypass.
-	Cache        string   `json:"cache,omitempty"`
-	ErrorCode    string   `json:"error_code,omitempty"`
-	ErrorMessage string   `json:"error_message,omitempty"`
-	Logs         string   `json:"logs,omitempty"`
-	Progress     [2]int64 `json:"progress"`
+	Cache        string `json:"cache,omitempty"`
+	ErrorCode    string `json:"error_code,omitempty"`
+	ErrorMessage string `json:"error_message,omitempty"`
+	Logs         string `json:"logs,omitempty"`
+	// ErrorOutput is the end of what a failed attempt wrote to its
+	// output before it failed (OutputTail: at most OutputTailBytes);
+	// ErrorOutputTruncated says that output was longer.
+	ErrorOutput          string   `json:"error_output,omitempty"`
+	ErrorOutputTruncated bool     `json:"error_output_truncated,omitempty"`
+	Progress             [2]int64 `json:"progress"`
 	// CheckpointBytes is the size of the last checkpoint (0: none). The
 	// checkpoint itself is stored beside the record.
 	CheckpointBytes int `json:"checkpoint_bytes,omitempty"`
