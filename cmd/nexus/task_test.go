@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTaskCLI drives every nexus task subcommand against a real server.
@@ -121,5 +122,31 @@ func TestTaskCLICacheTTL(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || !strings.Contains(out, "invalid_request") || !strings.Contains(out, "not declared pure") {
 		t.Fatalf("impure module: %v %q", err, out)
+	}
+}
+
+// TestTaskCLICancelRunning: nexus task cancel on a running task waits for
+// its attempt to stop and says canceled, never running.
+func TestTaskCLICancelRunning(t *testing.T) {
+	must := mustf(t)
+	d := startDaemon(t, t.TempDir())
+	must(nexus(t, d, "module", "push", "tt", "../../internal/tasks/testdata/tasktest.wasm"))
+	id := strings.Fields(must(nexus(t, d, "task", "submit", "tt", "--data", "l", "--max-retries", "0")))[0]
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var rec struct {
+			State string `json:"state"`
+		}
+		if err := json.Unmarshal([]byte(must(nexus(t, d, "task", "get", id))), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.State == "running" {
+			break
+		}
+		if rec.State != "queued" || time.Now().After(deadline) {
+			t.Fatalf("task %s is %s, not running", id, rec.State)
+		}
+	}
+	if out := must(nexus(t, d, "task", "cancel", id)); out != id+" canceled\n" {
+		t.Fatalf("cancel of a running task: %q", out)
 	}
 }
