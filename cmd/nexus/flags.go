@@ -55,7 +55,7 @@ func (o *taskFlags) register(f *pflag.FlagSet) {
 	f.DurationVar(&o.timeout, "timeout", 0, "deadline, counted from the start on a worker, e.g. 5s (default: the server's)")
 	f.DurationVar(&o.queueTimeout, "queue-timeout", 0, "how long it may wait for a worker, e.g. 10s (default: as long as it takes)")
 	f.StringVar(&o.cacheTTL, "cache-ttl", "", "run a pure module through the result cache, keeping its result this long, e.g. 5m")
-	f.StringArrayVar(&o.tags, "tag", nil, "tag (repeatable)")
+	f.StringArrayVar(&o.tags, "tag", nil, "tag the task, and its cached result for invalidation by tag (repeatable)")
 	f.StringArrayVarP(&o.config, "config", "c", nil, "task configuration KEY=VALUE (repeatable)")
 }
 

@@ -33,6 +33,12 @@ func parse(t *testing.T, args []string) (map[string]string, error) {
 // units; the old spellings still work as hidden aliases.
 func TestSharedFlags(t *testing.T) {
 	commands := [][]string{{"invoke", "m"}, {"task", "submit", "m"}, {"schedule", "add", "s"}, {"schedule", "create", "s"}}
+	// --json is everywhere a command prints the server's answer.
+	for _, c := range [][]string{{"module", "ls"}, {"module", "push", "m", "f"}, {"task", "ls"}, {"task", "cancel", "x"}, {"schedule", "ls"}} {
+		if got, err := parse(t, append(c, "--json")); err != nil || got["json"] != "true" {
+			t.Errorf("%q --json: %v %v", c, got["json"], err)
+		}
+	}
 	for _, c := range commands {
 		for _, tc := range []struct {
 			flags []string

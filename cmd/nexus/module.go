@@ -20,7 +20,7 @@ func newModuleCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{Use: "module", Short: "Upload, list, show and delete modules"}
 	addServerFlag(cmd, &server)
-	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
+	addJSONFlag(cmd.PersistentFlags(), &asJSON)
 
 	var isolation string
 	push := &cobra.Command{
