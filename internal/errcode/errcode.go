@@ -51,6 +51,12 @@ var (
 	ErrScheduleNotFound = errkind.ErrScheduleNotFound
 )
 
+// Bundle errors, raised by internal/bundle.
+var (
+	// ErrBundleNotFound means no bundle (or no such version) has that name.
+	ErrBundleNotFound = errkind.ErrBundleNotFound
+)
+
 // Codes of the contract, errkind's. Internal is the code of an error of no
 // known kind.
 const (
@@ -59,6 +65,7 @@ const (
 	ModuleNotFound   = errkind.CodeModuleNotFound
 	TaskNotFound     = errkind.CodeTaskNotFound
 	ScheduleNotFound = errkind.CodeScheduleNotFound
+	BundleNotFound   = errkind.CodeBundleNotFound
 	NotFound         = errkind.CodeNotFound
 	MethodNotAllowed = errkind.CodeMethodNotAllowed
 	Conflict         = errkind.CodeConflict
@@ -87,6 +94,7 @@ var table = map[string]int{
 	ModuleNotFound:   http.StatusNotFound,
 	TaskNotFound:     http.StatusNotFound,
 	ScheduleNotFound: http.StatusNotFound,
+	BundleNotFound:   http.StatusNotFound,
 	NotFound:         http.StatusNotFound,
 	MethodNotAllowed: http.StatusMethodNotAllowed,
 	Conflict:         http.StatusConflict,

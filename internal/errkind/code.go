@@ -15,6 +15,7 @@ const (
 	CodeModuleNotFound   = "module_not_found"
 	CodeTaskNotFound     = "task_not_found"
 	CodeScheduleNotFound = "schedule_not_found"
+	CodeBundleNotFound   = "bundle_not_found"
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeConflict         = "conflict"
@@ -70,6 +71,7 @@ var kinds = []kind{
 	{is(ErrTaskNotFound), CodeTaskNotFound},
 	{is(ErrConflict), CodeConflict},
 	{is(ErrScheduleNotFound), CodeScheduleNotFound},
+	{is(ErrBundleNotFound), CodeBundleNotFound},
 	{is(ErrHostClosed), CodeModuleNotFound},
 	{is(ErrNoRoute), CodeNotFound},
 	{is(ErrNoMethod), CodeMethodNotAllowed},

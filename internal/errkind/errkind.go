@@ -58,6 +58,12 @@ var (
 	ErrScheduleNotFound = errors.New("schedule not found")
 )
 
+// Bundle errors, raised by internal/bundle.
+var (
+	// ErrBundleNotFound means no bundle (or no such version) has that name.
+	ErrBundleNotFound = errors.New("bundle not found")
+)
+
 // Module errors, raised by modules' Registry and Store implementations
 // (modules.ErrNotFound and the rest).
 var (
