@@ -26,6 +26,7 @@ examples:
 	cd host/testdata/wasiprobe && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o ../wasiprobe.wasm .
 	cd host/fuel && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o testdata/kernels.wasm ./testdata/kernels
 	host/fuel/testdata/ckernels/build.sh
+	host/testdata/fsprobe/build.sh
 
 # conformance regenerates conformance/RESULTS.md: the matrix against a live server.
 conformance:

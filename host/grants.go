@@ -33,13 +33,17 @@ type Grants struct {
 	Env []string
 	// Args follow the module name in argv.
 	Args []string
+	// Mounts preopen host directories (data bundles) at guest paths; see
+	// Mount. A writable mount's copy is bounded by ScratchBytes.
+	Mounts []Mount
 }
 
 // Deterministic reports whether g leaves the task a function of its inputs.
 func (g Grants) Deterministic() bool { return !g.Clock && !g.Random }
 
 // apply configures cfg with the grants. The returned cleanup removes a
-// scratch directory; it is never nil.
+// scratch directory and writable mounts' copies and closes the mounts;
+// it is never nil.
 func (g Grants) apply(cfg wazero.ModuleConfig, name, scratchParent string) (wazero.ModuleConfig, func(), error) {
 	cfg = cfg.WithArgs(append([]string{name}, g.Args...)...)
 	for _, kv := range g.Env {
@@ -55,19 +59,41 @@ func (g Grants) apply(cfg wazero.ModuleConfig, name, scratchParent string) (waze
 	if g.Random {
 		cfg = cfg.WithRandSource(rand.Reader)
 	}
-	if !g.Scratch {
+	if !g.Scratch && len(g.Mounts) == 0 {
 		return cfg, func() {}, nil
 	}
-	dir, err := os.MkdirTemp(scratchParent, "nexus-scratch-")
-	if err != nil {
-		return nil, nil, fmt.Errorf("host: scratch directory: %w", err)
+	if err := g.checkMounts(); err != nil {
+		return nil, nil, err
 	}
 	size := g.ScratchBytes
 	if size <= 0 {
 		size = DefaultScratchBytes
 	}
-	fsc := wazero.NewFSConfig().(sysfs.FSConfig).WithSysFSMount(scratch.New(dir, size), ScratchGuestPath)
-	return cfg.WithFSConfig(fsc), func() { os.RemoveAll(dir) }, nil
+	var cleanups []func()
+	cleanup := func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	wfsc := wazero.NewFSConfig()
+	if g.Scratch {
+		dir, err := os.MkdirTemp(scratchParent, "nexus-scratch-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("host: scratch directory: %w", err)
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		wfsc = wfsc.(sysfs.FSConfig).WithSysFSMount(scratch.New(dir, size), ScratchGuestPath)
+	}
+	for _, m := range g.Mounts {
+		mfs, done, err := mountFS(m, scratchParent, size)
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		cleanups = append(cleanups, done)
+		wfsc = wfsc.(sysfs.FSConfig).WithSysFSMount(mfs, m.GuestPath)
+	}
+	return cfg.WithFSConfig(wfsc), cleanup, nil
 }
 
 func cutEnv(kv string) (string, string, bool) {

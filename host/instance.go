@@ -92,7 +92,7 @@ func (r *Runtime) runFresh(ctx context.Context, m *Module, t *task, compiled waz
 // none reports whether g grants nothing: the task runs in the
 // deterministic sandbox with argv = [module name] and no environment.
 func (g Grants) none() bool {
-	return !g.Clock && !g.Random && !g.Scratch && len(g.Env) == 0 && len(g.Args) == 0
+	return !g.Clock && !g.Random && !g.Scratch && len(g.Env) == 0 && len(g.Args) == 0 && len(g.Mounts) == 0
 }
 
 // runRestored runs t in a fresh instance of the restore module of s, filled
