@@ -37,6 +37,19 @@ type Spec struct {
 	// Fuel and MemoryBytes are the limits as requested; 0 stands for the
 	// server's default, which does not change while a cache lives.
 	Fuel, MemoryBytes int64
+	// Mounts are the task's mounted data bundles, in order, each as its
+	// guest path, mode and tree digest (MountKey): a bundle enters the
+	// key by its content, not its name.
+	Mounts []string
+}
+
+// MountKey is one entry of Spec.Mounts.
+func MountKey(path string, writable bool, digest string) string {
+	mode := "ro"
+	if writable {
+		mode = "rw"
+	}
+	return path + "\x00" + mode + "\x00" + digest
 }
 
 // Key returns the key of s. It is safe to call concurrently.
@@ -55,6 +68,12 @@ func (s *Spec) Key() Key {
 	}
 	for _, n := range [...]int64{scratch, s.ScratchBytes, s.Fuel, s.MemoryBytes} {
 		b = binary.AppendVarint(b, n)
+	}
+	if len(s.Mounts) > 0 {
+		// Only when there are mounts, so that the keys of tasks without
+		// any stay as they were.
+		b = append(b, 'm')
+		b = appendStrings(b, s.Mounts)
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Input)))
 	var sum [sha256.Size]byte

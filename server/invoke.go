@@ -55,6 +55,12 @@ func (s *Server) runInvoke(c echo.Context, id string, inv *invocation) error {
 	if err != nil {
 		return err
 	}
+	mounts, release, err := tasks.HoldMounts(s.cfg.Bundles, p.mounts)
+	if err != nil {
+		return err
+	}
+	defer release()
+	p.grants.Mounts = mounts
 	// The same run path as a durable task's attempt, with an in-memory
 	// record: the response.
 	a := &inv.a

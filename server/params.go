@@ -10,6 +10,7 @@ import (
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/names"
+	"github.com/nexustask/nexus/internal/tasks"
 )
 
 // invokeParams are the query parameters of POST /v1/modules/{name}/invoke.
@@ -24,6 +25,7 @@ type invokeParams struct {
 	// queueTimeout bounds the wait for a worker (0: unbounded).
 	queueTimeout time.Duration
 	tags         []string // stored with a cached result
+	mounts       []tasks.Mount
 }
 
 // DefaultPriority is a task's priority when the request names none.
@@ -54,6 +56,8 @@ const maxConfigBytes = 64 << 10
 //   - config: repeated key=value pairs, the task's configuration; headers
 //     X-Nexus-Config-<key> set it too.
 //   - cache_ttl and tag: see parseCache.
+//   - mount: repeated, NAME[@VERSION]:/guest/path[:ro|:rw], a data bundle
+//     the task sees as a directory (tasks.ParseMount).
 func parseInvokeParams(c echo.Context) (invokeParams, error) {
 	p := invokeParams{priority: DefaultPriority, category: executor.DefaultCategory}
 	var params [8]queryParam
@@ -93,6 +97,9 @@ func parseInvokeParams(c echo.Context) (invokeParams, error) {
 		p.limits.Fuel = n
 	}
 	if err := parseConfig(c, q, &p); err != nil {
+		return p, err
+	}
+	if err := parseMounts(q, &p); err != nil {
 		return p, err
 	}
 	if err := parseGrants(q, &p.grants); err != nil {
@@ -171,8 +178,8 @@ func parseGrants(q query, g *host.Grants) error {
 	}
 	if v := q.Get("scratch_bytes"); v != "" {
 		n, err := parseBytes(v)
-		if err != nil || n <= 0 || !g.Scratch {
-			return fmt.Errorf("%w: scratch_bytes %q needs grant=scratch and a positive size", errBadRequest, v)
+		if err != nil || n <= 0 || !g.Scratch && !writableMount(q) {
+			return fmt.Errorf("%w: scratch_bytes %q needs grant=scratch or an rw mount, and a positive size", errBadRequest, v)
 		}
 		g.ScratchBytes = n
 	}

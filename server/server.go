@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/schedule"
@@ -79,6 +80,9 @@ type Config struct {
 	// Damaged, if set, reports the stored records refused as damaged
 	// (internal/store's DB.Damaged count) on /readyz and /metrics.
 	Damaged func() int
+	// Bundles, if set, serves /v1/bundles and the mounts of invokes; nil
+	// answers those with 503 and refuses mounts.
+	Bundles *bundle.Store
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -95,6 +99,8 @@ type Server struct {
 	runner  *tasks.Runner // the run path of invokes, shared with durable tasks
 	cache   *cache.Cache  // nil: no result cache
 	compile *compileGate  // admission of uploads to compilation
+
+	bundleMetrics *metrics.BundleMetrics // nil: no bundle store
 }
 
 // New returns a Server over the registry and runtime, running every task
@@ -135,6 +141,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	}
 	s.wireInstances()
 	s.wireDamage()
+	s.wireBundles()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -163,6 +170,10 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.DELETE("/v1/schedules/:name", s.deleteSchedule, ready)
 	e.POST("/v1/schedules/:name/pause", s.pauseSchedule, ready)
 	e.POST("/v1/schedules/:name/resume", s.resumeSchedule, ready)
+	e.POST("/v1/bundles/:name", s.putBundle, ready)
+	e.GET("/v1/bundles", s.listBundles, ready)
+	e.GET("/v1/bundles/:name", s.getBundle, ready)
+	e.DELETE("/v1/bundles/:name", s.deleteBundle, ready)
 	e.DELETE("/v1/cache", s.invalidateCache, ready)
 	e.GET("/v1/cache/stats", s.cacheStats, ready)
 	e.GET("/v1/admin/backup", s.backup)

@@ -72,3 +72,14 @@ func (s *Store) held(digest string) bool {
 	defer s.useMu.Unlock()
 	return s.byTree[digest] > 0
 }
+
+// HeldMounts returns how many mounts are held now, over every bundle.
+func (s *Store) HeldMounts() int {
+	s.useMu.Lock()
+	defer s.useMu.Unlock()
+	n := 0
+	for _, c := range s.byName {
+		n += c
+	}
+	return n
+}

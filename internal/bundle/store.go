@@ -318,3 +318,13 @@ func (s *Store) Delete(name string) error {
 	_, err := s.Collect()
 	return err
 }
+
+// Len returns the count of stored bundle names (0 if the index cannot be
+// read).
+func (s *Store) Len() int {
+	vs, err := s.List()
+	if err != nil {
+		return 0
+	}
+	return len(vs)
+}

@@ -60,6 +60,11 @@ type Config struct {
 	// MaxInputBytes caps an invoke's input; 0 means
 	// server.DefaultMaxInputBytes.
 	MaxInputBytes int64
+	// MaxBundleBytes caps the files of one bundle upload together (0:
+	// bundle.DefaultMaxBytes, 1 GiB); MaxBundleFiles its entries (0:
+	// bundle.DefaultMaxFiles). Bundles are stored under DataDir/bundles.
+	MaxBundleBytes int64
+	MaxBundleFiles int
 	// NoSnapshots turns off the pre-initialisation of nexus-v1 modules at
 	// upload.
 	NoSnapshots bool
@@ -215,6 +220,8 @@ func (c Config) Validate() error {
 		return fieldErr("DataDir", "required")
 	case c.CacheBytes < 0:
 		return fieldErr("CacheBytes", "%d must not be negative", c.CacheBytes)
+	case c.MaxBundleBytes < 0 || c.MaxBundleFiles < 0:
+		return fieldErr("MaxBundleBytes", "bundle limits must not be negative")
 	}
 	if err := c.hostConfig().Validate(); err != nil {
 		return err

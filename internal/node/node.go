@@ -12,11 +12,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/schedule"
@@ -38,6 +40,7 @@ type Node struct {
 	log *slog.Logger
 
 	db    *store.DB
+	bs    *bundle.Store
 	rt    *host.Runtime
 	reg   *modules.Registry
 	exec  *executor.Executor
@@ -79,6 +82,10 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if n.db, err = store.OpenWith(cfg.DataDir, store.Options{Timeout: lockTimeout, Init: cfg.Init}); err != nil {
 		return nil, err
 	}
+	if n.bs, err = bundle.Open(bundle.Config{Dir: filepath.Join(cfg.DataDir, "bundles"),
+		Limits: bundle.Limits{MaxBytes: cfg.MaxBundleBytes, MaxFiles: cfg.MaxBundleFiles}}, n.db); err != nil {
+		return nil, err
+	}
 	hcfg := cfg.hostConfig()
 	hcfg.KV = n.db
 	if n.rt, err = host.New(ctx, hcfg); err != nil {
@@ -102,7 +109,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 	// the result cache and the invocation metrics a middleware each.
 	runner := tasks.NewRunner(tasks.RunnerConfig{Registry: n.reg, Runtime: n.rt, Exec: n.exec, InFlight: m.InFlight},
 		tasks.Cache(n.cache), tasks.Metrics(m))
-	if n.tasks, err = newTaskService(cfg, n.db, runner, m, n.cache); err != nil {
+	if n.tasks, err = newTaskService(cfg, n.db, n.bs, runner, m, n.cache); err != nil {
 		return nil, err
 	}
 	if n.sched, err = newScheduler(n.db, n.tasks, n.log); err != nil {
@@ -124,6 +131,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 		CompileQueue:   cfg.CompileQueue,
 		Backup:         n.db.Backup,
 		Damaged:        func() int { _, c := n.db.Damaged(); return c },
+		Bundles:        n.bs,
 	})
 	return n, nil
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"github.com/nexustask/nexus/cache"
+	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/internal/tasks"
@@ -9,10 +10,12 @@ import (
 
 // newTaskService wires the durable task service: records in db, attempts
 // through runner (the run path of synchronous invokes too), tasks with
-// cache_ttl_ms through rc (nil: no result cache), figures on m.
-func newTaskService(cfg Config, db *store.DB, runner *tasks.Runner, m *metrics.Metrics, rc *cache.Cache) (*tasks.Service, error) {
+// cache_ttl_ms through rc (nil: no result cache), mounts from bs, figures
+// on m.
+func newTaskService(cfg Config, db *store.DB, bs *bundle.Store, runner *tasks.Runner, m *metrics.Metrics, rc *cache.Cache) (*tasks.Service, error) {
 	tcfg := cfg.tasksConfig()
 	tcfg.Cache = rc
+	tcfg.Bundles = bs
 	svc, err := tasks.New(db, db, runner, tcfg)
 	if err != nil {
 		return nil, err

@@ -35,7 +35,10 @@ import (
 // (a varint) before the flags; version 5 (taskCodecV5) is version 4 with
 // Owner (a string) before the flags; version 6 (taskCodecV6) is version 5
 // with ErrorOutput (a string) and ErrorOutputTruncated (a byte, 0 or 1)
-// before the flags. All are read; only version 6 is written.
+// before the flags; version 7 (taskCodecV7) is version 6 with Mounts
+// before the flags: a count, then each mount's Bundle, Version (a
+// varint), Path, Mode and Digest. All are read; only version 7 is
+// written.
 const (
 	taskCodecV1 = 0x01
 	taskCodecV2 = 0x02
@@ -43,6 +46,7 @@ const (
 	taskCodecV4 = 0x04
 	taskCodecV5 = 0x05
 	taskCodecV6 = 0x06
+	taskCodecV7 = 0x07
 )
 
 // errChecksum is a version-3 or later record whose checksum does not match.
@@ -51,11 +55,11 @@ var errChecksum = errors.New("checksum mismatch")
 // errTruncated is a binary record that ends inside a field.
 var errTruncated = errors.New("truncated")
 
-// appendTaskRecord appends tr's binary form (version 6) to b.
+// appendTaskRecord appends tr's binary form (version 7) to b.
 func appendTaskRecord(b []byte, tr *taskRecord) []byte {
 	start := len(b)
-	b = append(b, taskCodecV6)
-	b = appendTaskFields(b, tr, taskCodecV6)
+	b = append(b, taskCodecV7)
+	b = appendTaskFields(b, tr, taskCodecV7)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
@@ -122,6 +126,16 @@ func appendTaskFields(b []byte, tr *taskRecord, version byte) []byte {
 			cut = 1
 		}
 		b = append(b, cut)
+	}
+	if version >= taskCodecV7 {
+		b = binary.AppendUvarint(b, uint64(len(r.Mounts)))
+		for _, m := range r.Mounts {
+			b = appendString(b, m.Bundle)
+			b = binary.AppendVarint(b, int64(m.Version))
+			b = appendString(b, m.Path)
+			b = appendString(b, m.Mode)
+			b = appendString(b, m.Digest)
+		}
 	}
 	var flags byte
 	if tr.InBlob {
@@ -239,6 +253,14 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 			}
 		}
 	}
+	if raw[0] >= taskCodecV7 {
+		if n := d.count(); n > 0 {
+			r.Mounts = make([]tasks.Mount, n)
+			for i := range r.Mounts {
+				r.Mounts[i] = tasks.Mount{Bundle: d.string(), Version: d.int(), Path: d.string(), Mode: d.string(), Digest: d.string()}
+			}
+		}
+	}
 	flags := d.byte()
 	tr.InBlob, tr.OutBlob = flags&1 != 0, flags&2 != 0
 	switch {
@@ -253,7 +275,7 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 // taskBody returns the fields of a binary record, its checksum checked
 // if it has one.
 func taskBody(raw []byte) ([]byte, error) {
-	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV6 {
+	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV7 {
 		return nil, errors.New("unknown record encoding")
 	}
 	if raw[0] < taskCodecV3 {

@@ -46,6 +46,7 @@ func fullRecord() taskRecord {
 		},
 		Input: []byte("input"), InputBytes: 5, QueueTimeoutMs: 250, Owner: "0192b3c4d5e6f7ff",
 		ErrorOutput: "printed before\nthe trap", ErrorOutputTruncated: true,
+		Mounts: []tasks.Mount{{Bundle: "fixtures", Version: 2, Path: "/data", Mode: "rw", Digest: "sha256:00ff"}, {Bundle: "b", Path: "/", Mode: "ro"}},
 	}, InBlob: true, OutBlob: true}
 }
 
@@ -78,6 +79,18 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fromJSON, want) {
 		t.Fatalf("schema-1 JSON:\n got %+v\nwant %+v", fromJSON, want)
+	}
+
+	// Version 6, written before Mounts: the same fields without them.
+	want.Mounts = nil
+	v6 := append([]byte{taskCodecV6}, appendTaskFields(nil, &want, taskCodecV6)...)
+	v6 = binary.BigEndian.AppendUint32(v6, crc32.Checksum(v6, castagnoli))
+	var fromV6 taskRecord
+	if err := decodeTaskRecord(v6, &fromV6); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromV6, want) {
+		t.Fatalf("version 6:\n got %+v\nwant %+v", fromV6, want)
 	}
 
 	// Version 5, written before ErrorOutput: the same fields without it.
@@ -152,8 +165,11 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 // full decoding gives, in every form, and damage is refused the same way.
 func TestTaskRevision(t *testing.T) {
 	full := fullRecord()
-	forms := map[string][]byte{"v6": appendTaskRecord(nil, &full)}
+	forms := map[string][]byte{"v7": appendTaskRecord(nil, &full)}
 	old := full
+	old.Mounts = nil
+	v6 := append([]byte{taskCodecV6}, appendTaskFields(nil, &old, taskCodecV6)...)
+	forms["v6"] = binary.BigEndian.AppendUint32(v6, crc32.Checksum(v6, castagnoli))
 	old.ErrorOutput, old.ErrorOutputTruncated = "", false
 	v5 := append([]byte{taskCodecV5}, appendTaskFields(nil, &old, taskCodecV5)...)
 	forms["v5"] = binary.BigEndian.AppendUint32(v5, crc32.Checksum(v5, castagnoli))
@@ -177,7 +193,7 @@ func TestTaskRevision(t *testing.T) {
 			t.Errorf("%s: revision %+v, %v; want %+v", name, got, err, tr.Revision())
 		}
 	}
-	enc := forms["v6"]
+	enc := forms["v7"]
 	if _, err := decodeTaskRevision([]byte("other"), enc); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("record under another key: %v", err)
 	}

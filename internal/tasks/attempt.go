@@ -77,6 +77,12 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 		queueTimeout = left
 	}
 	kv := newKVTxn(s.kv)
+	mounts, release, err := HoldMounts(s.cfg.Bundles, rec.Mounts)
+	if err != nil {
+		s.finish(ctx, e, nil, err, kv, time.Time{}, "", nil)
+		return
+	}
+	defer release()
 	var started time.Time
 	var preempted []time.Time // on this goroutine: OnPreempt runs on Run's
 	res, cached, err := s.run(ctx, &rec, Attempt{
@@ -93,6 +99,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 			Limits:       host.Limits{Fuel: rec.Fuel, MemoryBytes: rec.MemoryBytes, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond},
 			Namespace:    rec.Module,
 			Config:       rec.Config,
+			Grants:       host.Grants{Mounts: mounts},
 			Checkpoint:   checkpoint,
 			KV:           kv,
 			OnCheckpoint: func(cp []byte) error { return s.saveCheckpoint(e, cp, kv) },

@@ -105,7 +105,20 @@ func cacheKey(v *modules.Version, req *host.Request) cache.Key {
 		Env: req.Grants.Env, Args: req.Grants.Args,
 		Scratch: req.Grants.Scratch, ScratchBytes: req.Grants.ScratchBytes,
 		Fuel: req.Limits.Fuel, MemoryBytes: req.Limits.MemoryBytes,
+		Mounts: mountKeys(req.Grants.Mounts),
 	}).Key()
+}
+
+// mountKeys are the cache-key entries of a request's mounts.
+func mountKeys(ms []host.Mount) []string {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = cache.MountKey(m.GuestPath, m.Writable, m.Digest)
+	}
+	return out
 }
 
 // checkCacheable is the submission's check of a task with cache_ttl_ms: the

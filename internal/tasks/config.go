@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/cache"
+	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/internal/clock"
 	"github.com/nexustask/nexus/internal/executor"
 )
@@ -58,6 +59,9 @@ type Config struct {
 	// inject a manual one; the executor takes the same kind, so one clock
 	// can drive both.
 	Clock Clock
+	// Bundles, if set, holds the data bundles tasks mount (Spec.Mounts);
+	// nil refuses a task with mounts.
+	Bundles *bundle.Store
 }
 
 // Clock is the time source of a Service: the executor's. Implementations

@@ -128,6 +128,9 @@ type Record struct {
 	MaxRetries     int               `json:"max_retries"`
 	CacheTTLMs     int64             `json:"cache_ttl_ms,omitempty"`
 	Config         map[string]string `json:"config,omitempty"`
+	// Mounts are the task's data bundles, each pinned to the version and
+	// tree it had at submission.
+	Mounts []Mount `json:"mounts,omitempty"`
 
 	// Attempts counts started attempts, including one interrupted by a
 	// crash. RetryBase is Attempts when the task was last retried by hand:

@@ -69,6 +69,9 @@ type Spec struct {
 	CacheTTLMs int64 `json:"cache_ttl_ms,omitempty"`
 	// Config is what the guest's config_get returns.
 	Config map[string]string `json:"config,omitempty"`
+	// Mounts are the data bundles the task's guest sees as directories;
+	// each version is pinned at submission.
+	Mounts []Mount `json:"mounts,omitempty"`
 }
 
 // specJSON is Spec's wire form, with the two spellings of the input.
@@ -150,5 +153,5 @@ func (s Spec) Validate() error {
 			return bad("tag %q must match "+names.Pattern, t)
 		}
 	}
-	return nil
+	return ValidateMounts(s.Mounts)
 }

@@ -133,9 +133,14 @@ func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTa
 	if err := s.runner.Exec.CheckMemory(spec.MemoryBytes); err != nil {
 		return nil, Record{}, err
 	}
+	pinned, err := PinMounts(s.cfg.Bundles, spec.Mounts)
+	if err != nil {
+		return nil, Record{}, err
+	}
 	now := s.clock.Now()
 	r := s.newRecord(spec, now)
 	r.Version = v.Version
+	r.Mounts = pinned
 
 	s.mu.Lock()
 	if s.closed {
