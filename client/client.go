@@ -94,7 +94,8 @@ type request struct {
 	path        string // escaped, starting with /
 	query       string // encoded, without "?"
 	contentType string
-	body        []byte // nil: no body
+	body        []byte    // nil: no body
+	stream      io.Reader // a body sent as it is read, if body is nil
 }
 
 // response is an answer with a status below 400, its body read.
@@ -114,6 +115,8 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	var body io.Reader
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
+	} else if r.stream != nil {
+		body = r.stream
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
 	if err != nil {

@@ -17,6 +17,7 @@ const (
 	CodeModuleNotFound   = "module_not_found"   // 404
 	CodeTaskNotFound     = "task_not_found"     // 404
 	CodeScheduleNotFound = "schedule_not_found" // 404
+	CodeBundleNotFound   = "bundle_not_found"   // 404
 	CodeNotFound         = "not_found"          // 404: no such endpoint
 	CodeMethodNotAllowed = "method_not_allowed" // 405
 	CodeConflict         = "conflict"           // 409: the resource's state does not allow it

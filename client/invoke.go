@@ -68,7 +68,11 @@ type InvokeOptions struct {
 	Config map[string]string
 	// Grants are capabilities for the task: GrantClock, GrantRandom,
 	// GrantScratch; ScratchBytes sizes the scratch directory.
-	Grants       []string
+	Grants []string
+	// Mounts are data bundles the task sees as directories, each
+	// NAME[@VERSION]:/guest/path[:ro|:rw] (see ParseMount and
+	// Mount.String).
+	Mounts       []string
 	ScratchBytes int64
 	// Env ("KEY=VALUE") and Args are a wasi-command task's environment
 	// and arguments.
@@ -109,7 +113,7 @@ func (o *InvokeOptions) encode() string {
 	for _, list := range []struct {
 		key string
 		vs  []string
-	}{{"tag", o.Tags}, {"grant", o.Grants}, {"env", o.Env}, {"arg", o.Args}} {
+	}{{"tag", o.Tags}, {"grant", o.Grants}, {"env", o.Env}, {"arg", o.Args}, {"mount", o.Mounts}} {
 		if len(list.vs) > 0 {
 			q[list.key] = append([]string(nil), list.vs...)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/client"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/schedule"
@@ -89,8 +90,12 @@ func startServer(edit func(*server.Config)) (_ *testServer, err error) {
 	closers = append(closers, rc.Close)
 	log := slog.New(slog.DiscardHandler)
 	m := metrics.New(reg.Len)
+	bs, err := bundle.Open(bundle.Config{Dir: filepath.Join(dir, "bundles")}, db)
+	if err != nil {
+		return nil, err
+	}
 	svc, err := tasks.New(db, db, &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight}, tasks.Config{
-		Logger: log, Cache: rc, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond,
+		Logger: log, Cache: rc, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond, Bundles: bs,
 	})
 	if err != nil {
 		return nil, err
@@ -107,7 +112,7 @@ func startServer(edit func(*server.Config)) (_ *testServer, err error) {
 		return nil, err
 	}
 	closers = append(closers, mgr.Close)
-	cfg := server.Config{Logger: log, Tasks: svc, Schedules: mgr, Cache: rc}
+	cfg := server.Config{Logger: log, Tasks: svc, Schedules: mgr, Cache: rc, Bundles: bs}
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -88,6 +88,8 @@ type TaskSpec struct {
 	CacheTTLMs int64 `json:"cache_ttl_ms,omitempty"`
 	// Config is what the guest's config_get returns.
 	Config map[string]string `json:"config,omitempty"`
+	// Mounts are the data bundles the task's guest sees as directories.
+	Mounts []Mount `json:"mounts,omitempty"`
 }
 
 // Task is a task's record as the API shows it (GET /v1/tasks/{id} and the
@@ -113,6 +115,9 @@ type Task struct {
 	MaxRetries int               `json:"max_retries"`
 	CacheTTLMs int64             `json:"cache_ttl_ms,omitempty"`
 	Config     map[string]string `json:"config,omitempty"`
+	// Mounts are the task's data bundles, each pinned to the version and
+	// tree (Digest) it had at submission.
+	Mounts []Mount `json:"mounts,omitempty"`
 
 	// Attempts counts started attempts; RetryBase is Attempts when the
 	// task was last retried by hand.
