@@ -17,6 +17,7 @@ func newInvokeCmd() *cobra.Command {
 		o                 taskFlags
 		verbose, asJSON   bool
 		grants, env, argv []string
+		mounts            []string
 	)
 	cmd := &cobra.Command{
 		Use:   "invoke NAME",
@@ -47,6 +48,7 @@ Exit status:
 				return err
 			}
 			opts.Grants, opts.Env, opts.Args = grants, env, argv
+			opts.Mounts = mounts
 			res, err := c.Invoke(cmd.Context(), args[0], in, opts)
 			if asJSON {
 				return printInvokeJSON(cmd.OutOrStdout(), res, err)
@@ -73,6 +75,7 @@ Exit status:
 	f.StringArrayVar(&grants, "grant", nil, "grant a capability: clock, random or scratch (repeatable)")
 	f.StringArrayVar(&env, "env", nil, "environment variable KEY=VALUE for a wasi-command task (repeatable)")
 	f.StringArrayVar(&argv, "arg", nil, "argument for a wasi-command task (repeatable)")
+	f.StringArrayVar(&mounts, "mount", nil, mountFlagUsage)
 	f.BoolVarP(&verbose, "verbose", "v", false, "print the task id, duration and other response headers to stderr")
 	withLogs(cmd)
 	run := cmd.RunE

@@ -49,6 +49,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newTaskCmd())
 	root.AddCommand(newStoreCmd())
 	root.AddCommand(newVersionCmd())
+	root.AddCommand(newBundleCmd())
 	return withAliases(root)
 }
 

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/logbuf"
 	"github.com/nexustask/nexus/internal/logline"
@@ -65,6 +66,8 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (default: off)")
 	f.StringVar(&o.requestLog, "request-log", envOr("NEXUS_REQUEST_LOG", "all"), "which requests get a log line: all, errors (answered 400 or more), off (env NEXUS_REQUEST_LOG)")
 	sizeFlag(f, &c.MaxModuleBytes, "max-module-bytes", d.MaxModuleBytes, "largest module accepted for upload")
+	sizeFlag(f, &c.MaxBundleBytes, "max-bundle-bytes", bundle.DefaultMaxBytes, "largest total of file bytes a bundle upload may hold")
+	f.IntVar(&c.MaxBundleFiles, "max-bundle-files", bundle.DefaultMaxFiles, "most entries (files, directories and links) a bundle upload may hold")
 	f.BoolVar(&c.NoSnapshots, "no-snapshots", false, "do not pre-initialise nexus-v1 modules at upload (each fresh instance runs _initialize)")
 	f.BoolVar(&c.Init, "init", false, "create an empty database where the data directory holds data but no nexus.db, or where nexus.db is empty (kept aside as nexus.db.empty-TIME); never replaces a database with content")
 	f.DurationVar(&c.CompileTimeout, "compile-timeout", d.CompileTimeout, "longest an upload may spend validating, instrumenting, compiling and snapshotting (400 invalid_module past it)")

@@ -45,12 +45,16 @@ func newStoreCheckCmd(dataDir *string) *cobra.Command {
 		Short: "Check the database: its structure, then every record's checksum",
 		Long: `Check the database read-only: its pages as bbolt would map them, bbolt's
 consistency check, then every task record, blob, checkpoint, schedule, run and
-kv value against its checksum. Prints every problem found and exits 1 if there
-is any. A server running on the directory locks the database: stop it first.`,
+kv value against its checksum, then every stored bundle version's tree of
+files against its manifest (each file's size and SHA-256). Prints every
+problem found and exits 1 if there is any. A server running on the directory locks the database: stop it first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path := filepath.Join(*dataDir, store.FileName)
 			err := store.CheckFile(path, storeLockWait)
+			if err == nil {
+				err = checkBundles(cmd.OutOrStdout(), *dataDir)
+			}
 			out := cmd.OutOrStdout()
 			switch {
 			case err == nil:

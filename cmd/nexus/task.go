@@ -32,6 +32,7 @@ type taskSubmitOptions struct {
 	delay      time.Duration
 	runAt, key string
 	wait       bool
+	mounts     []string
 }
 
 func newTaskSubmitCmd(newClient func() (*apiClient, error), asJSON *bool) *cobra.Command {
@@ -74,6 +75,7 @@ func newTaskSubmitCmd(newClient func() (*apiClient, error), asJSON *bool) *cobra
 	f.StringVar(&o.runAt, "run-at", "", "run no sooner than this time (RFC 3339)")
 	f.StringVar(&o.key, "key", "", "idempotency key")
 	f.BoolVar(&o.wait, "wait", false, "wait for the task and print its output")
+	f.StringArrayVar(&o.mounts, "mount", nil, mountFlagUsage)
 	return cmd
 }
 
@@ -111,6 +113,9 @@ func (o *taskSubmitOptions) spec(stdin io.Reader, module string) (client.TaskSpe
 		return s, err
 	}
 	s.IdempotencyKey = o.key
+	if s.Mounts, err = parseMounts(o.mounts); err != nil {
+		return s, err
+	}
 	if o.maxRetries >= 0 {
 		s.MaxRetries = &o.maxRetries
 	}

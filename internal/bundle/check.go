@@ -92,3 +92,12 @@ func checkEntry(root string, e Entry) error {
 	}
 	return nil
 }
+
+// CheckDir is Check of the store in cfg.Dir over idx, without opening it:
+// it creates and removes nothing, so it runs on a stopped server's data
+// directory (nexus store check). A directory that does not exist holds no
+// trees: every version the index names is then a problem.
+func CheckDir(cfg Config, idx Index) []error {
+	s := &Store{dir: cfg.Dir, idx: idx, lim: cfg.Limits.withDefaults(), byName: map[string]int{}, byTree: map[string]int{}}
+	return s.Check()
+}
