@@ -54,7 +54,7 @@ func (ins *instrumenter) run() ([]byte, error) {
 	}
 	for _, s := range ins.sections {
 		if s.id == secCustom {
-			if isDebugSection(s.name) {
+			if isDebugSection(s.name) || s.name == EffectsSection {
 				continue
 			}
 			payload := ins.in[s.start:s.end]
@@ -76,7 +76,7 @@ func (ins *instrumenter) run() ([]byte, error) {
 		written[s.id] = true
 	}
 	writeUpTo(1 << 30)
-	return out, nil
+	return appendCustom(out, EffectsSection, ins.effects().encode()), nil
 }
 
 // added reports whether the rewriting needs section id even if the input

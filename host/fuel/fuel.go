@@ -48,7 +48,7 @@ const (
 
 	// Version is the instrumenter version. It changes whenever the output for
 	// some input changes, so instrumented artifacts can be keyed by it.
-	Version = 3
+	Version = 4
 
 	// CostTableVersion is the version of the cost table. It changes whenever
 	// the fuel charged for some instruction changes.

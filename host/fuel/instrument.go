@@ -20,6 +20,9 @@ type instrumenter struct {
 	helperIdx                map[helperKey]uint32
 	sliceType, depthFuncType uint32
 	tableRoomType            uint32
+	// writesTables: the module contains an instruction that changes a
+	// table or an element segment (see Effects).
+	writesTables bool
 }
 
 func newInstrumenter(m *module, cfg Config, tableRoom bool) *instrumenter {
@@ -429,6 +432,7 @@ func (w *bodyWriter) control(op byte, start int) (bool, error) {
 	case opGlobalGet, opGlobalSet:
 		err = ins.globalIndex(r)
 	case opTableGet, opTableSet:
+		ins.writesTables = ins.writesTables || op == opTableSet
 		_, err = r.u32()
 	case opMemorySize:
 		err = memIndex(r)
@@ -561,6 +565,7 @@ func (w *bodyWriter) prefixFC(start int) error {
 		w.acc += costDefault
 		return nil
 	case fcDataDrop, fcElemDrop:
+		ins.writesTables = ins.writesTables || sub == fcElemDrop
 		_, err = r.u32()
 		w.acc += costDefault
 		return err
@@ -606,6 +611,8 @@ func (w *bodyWriter) prefixFC(start int) error {
 	if err != nil {
 		return err
 	}
+	ins.writesTables = ins.writesTables || k.kind == helperTableInit || k.kind == helperTableCopy ||
+		k.kind == helperTableGrow || k.kind == helperTableFill
 	w.call(start, ins.helper(k), true)
 	return nil
 }
