@@ -67,9 +67,19 @@ type Config struct {
 	// to ReadyInstances. Only tasks without grants and with the default
 	// memory quota take them. 0 turns the pool off.
 	ReadyInstances int
-	// ReadyBytes caps the linear memory of all ready instances together;
-	// 0 means DefaultReadyBytes.
+	// ReadyBytes caps the linear memory of all ready instances together,
+	// and of the idle reset instances with them; 0 means DefaultReadyBytes.
 	ReadyBytes int64
+	// NoReset turns instance reset off: every fresh-isolation task then
+	// gets a new instance. By default a fresh-isolation task of a nexus-v1
+	// module without grants runs, where that is provably equivalent, in an
+	// instance an earlier task ran in, reset to the state right after
+	// initialisation, which it cannot tell from a new one (RATIONALE.md,
+	// "Instance reset").
+	NoReset bool
+	// ResetIdle caps the idle reset instances kept per module and name; 0
+	// means DefaultResetIdle.
+	ResetIdle int
 	// SnapshotFuel is the fuel budget of the initialisation Snapshot runs;
 	// 0 means DefaultSnapshotFuel. An initialisation that needs more is not
 	// snapshotted (its tasks run it themselves, under their own budget),
@@ -109,8 +119,8 @@ func (c Config) Validate() error {
 	if c.SliceFuel < 0 {
 		return errors.New("host: SliceFuel must not be negative")
 	}
-	if c.ReadyInstances < 0 || c.ReadyBytes < 0 || c.WarmIdle < 0 {
-		return errors.New("host: ReadyInstances, ReadyBytes and WarmIdle must not be negative")
+	if c.ReadyInstances < 0 || c.ReadyBytes < 0 || c.WarmIdle < 0 || c.ResetIdle < 0 {
+		return errors.New("host: ReadyInstances, ReadyBytes, WarmIdle and ResetIdle must not be negative")
 	}
 	if c.SnapshotFuel < 0 || c.SnapshotTimeout < 0 {
 		return errors.New("host: SnapshotFuel and SnapshotTimeout must not be negative")

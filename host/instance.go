@@ -13,10 +13,12 @@ import (
 )
 
 // start runs t in the instance its request calls for: a warm one (warm
-// isolation), a fresh one made ahead by the ready pool, a fresh one from
-// the module's snapshot, or a fresh one instantiated and initialised from
-// scratch. Only tasks without grants use the first three; see Snapshot,
-// IsolationWarm and Config.ReadyInstances for when each applies.
+// isolation), a fresh one made ahead by the ready pool, a reset one (an
+// earlier task's, reset to its pristine state: pool_reset.go), a fresh
+// one from the module's snapshot, or a fresh one instantiated and
+// initialised from scratch. Only tasks without grants use the first four;
+// see Snapshot, IsolationWarm, Config.ReadyInstances and Config.NoReset
+// for when each applies.
 func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, lim Limits) error {
 	ns := m.fast.get(req.Namespace)
 	if req.Grants.none() {
@@ -28,12 +30,19 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 			r.counts.ready.Add(1)
 			return r.runReady(ctx, m, t, w, lim)
 		}
+		if !r.cfg.NoReset && ns.mode(req.Isolation) == IsolationFresh {
+			if ran, err := r.runReset(ctx, m, ns, t, lim); ran {
+				return err
+			}
+		}
 		if s := ns.snap.Load(); v1 && s.fits(lim) {
 			r.counts.restored.Add(1)
 			c := ns.stdioFor(m.profile, t)
 			defer ns.putStdio(c)
 			return r.runRestored(ctx, m, t, s, c.cfg)
 		}
+	} else if !r.cfg.NoReset && m.profile == abi.ProfileNexusV1 && ns.mode(req.Isolation) == IsolationFresh {
+		r.counts.resetFallback(ResetGrants)
 	}
 	var cfg wazero.ModuleConfig
 	if req.Grants.none() && !m.readsSources {

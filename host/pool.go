@@ -16,7 +16,10 @@ import (
 // concurrent use.
 type fastPath struct {
 	codeMu sync.Mutex
-	code   *snapshotCode // compiled on the first Snapshot
+	code   *snapshotCode // compiled on the first Snapshot or reset
+	// artifact is the module's instrumented artifact until code is
+	// compiled from it (for the reset path, which needs code).
+	artifact []byte
 
 	mu sync.RWMutex
 	ns map[string]*nsState
@@ -24,6 +27,7 @@ type fastPath struct {
 
 // nsState is what a module keeps per name (kv namespace) it runs under.
 type nsState struct {
+	name string
 	// base is the configuration every task starts from: no name, no start
 	// functions (the host calls them), argv = [namespace], and constant
 	// clocks and random source (snapshot.UnreadSources; a module that reads
@@ -35,6 +39,12 @@ type nsState struct {
 	ready     readyPool
 	snap      atomic.Pointer[snapshotState]
 	snapNote  atomic.Pointer[string] // why Snapshot fell back, or ""
+	// reset holds the instances kept across tasks and reset between them;
+	// post is the state they start from when there is no snapshot, and
+	// preparing is set once its capture started (reset_state.go).
+	reset     resetPool
+	post      atomic.Pointer[pristineState]
+	preparing atomic.Bool
 	stdio     sync.Pool              // *stdioConfig
 }
 
@@ -83,7 +93,7 @@ func (f *fastPath) get(namespace string) *nsState {
 		if f.ns == nil {
 			f.ns = map[string]*nsState{}
 		}
-		s = &nsState{base: snapshot.UnreadSources(wazero.NewModuleConfig().WithName("").WithStartFunctions().WithArgs(namespace))}
+		s = &nsState{name: namespace, base: snapshot.UnreadSources(wazero.NewModuleConfig().WithName("").WithStartFunctions().WithArgs(namespace))}
 		f.ns[namespace] = s
 	}
 	return s
@@ -117,8 +127,16 @@ func (m *Module) WarmIdle(namespace string) int {
 	return len(p.idle)
 }
 
-// close frees the warm instances and the snapshot module.
-func (f *fastPath) close(ctx context.Context) {
+// artifactOf returns the artifact the snapshot code is to be compiled
+// from, or nil once it is compiled.
+func (f *fastPath) artifactOf() []byte {
+	f.codeMu.Lock()
+	defer f.codeMu.Unlock()
+	return f.artifact
+}
+
+// close frees the warm, ready and reset instances and the snapshot module.
+func (f *fastPath) close(ctx context.Context, r *Runtime) {
 	f.mu.Lock()
 	all := f.ns
 	f.ns = nil
@@ -130,6 +148,10 @@ func (f *fastPath) close(ctx context.Context) {
 		for _, w := range s.ready.drain() {
 			w.mod.Close(ctx)
 		}
+		for _, w := range s.reset.drain(r, true) {
+			w.mod.Close(ctx)
+		}
+		r.resets.remove(&s.reset)
 	}
 	f.codeMu.Lock()
 	if f.code != nil {

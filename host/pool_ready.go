@@ -79,7 +79,7 @@ func (r *Runtime) refill(m *Module, ns *nsState, p *readyPool) {
 	}()
 	for {
 		p.mu.Lock()
-		want := !p.closed && len(p.idle) < max(p.target, 1) && r.readyBytes.Load() < r.readyBudget()
+		want := !p.closed && len(p.idle) < max(p.target, 1) && r.readyBytes.Load()+r.resetBytes.Load() < r.readyBudget()
 		p.mu.Unlock()
 		r.bgMu.Lock()
 		want = want && !r.closing
@@ -237,14 +237,17 @@ func (r *Runtime) FillReady(m *Module, namespace string) {
 }
 
 // background runs f on its own goroutine unless the runtime is closing, in
-// which case it clears p's filling flag instead. Close waits for f.
+// which case it clears p's filling flag (if p is set) instead. Close waits
+// for f.
 func (r *Runtime) background(f func(), p *readyPool) {
 	r.bgMu.Lock()
 	defer r.bgMu.Unlock()
 	if r.closing {
-		p.mu.Lock()
-		p.filling = false
-		p.mu.Unlock()
+		if p != nil {
+			p.mu.Lock()
+			p.filling = false
+			p.mu.Unlock()
+		}
 		return
 	}
 	r.bg.Add(1)

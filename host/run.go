@@ -88,6 +88,10 @@ type task struct {
 	// snapshotting is set while Snapshot runs the initialisation: the
 	// nexus_v1 imports then refuse to run.
 	snapshotting bool
+	// wasiState is set when the task calls a WASI function that changes
+	// its instance's WASI state (wasi_state.go): the instance is then not
+	// reset for another task.
+	wasiState bool
 	// deadline is when the task times out: sliceBoundary compares the
 	// clock with it, and waitCtx carries it into the executor's waits.
 	deadline   time.Time

@@ -13,6 +13,7 @@ import (
 	"github.com/nexustask/nexus/host/fuel"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -31,7 +32,12 @@ type Runtime struct {
 	validator wazero.Runtime
 	// readyBytes is the linear memory of the ready instances (pool_ready.go).
 	readyBytes atomic.Int64
+	// resetBytes is the linear memory of the idle reset instances
+	// (pool_reset.go), bounded with readyBytes by the same budget.
+	resetBytes atomic.Int64
 	counts     instanceCounts // InstanceStats
+	resets     resetPools     // pools holding reset instances, for ReleaseIdle
+	pressure   pressureGauge  // whether the system is short of memory
 	// bg tracks background work (ready-pool refills), which Close waits
 	// for; bgMu guards closing and bg.Add.
 	bgMu    sync.Mutex
@@ -80,7 +86,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	r.validator = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(features))
 	for name, inst := range map[string]func(context.Context, wazero.Runtime) error{
 		abi.ModuleWASI: func(ctx context.Context, rt wazero.Runtime) error {
-			_, err := wasi_snapshot_preview1.Instantiate(ctx, rt)
+			_, err := wasi_snapshot_preview1.Instantiate(experimental.WithFunctionListenerFactory(ctx, wasiStateListeners), rt)
 			return err
 		},
 		abi.ModuleNexus:   instantiateNexus,
@@ -125,6 +131,11 @@ type Module struct {
 	// its own deterministic copies of.
 	readsSources bool
 	fast         fastPath // snapshot, base configurations, warm instances
+	// effects is what the code can change besides memory and globals, if
+	// the artifact records it (effectsKnown).
+	effects      fuel.Effects
+	effectsKnown bool
+	rt           *Runtime
 
 	mu     sync.RWMutex // held for reading by each Run, for writing by Close
 	closed bool
@@ -153,7 +164,7 @@ func (m *Module) Close(ctx context.Context) error {
 		return nil
 	}
 	m.closed = true
-	m.fast.close(ctx)
+	m.fast.close(ctx, m.rt)
 	return m.compiled.Close(ctx)
 }
 
@@ -229,7 +240,9 @@ func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, 
 		}
 		return nil, fmt.Errorf("%w: instrumented module: %v", ErrInvalidModule, err)
 	}
-	m := &Module{compiled: compiled, imports: sh.imports, shape: sh, readsSources: readsSources(sh.imports)}
+	m := &Module{compiled: compiled, imports: sh.imports, shape: sh, readsSources: readsSources(sh.imports), rt: r}
+	m.effects, m.effectsKnown = fuel.ReadEffects(artifact)
+	m.fast.artifact = artifact
 	m.exports = append([]string(nil), sh.exports...)
 	sort.Strings(m.exports)
 	m.pure = abi.DeclaresPure(m.exports)

@@ -50,6 +50,10 @@ type snapshotState struct {
 	// wallReads, nanoReads and randBytes are how far initialisation
 	// advanced the deterministic clocks and random source.
 	wallReads, nanoReads, randBytes int64
+	// initialised: _initialize ran (a snapshot). Otherwise this is the
+	// state right after instantiation (reset_state.go), and tasks run
+	// _initialize themselves.
+	initialised bool
 }
 
 // fits reports whether a task with limits lim and no grants behaves
@@ -167,7 +171,7 @@ func (r *Runtime) takeSnapshot(ctx context.Context, m *Module, artifact []byte, 
 	if err != nil {
 		return fail("%v", err)
 	}
-	s, err := r.initialise(ctx, code, namespace)
+	s, err := r.initialise(ctx, code, namespace, true)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -207,12 +211,14 @@ func (r *Runtime) snapshotCode(ctx context.Context, m *Module, artifact []byte) 
 		c.globals = append(c.globals, snapshot.GlobalPrefix+strconv.Itoa(int(g)))
 	}
 	m.fast.code = c
+	m.fast.artifact = nil
 	return c, nil
 }
 
 // initialise runs _initialize in an instance of the probe as a task of
 // namespace with no grants and captures memory and the mutable globals.
-func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace string) (*snapshotState, error) {
+// Without run it captures them right after instantiation instead.
+func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace string, run bool) (*snapshotState, error) {
 	t := &task{namespace: namespace, snapshotting: true}
 	t.meter = meter{budget: r.cfg.SnapshotFuel, slice: r.cfg.SliceFuel}
 	t.mem.limit = uint64(r.cfg.Max.MemoryBytes)
@@ -230,15 +236,10 @@ func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace 
 	}
 	defer mod.Close(ctx)
 	t.meter.global = mod.ExportedGlobal(fuel.ExportFuelGlobal)
-	if _, err := mod.ExportedFunction(abi.ExportInitialize).Call(ctx); err != nil {
-		var unsafe *errUnsafeInit
-		if errors.As(err, &unsafe) {
-			return nil, unsafe
+	if run {
+		if err := r.runInitialize(ctx, t, mod); err != nil {
+			return nil, err
 		}
-		if errors.Is(err, errInitGrowsTable) {
-			return nil, errInitGrowsTable
-		}
-		return nil, fmt.Errorf("_initialize failed: %v", r.snapshotFailure(ctx, t, err))
 	}
 	switch {
 	case len(t.out.Bytes()) > 0 || t.out.Exceeded():
@@ -252,10 +253,11 @@ func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace 
 	}
 	view, _ := mem.Read(0, mem.Size())
 	s := &snapshotState{
-		code:   code,
-		memory: append([]byte(nil), view...),
-		given:  t.meter.given,
-		used:   t.meter.used,
+		code:        code,
+		memory:      append([]byte(nil), view...),
+		given:       t.meter.given,
+		used:        t.meter.used,
+		initialised: run,
 	}
 	s.wallReads, s.nanoReads, s.randBytes = src.Reads()
 	s.segments = snapshot.DataSegments(s.memory)
@@ -268,6 +270,22 @@ func (r *Runtime) initialise(ctx context.Context, code *snapshotCode, namespace 
 		s.globals = append(s.globals, g.Get())
 	}
 	return s, nil
+}
+
+// runInitialize runs mod's _initialize for a snapshot.
+func (r *Runtime) runInitialize(ctx context.Context, t *task, mod api.Module) error {
+	_, err := mod.ExportedFunction(abi.ExportInitialize).Call(ctx)
+	if err == nil {
+		return nil
+	}
+	var unsafe *errUnsafeInit
+	if errors.As(err, &unsafe) {
+		return unsafe
+	}
+	if errors.Is(err, errInitGrowsTable) {
+		return errInitGrowsTable
+	}
+	return fmt.Errorf("_initialize failed: %v", r.snapshotFailure(ctx, t, err))
 }
 
 // snapshotFailure describes why the initialisation of a snapshot failed,

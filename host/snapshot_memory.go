@@ -16,30 +16,38 @@ import (
 // that already holds the snapshot), size and mutable globals, and the
 // task's meter and deterministic sources. q is the quota the memory obeys.
 func (r *Runtime) restore(ctx context.Context, t *task, s *snapshotState, cfg wazero.ModuleConfig, q *quota) (api.Module, error) {
+	mod, _, err := r.restoreWith(ctx, t, s, cfg, &imageAllocator{q: q, s: s})
+	return mod, err
+}
+
+// restoreWith is restore with the allocator alloc, which records the
+// instance's memory (imageAllocator.last); it also returns the instance's
+// deterministic sources.
+func (r *Runtime) restoreWith(ctx context.Context, t *task, s *snapshotState, cfg wazero.ModuleConfig, alloc *imageAllocator) (api.Module, *snapshot.Sources, error) {
 	t.meter.given, t.meter.used = s.given, s.used
-	cfg = snapshot.NewSources(s.wallReads, s.nanoReads, s.randBytes).Configure(cfg)
-	ictx := experimental.WithMemoryAllocator(ctx, &imageAllocator{q: q, s: s})
-	mod, err := r.rt.InstantiateModule(ictx, s.code.restore, cfg)
+	src := snapshot.NewSources(s.wallReads, s.nanoReads, s.randBytes)
+	ictx := experimental.WithMemoryAllocator(ctx, alloc)
+	mod, err := r.rt.InstantiateModule(ictx, s.code.restore, src.Configure(cfg))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mem := mod.Memory()
 	if want, have := uint32(len(s.memory)>>16), mem.Size()>>16; want > have {
 		if _, ok := mem.Grow(want - have); !ok {
 			mod.Close(ctx)
-			return nil, fmt.Errorf("%w: the snapshot's %d bytes of memory do not fit", ErrMemoryLimit, len(s.memory))
+			return nil, nil, fmt.Errorf("%w: the snapshot's %d bytes of memory do not fit", ErrMemoryLimit, len(s.memory))
 		}
 	}
 	for i, name := range s.code.globals {
 		g, ok := mod.ExportedGlobal(name).(api.MutableGlobal)
 		if !ok {
 			mod.Close(ctx)
-			return nil, &TrapError{Message: "restore module lacks global " + name}
+			return nil, nil, &TrapError{Message: "restore module lacks global " + name}
 		}
 		g.Set(s.globals[i])
 	}
 	t.meter.global = mod.ExportedGlobal(fuel.ExportFuelGlobal)
-	return mod, nil
+	return mod, src, nil
 }
 
 // imageAllocator gives an instance its linear memory. For a restored
@@ -49,13 +57,15 @@ func (r *Runtime) restore(ctx context.Context, t *task, s *snapshotState, cfg wa
 // memory rather than allocating it (see snapshot.Image and snapshot.MapAnon). Growth
 // obeys the quota q.
 type imageAllocator struct {
-	q *quota
-	s *snapshotState
+	q    *quota
+	s    *snapshotState
+	last *imageMemory // the memory it allocated last
 }
 
 // Allocate implements experimental.MemoryAllocator.
 func (a *imageAllocator) Allocate(_, _ uint64) experimental.LinearMemory {
-	return &imageMemory{q: a.q, s: a.s}
+	a.last = &imageMemory{q: a.q, s: a.s}
+	return a.last
 }
 
 type imageMemory struct {

@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ func TestInstanceStats(t *testing.T) {
 	ctx := context.Background()
 	cfg := host.DefaultConfig()
 	cfg.ReadyInstances = 2
+	cfg.NoReset = true // reset instances: TestResetStats
 	rt := newRuntime(t, cfg)
 	m, art := prepareFile(t, rt, echoReactor)
 	run := func(req host.Request) {
@@ -43,7 +45,13 @@ func TestInstanceStats(t *testing.T) {
 	}
 	got := rt.InstanceStats()
 	want := host.InstanceStats{Fresh: 2, Restored: 1, WarmNew: 1, WarmReused: 2, WarmDiscarded: 1}
-	if got != want {
+	for reason, n := range got.ResetFallbacks {
+		if n != 0 {
+			t.Errorf("reset off, yet %d fallbacks %s", n, reason)
+		}
+	}
+	got.ResetFallbacks = nil
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("after fresh, snapshot and warm runs: %+v, want %+v", got, want)
 	}
 	// The ready pool: tasks with the default quota take instances it made.

@@ -48,6 +48,18 @@ func (d *Sources) walltime() (int64, int32) {
 
 func (d *Sources) nanotime() int64 { return (d.nanoReads.Add(1) - 1) * fakeClockStep }
 
+// Reset makes d as if NewSources(wall, nano, randBytes) had just made
+// it: the next readings are those a new instance would make. It must not
+// run while d is being read.
+func (d *Sources) Reset(wall, nano, randBytes int64) {
+	d.wallReads.Store(wall)
+	d.nanoReads.Store(nano)
+	if d.rand.r == nil && d.rand.skip == randBytes {
+		return // never read: nothing to undo
+	}
+	d.rand = detRand{skip: randBytes}
+}
+
 // Reads returns how far d has been read: the wall and monotonic clock
 // readings and the random bytes, counting those NewSources started from.
 // A snapshot records them; NewSources continues from them.

@@ -335,6 +335,14 @@ func (p *RegionPool) get() []byte {
 	return region
 }
 
+// ResetRegion restores used, the used start of a region of pool that an
+// instance still has, to what a new mapping holds (the image's bytes, or
+// zeros), as ReleaseRegion does before it pools a region; it reports
+// false if that failed, and the region must then not be used again.
+func ResetRegion(used []byte, pool *RegionPool) bool {
+	return pool != nil && pool.reset(used[:min(pageRound(uint64(len(used))), uint64(cap(used)))])
+}
+
 // ReleaseRegion returns a region to its pool after resetting the used
 // bytes, so that the next instance sees the image (or zeros) again,
 // exactly as in a new mapping. Without a pool, or with the pool full or the

@@ -22,3 +22,5 @@ func (*Image) MapRegion(uint64) ([]byte, *RegionPool, error) {
 func MapAnon(uint64) ([]byte, *RegionPool, error) { return nil, nil, errors.ErrUnsupported }
 
 func ReleaseRegion([]byte, uint64, *RegionPool) {}
+
+func ResetRegion([]byte, *RegionPool) bool { return false }
