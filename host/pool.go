@@ -45,7 +45,7 @@ type nsState struct {
 	reset     resetPool
 	post      atomic.Pointer[pristineState]
 	preparing atomic.Bool
-	stdio     sync.Pool              // *stdioConfig
+	stdio     sync.Pool // *stdioConfig
 }
 
 // stdioConfig is a namespace's base configuration with stdio that reach
