@@ -192,7 +192,7 @@ func (s *Server) wireInstances() {
 		return metrics.InstanceStats{
 			Fresh: st.Fresh, Restored: st.Restored, Ready: st.Ready,
 			WarmNew: st.WarmNew, WarmReused: st.WarmReused, WarmDiscarded: st.WarmDiscarded,
-			ReadyBytes: st.ReadyBytes,
+			ReadyBytes: st.ReadyBytes, ResetBytes: st.ResetBytes, Reset: st.Reset, ResetFallbacks: st.ResetFallbacks,
 		}
 	})
 	if err != nil {
