@@ -94,6 +94,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.IntVar(&c.ReadyInstances, "ready-instances", 0, "fresh instances kept ready per module, made in the background as recent demand calls for, up to this many (0: off)")
 	sizeFlag(f, &c.ReadyBytes, "ready-bytes", d.ReadyBytes, "bound on the linear memory of all ready instances together")
 	f.IntVar(&c.WarmIdle, "warm-idle", d.WarmIdle, "idle instances kept per module uploaded with isolation=warm")
+	f.BoolVar(&c.NoReset, "no-reset", false, "give every fresh-isolation task a new instance, instead of an earlier task's reset to its state right after initialisation")
 	f.IntVar(&c.Workers, "workers", 0, "worker tokens (default: one per CPU in the process affinity mask)")
 	f.StringVar(&o.cpus, "cpus", "", "CPUs to pin worker tokens to, e.g. 0-3,6 (env NEXUS_CPUS)")
 	f.BoolVar(&c.PinAtStart, "pin-at-start", false, "pin a task's thread to its worker's CPU as it starts, not at its first fuel slice boundary")

@@ -109,6 +109,9 @@ type Config struct {
 	// WarmIdle caps the idle instances kept per warm module; 0 means
 	// host.DefaultWarmIdle.
 	WarmIdle int
+	// NoReset gives every fresh-isolation task a new instance instead of
+	// an earlier task's reset to its pristine state (host.Config.NoReset).
+	NoReset bool
 
 	// Workers is the number of worker tokens; 0 means one per CPU of the
 	// process's affinity mask.
@@ -242,6 +245,7 @@ func (c Config) hostConfig() host.Config {
 	h.Max.Fuel, h.Max.MemoryBytes, h.SliceFuel = c.MaxFuel, c.MaxMemoryBytes, c.SliceFuel
 	h.ReadyInstances, h.ReadyBytes, h.WarmIdle = c.ReadyInstances, c.ReadyBytes, c.WarmIdle
 	h.SnapshotFuel, h.SnapshotTimeout = c.SnapshotFuel, c.SnapshotTimeout
+	h.NoReset = c.NoReset
 	if !c.NoCompileCache {
 		h.CacheDir = filepath.Join(c.DataDir, "compiled")
 	}
