@@ -27,7 +27,8 @@ const (
 	// segment, which the host cannot restore.
 	ResetTableWrite = "table_write"
 	// ResetNoPristine: the module's pristine state cannot be captured
-	// (a start function, passive data segments, no memory...).
+	// (passive data segments, no memory, a start function that calls the
+	// task's imports...).
 	ResetNoPristine = "no_pristine"
 	// ResetPreparing: the pristine state is being captured; the task ran
 	// in a new instance meanwhile.

@@ -113,9 +113,13 @@ func snapshotGuard(name string, fn api.GoModuleFunc) api.GoModuleFunc {
 //     deadline (Config.SnapshotFuel and SnapshotTimeout, small next to a
 //     task's, so that an upload is not held by a slow initialisation);
 //   - leaves no state outside linear memory and globals (tables are not
-//     captured: the module must not have a start function, passive data
-//     segments, or imported memory, tables or globals, and the
-//     initialisation must not grow a table).
+//     captured: the module must not have passive data segments, or
+//     imported memory, tables or globals, and the initialisation must not
+//     grow a table).
+//
+// A start function runs when the probe is instantiated, before
+// _initialize, under the same rules; the restore module has none, so it
+// does not run again.
 //
 // Otherwise, and for wasi-command modules (whose Go or Rust runtime
 // start-up runs inside _start, with host calls on the native stack, and

@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -18,13 +19,18 @@ import (
 
 // modeTarget is conformance.InProcess with a choice of start path: with
 // snapshots set, Load pre-initialises every module it can, so nexus-v1
-// reactors start each task from their snapshot. It records every run's
-// outcome and fuel so that two modes can be compared run by run.
+// reactors start each task from their snapshot. With reset set, instance
+// reset is on and each case's task runs right after a dirtying task of
+// the same module and name (dirtyInput), so that it runs in the instance
+// that task used, reset; otherwise every task gets a new instance. It
+// records every run's outcome and fuel so that two modes can be compared
+// run by run.
 type modeTarget struct {
 	rt        *host.Runtime
 	db        *store.DB
 	snapshots bool
 	ready     int
+	reset     bool
 
 	mu       sync.Mutex
 	mods     map[string]*host.Module
@@ -33,7 +39,7 @@ type modeTarget struct {
 	outcomes map[string]string // name + input → outcome and fuel
 }
 
-func newModeTarget(t *testing.T, snapshots bool, ready int) *modeTarget {
+func newModeTarget(t *testing.T, snapshots bool, ready int, reset bool) *modeTarget {
 	db, err := store.Open(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -42,12 +48,13 @@ func newModeTarget(t *testing.T, snapshots bool, ready int) *modeTarget {
 	cfg := host.DefaultConfig()
 	cfg.KV = db
 	cfg.ReadyInstances = ready
-	return &modeTarget{rt: newRuntime(t, cfg), db: db, snapshots: snapshots, ready: ready,
+	cfg.NoReset = !reset
+	return &modeTarget{rt: newRuntime(t, cfg), db: db, snapshots: snapshots, ready: ready, reset: reset,
 		mods: map[string]*host.Module{}, byHash: map[[32]byte]compiled{}, outcomes: map[string]string{}}
 }
 
 func (p *modeTarget) Name() string {
-	return fmt.Sprintf("in-process (snapshots %v, ready %d)", p.snapshots, p.ready)
+	return fmt.Sprintf("in-process (snapshots %v, ready %d, reset %v)", p.snapshots, p.ready, p.reset)
 }
 
 // compiled is a module compiled once per distinct bytes, with its artifact.
@@ -87,6 +94,9 @@ func (p *modeTarget) Load(ctx context.Context, name string, wasm []byte) error {
 			p.mu.Unlock()
 		}
 	}
+	if p.reset {
+		_ = p.rt.PrepareReset(ctx, m, name) // why not is counted at each task
+	}
 	p.mu.Lock()
 	p.mods[name] = m
 	p.mu.Unlock()
@@ -111,7 +121,7 @@ func (p *modeTarget) Run(ctx context.Context, name string, input []byte, c *conf
 			time.Sleep(time.Millisecond)
 		}
 	}
-	res, err := p.rt.Run(ctx, m, host.Request{
+	req := host.Request{
 		Input:     input,
 		Namespace: name,
 		Config:    c.Config,
@@ -120,7 +130,15 @@ func (p *modeTarget) Run(ctx context.Context, name string, input []byte, c *conf
 			MemoryBytes: c.Limits.MemoryBytes,
 			Timeout:     time.Duration(c.Limits.TimeoutMS) * time.Millisecond,
 		},
-	})
+	}
+	if p.reset {
+		// The dirtying task: its own kv, so that the case's kv is as a new
+		// instance's task would find it; what it produces is not compared.
+		dirty := req
+		dirty.Input, dirty.KV = dirtyInput(c, input), memKV{}
+		p.rt.Run(ctx, m, dirty)
+	}
+	res, err := p.rt.Run(ctx, m, req)
 	o := conformance.Outcome{HasLogs: true, HasProgress: true}
 	fuel := int64(-1)
 	if res != nil {
@@ -140,10 +158,60 @@ func (p *modeTarget) Run(ctx context.Context, name string, input []byte, c *conf
 
 func (p *modeTarget) Close() error { return nil }
 
-// TestConformanceSnapshotEquivalence runs the whole conformance suite with
-// plain instantiation and again with every module snapshotted at load, and
-// checks that both pass and that every run has the same outcome, output,
-// logs, progress and fuel in both modes.
+// dirtyScript is the conformance script of the task run before each case in
+// reset mode: it writes the guest's heap, stack, statics and globals
+// (output, logs, progress, checkpoint, kv, configuration, fuel, recursion,
+// stderr) without growing memory or failing, so that its instance is kept
+// and reset for the case.
+var dirtyScript = func() []byte {
+	raw := `[["output","dirty output dirty output"],["output_repeat","0123456789abcdef",64],
+		["log",2,"dirty log line"],["progress",3,7],["checkpoint_save","dirty checkpoint"],
+		["kv_set","dirty-key","dirty value"],["kv_get","dirty-key",64],["config_get","dirty-key",64],
+		["fuel"],["spin",2000],["recurse",40],["stderr","dirty stderr\\n"],["fuel"]]`
+	var cmds []conformance.Command
+	if err := json.Unmarshal([]byte(raw), &cmds); err != nil {
+		panic(err)
+	}
+	b, err := conformance.EncodeScript(cmds)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+// dirtyInput is the input of the dirtying task before case c: the dirtying
+// script for a script case, the case's own input for a fixture module.
+func dirtyInput(c *conformance.Case, input []byte) []byte {
+	if c.Module != "" {
+		return input
+	}
+	return dirtyScript
+}
+
+// memKV is a kv store in memory for the dirtying tasks.
+type memKV map[string][]byte
+
+func (k memKV) Get(ns, key string) ([]byte, bool, error) {
+	v, ok := k[ns+"\x00"+key]
+	return v, ok, nil
+}
+
+func (k memKV) Set(ns, key string, value []byte, _ int64) error {
+	k[ns+"\x00"+key] = append([]byte(nil), value...)
+	return nil
+}
+
+func (k memKV) Delete(ns, key string) (bool, error) {
+	_, ok := k[ns+"\x00"+key]
+	delete(k, ns+"\x00"+key)
+	return ok, nil
+}
+
+// TestConformanceSnapshotEquivalence runs the whole conformance suite three
+// ways: in a new instance per task (plain instantiation), with every module
+// snapshotted at load, and in reset instances after a task that dirtied
+// them (snapshotted, and not); it checks that all pass and that every run
+// has the same outcome, output, logs, progress and fuel in every mode.
 func TestConformanceSnapshotEquivalence(t *testing.T) {
 	if _, err := os.Stat("../conformance/guests/go/guest.wasm"); err != nil {
 		t.Fatal(err)
@@ -152,10 +220,13 @@ func TestConformanceSnapshotEquivalence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, snap, ready := newModeTarget(t, false, 0), newModeTarget(t, true, 0), newModeTarget(t, true, 4)
+	plain, snap, ready := newModeTarget(t, false, 0, false), newModeTarget(t, true, 0, false), newModeTarget(t, true, 4, false)
+	reset, resetPost := newModeTarget(t, true, 0, true), newModeTarget(t, false, 0, true)
 	t.Run("plain", func(t *testing.T) { conformance.Run(t, plain, guests) })
 	t.Run("snapshot", func(t *testing.T) { conformance.Run(t, snap, guests) })
-	others := []*modeTarget{snap}
+	t.Run("reset", func(t *testing.T) { conformance.Run(t, reset, guests) })
+	t.Run("reset-post", func(t *testing.T) { conformance.Run(t, resetPost, guests) })
+	others := []*modeTarget{snap, reset, resetPost}
 	if !testing.Short() { // the ready pool changes nothing a task sees; the snapshot run covers its instances' state
 		t.Run("snapshot+ready", func(t *testing.T) { conformance.Run(t, ready, guests) })
 		others = append(others, ready)
@@ -170,6 +241,13 @@ func TestConformanceSnapshotEquivalence(t *testing.T) {
 	}
 	if !testing.Short() && hits == 0 {
 		t.Fatal("no task took a ready instance")
+	}
+	for _, r := range []*modeTarget{reset, resetPost} {
+		st := r.rt.InstanceStats()
+		if st.Reset == 0 {
+			t.Fatalf("%s: no task ran in a reset instance: %+v", r.Name(), st)
+		}
+		t.Logf("%s: %d cases ran in a reset instance after a dirtying task, fallbacks %v", r.Name(), st.Reset, st.ResetFallbacks)
 	}
 	t.Logf("%d modules snapshotted, %d runs compared, %d ran in ready instances", snap.snapped, len(plain.outcomes), hits)
 	for _, other := range others {

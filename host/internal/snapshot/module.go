@@ -194,8 +194,6 @@ func Probe(artifact []byte) ([]byte, []uint32, error) {
 			}
 		case secExport:
 			exportAt = i
-		case secStart:
-			return nil, nil, errors.New("the module has a start function, which would run again")
 		}
 	}
 	if exportAt < 0 {
@@ -220,8 +218,10 @@ func Probe(artifact []byte) ([]byte, []uint32, error) {
 }
 
 // StripData returns wasm without its data segments (and with a data count
-// of 0): the restore module, whose memory a snapshot fills instead. A
-// passive segment is refused: code could still memory.init it.
+// of 0) and without its start function: the restore module, whose memory
+// and globals a snapshot fills instead, as the start function left them
+// when the probe was instantiated. A passive segment is refused: code
+// could still memory.init it.
 func StripData(wasm []byte) ([]byte, error) {
 	secs, err := splitWasm(wasm)
 	if err != nil {
@@ -237,6 +237,8 @@ func StripData(wasm []byte) ([]byte, error) {
 			continue
 		case secDataCount:
 			s.body = []byte{0}
+		case secStart:
+			continue
 		}
 		out = append(out, s)
 	}
