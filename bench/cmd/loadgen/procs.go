@@ -23,9 +23,9 @@ import (
 
 // startNexusProc starts `cfg.nexusBin serve` on a new 127.0.0.1 port with
 // its data in a temporary directory and the request log and ready pool of
-// cfg (and --no-snapshots unless snapshots), waits until it is ready and
+// cfg (with --no-snapshots and --no-reset as o says), waits until it is ready and
 // returns its base URL: startNexus's counterpart in a process of its own.
-func (s *servers) startNexusProc(ctx context.Context, snapshots bool, cfg config) (string, error) {
+func (s *servers) startNexusProc(ctx context.Context, o nexusOpts, cfg config) (string, error) {
 	bin := cfg.nexusBin
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
 	if err != nil {
@@ -34,8 +34,11 @@ func (s *servers) startNexusProc(ctx context.Context, snapshots bool, cfg config
 	s.closers = append(s.closers, func() error { return os.RemoveAll(dir) })
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-format", "json",
 		"--request-log", cfg.requestLog, "--ready-instances", fmt.Sprint(cfg.ready)}
-	if !snapshots {
+	if !o.snapshots {
 		args = append(args, "--no-snapshots")
+	}
+	if !o.reset {
+		args = append(args, "--no-reset")
 	}
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()

@@ -28,7 +28,8 @@ const (
 	// first request, every answer is a result cache hit.
 	targetCacheHit = "nexus-cache-hit"
 	// targetReactorPlain invokes the Go-compiled nexus-v1 echo
-	// (examples/go/echoreactor) on a server without snapshots: every task
+	// (examples/go/echoreactor) on a server without snapshots or instance
+	// reset: every task
 	// instantiates the module and runs its _initialize (the Go runtime's
 	// start-up). It is the reference of the snapshot target.
 	targetReactorPlain = "nexus-goreactor-plain"
@@ -38,6 +39,12 @@ const (
 	// targetReactorWarm invokes the same module uploaded with
 	// isolation=warm: instances are reused across tasks.
 	targetReactorWarm = "nexus-goreactor-warm"
+	// targetWATNoReset and targetReactorNoReset invoke the WAT echo and
+	// the Go reactor (snapshotted) on a server with instance reset off
+	// (`nexus serve --no-reset`): every task gets a new instance, the
+	// reference of instance reset, which the first server uses.
+	targetWATNoReset     = "nexus-wat-echo-noreset"
+	targetReactorNoReset = "nexus-goreactor-noreset"
 	// targetExtism is a plain Echo server calling an equivalent echo plugin
 	// through the Extism Go SDK with pooled instances: the reference of the
 	// WAT echo.
@@ -45,7 +52,8 @@ const (
 )
 
 var targetNames = []string{targetBaseline, targetWAT, targetGo, targetCacheHit,
-	targetReactorPlain, targetReactorSnapshot, targetReactorWarm, targetExtism}
+	targetReactorPlain, targetReactorSnapshot, targetReactorWarm, targetExtism,
+	targetWATNoReset, targetReactorNoReset}
 
 // knownTarget reports whether name is a target loadgen can drive.
 func knownTarget(name string) bool { return slices.Contains(targetNames, name) }
@@ -63,14 +71,18 @@ const (
 type servers struct {
 	nexusURL    string
 	baselineURL string
-	// nexusPlainURL is a second NexusTask server, without snapshots.
-	nexusPlainURL string
-	extismURL     string
-	closers       []func() error
+	// nexusPlainURL is a second NexusTask server, without snapshots and
+	// instance reset; nexusNoResetURL a third, with snapshots but without
+	// instance reset.
+	nexusPlainURL   string
+	nexusNoResetURL string
+	extismURL       string
+	closers         []func() error
 }
 
-// startServers starts NexusTask twice (with and without snapshots) with
-// the modules uploaded, and the references: in this process, or with
+// startServers starts NexusTask three times (as deployed; without
+// snapshots or instance reset; without instance reset) with the modules
+// uploaded, and the references: in this process, or with
 // -nexus-bin in processes of their own (procs.go). On error it closes
 // whatever it had started.
 func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
@@ -84,7 +96,7 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 	if cfg.nexusBin != "" {
 		startNexus = s.startNexusProc
 	}
-	if s.nexusURL, err = startNexus(ctx, true, cfg); err != nil {
+	if s.nexusURL, err = startNexus(ctx, nexusOpts{snapshots: true, reset: true}, cfg); err != nil {
 		return nil, err
 	}
 	for _, m := range []struct{ name, path, isolation string }{{moduleWAT, cfg.watWasm, ""}, {moduleGo, cfg.goWasm, ""},
@@ -93,11 +105,19 @@ func startServers(ctx context.Context, cfg config) (_ *servers, err error) {
 			return nil, err
 		}
 	}
-	if s.nexusPlainURL, err = startNexus(ctx, false, cfg); err != nil {
+	if s.nexusPlainURL, err = startNexus(ctx, nexusOpts{}, cfg); err != nil {
 		return nil, err
 	}
 	if err := upload(ctx, s.nexusPlainURL, moduleReactor, cfg.reactorWasm, ""); err != nil {
 		return nil, err
+	}
+	if s.nexusNoResetURL, err = startNexus(ctx, nexusOpts{snapshots: true}, cfg); err != nil {
+		return nil, err
+	}
+	for _, m := range []struct{ name, path string }{{moduleWAT, cfg.watWasm}, {moduleReactor, cfg.reactorWasm}} {
+		if err := upload(ctx, s.nexusNoResetURL, m.name, m.path, ""); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.nexusBin != "" {
 		s.baselineURL, s.extismURL, err = s.startRefsProc(cfg)
@@ -136,6 +156,10 @@ func (s *servers) url(target string) string {
 		return s.nexusURL + "/v1/modules/" + moduleReactor + "/invoke"
 	case targetReactorWarm:
 		return s.nexusURL + "/v1/modules/" + moduleReactorWarm + "/invoke"
+	case targetWATNoReset:
+		return s.nexusNoResetURL + "/v1/modules/" + moduleWAT + "/invoke"
+	case targetReactorNoReset:
+		return s.nexusNoResetURL + "/v1/modules/" + moduleReactor + "/invoke"
 	case targetExtism:
 		return s.extismURL + "/echo"
 	}
@@ -152,12 +176,19 @@ func (s *servers) close() error {
 	return errors.Join(errs...)
 }
 
+// nexusOpts are what differs between the NexusTask servers.
+type nexusOpts struct {
+	snapshots bool // off: --no-snapshots
+	reset     bool // off: --no-reset
+}
+
 // startNexus starts a NexusTask node in this process as `nexus serve`
 // does (internal/node), with its defaults but for a temporary data
 // directory, a free 127.0.0.1 port, -ready's ready instances, snapshots
-// on or off, and the request log of -request-log (formatted at level
-// info, then discarded). It returns the node's base URL.
-func (s *servers) startNexus(ctx context.Context, snapshots bool, cfg config) (string, error) {
+// and instance reset on or off, and the request log of -request-log
+// (formatted at level info, then discarded). It returns the node's base
+// URL.
+func (s *servers) startNexus(ctx context.Context, o nexusOpts, cfg config) (string, error) {
 	dir, err := os.MkdirTemp("", "nexus-loadgen-")
 	if err != nil {
 		return "", err
@@ -166,7 +197,8 @@ func (s *servers) startNexus(ctx context.Context, snapshots bool, cfg config) (s
 	ncfg := node.DefaultConfig()
 	ncfg.Addr, ncfg.DataDir = "127.0.0.1:0", dir
 	ncfg.ReadyInstances = cfg.ready
-	ncfg.NoSnapshots = !snapshots // as `nexus serve` or `nexus serve --no-snapshots`
+	ncfg.NoSnapshots = !o.snapshots // as `nexus serve` or `nexus serve --no-snapshots`
+	ncfg.NoReset = !o.reset         // `nexus serve --no-reset`
 	ncfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if ncfg.RequestLog, err = server.ParseRequestLog(cfg.requestLog); err != nil {
 		return "", err
