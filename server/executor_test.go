@@ -48,6 +48,10 @@ func TestPriorityParam(t *testing.T) {
 func TestQueueFull(t *testing.T) {
 	ecfg := executor.DefaultConfig()
 	ecfg.Workers, ecfg.QueueCapacity = 1, 1
+	// No time slicing: two equal-priority tasks taking turns on the token
+	// would leave the queue's place free at each switch, and the third
+	// task could take it.
+	ecfg.Quantum = 0
 	in := startWith(t, t.TempDir(), server.Config{}, ecfg)
 	upload(t, in.URL, "count", readFile(t, "../host/testdata/count.wasm"))
 	upload(t, in.URL, "echo", readFile(t, "../examples/wat/echo.wasm"))
