@@ -210,3 +210,27 @@ func TestBundlesHTTP(t *testing.T) {
 		t.Fatalf("second delete: %d", code)
 	}
 }
+
+// TestScheduleTemplateMounts: a schedule's template takes mounts as a
+// task does, and a bad one is refused when the schedule is created.
+func TestScheduleTemplateMounts(t *testing.T) {
+	in := start(t, t.TempDir(), server.Config{})
+	for _, tt := range []struct {
+		body   string
+		status int
+	}{
+		{`{"name":"ok","every":"1h","task":{"module":"fsprobe","input":"walk /data","mounts":[{"bundle":"data","path":"/data","mode":"rw"}]}}`, http.StatusCreated},
+		{`{"name":"rel","every":"1h","task":{"module":"fsprobe","mounts":[{"bundle":"data","path":"data"}]}}`, http.StatusBadRequest},
+		{`{"name":"mode","every":"1h","task":{"module":"fsprobe","mounts":[{"bundle":"data","path":"/d","mode":"wx"}]}}`, http.StatusBadRequest},
+		{`{"name":"twice","every":"1h","task":{"module":"fsprobe","mounts":[{"bundle":"a","path":"/d"},{"bundle":"b","path":"/d"}]}}`, http.StatusBadRequest},
+	} {
+		code, _, body := doReq(t, http.MethodPost, in.URL+"/v1/schedules", tt.body)
+		if code != tt.status {
+			t.Errorf("%s: %d %s, want %d", tt.body, code, body, tt.status)
+		}
+	}
+	code, _, body := doReq(t, http.MethodGet, in.URL+"/v1/schedules/ok", "")
+	if code != 200 || !strings.Contains(string(body), `"mounts":[{"bundle":"data","path":"/data","mode":"rw"}]`) {
+		t.Fatalf("schedule: %d %s", code, body)
+	}
+}

@@ -16,6 +16,8 @@
  *   escape DIR   tries to reach outside DIR: through "..", through links
  *                it makes (absolute and relative), and through DIR/up (a
  *                link of the bundle); prints what each attempt gives
+ *   read FILE    reads FILE sequentially in 64 KiB reads and prints its
+ *                size and the sum of its bytes (for the read benchmarks)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -189,6 +191,25 @@ static int run(char *input)
 		result("unlink", unlink(p) == 0);
 		snprintf(p, sizeof p, "%s/newdir", dir);
 		result("mkdir", mkdir(p, 0755) == 0);
+	} else if (!strcmp(cmd, "read")) {
+		int fd = open(dir, O_RDONLY);
+		if (fd < 0) {
+			result("open", 0);
+			return 1;
+		}
+		static unsigned char buf[65536];
+		long long total = 0;
+		unsigned long long sum = 0;
+		ssize_t n;
+		while ((n = read(fd, buf, sizeof buf)) > 0) {
+			total += n;
+			for (ssize_t i = 0; i < n; i += 4096)
+				sum += buf[i];
+		}
+		close(fd);
+		char line[128];
+		int k = snprintf(line, sizeof line, "%lld %llu\n", total, sum);
+		out(line, (size_t)k);
 	} else if (!strcmp(cmd, "escape")) {
 		snprintf(p, sizeof p, "%s/../../../../../../etc/passwd", dir);
 		try_read("dotdot", p);
