@@ -82,7 +82,7 @@ func readArchive(r io.Reader, gz bool, lim Limits, put blobWriter) (Manifest, er
 			if stream.over {
 				return nil, a.tooLarge()
 			}
-			return nil, fmt.Errorf("%w: bundle: reading the archive: %v", ErrInvalid, err)
+			return nil, fmt.Errorf("%w: bundle: reading the archive: %w", ErrInvalid, err)
 		}
 		if err := a.add(h, tr); err != nil {
 			if stream.over {

@@ -126,8 +126,12 @@ func (s *Store) putBlob(r io.Reader, size int64, dirs map[string]bool) (string, 
 	tmp := f.Name()
 	defer os.Remove(tmp) // after a rename: no such file
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), r)
-	if err == nil && n != size {
+	src := &readErr{r: r}
+	n, err := io.Copy(io.MultiWriter(f, h), src)
+	switch {
+	case src.err != nil: // the archive, not the disk
+		err = fmt.Errorf("%w: bundle: reading the archive: %w", ErrInvalid, src.err)
+	case err == nil && n != size:
 		err = fmt.Errorf("%w: bundle: the archive ends inside a file", ErrInvalid)
 	}
 	if err == nil {
@@ -327,4 +331,18 @@ func (s *Store) Len() int {
 		return 0
 	}
 	return len(vs)
+}
+
+// readErr remembers the error its reader returned, other than io.EOF.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
