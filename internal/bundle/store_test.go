@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nexustask/nexus/internal/bundle"
@@ -221,5 +223,46 @@ func TestCheckFindsDamage(t *testing.T) {
 	}
 	if problems := s.Check(); len(problems) != 1 || !strings.Contains(problems[0].Error(), "content digest") {
 		t.Fatalf("Check = %v", problems)
+	}
+}
+
+// TestConcurrentPutAcquireDelete: imports of the same and of different
+// trees, mounts and deletions at once leave every stored version whole.
+func TestConcurrentPutAcquireDelete(t *testing.T) {
+	s, _, _ := newStore(t, bundle.Limits{})
+	archives := [][]byte{
+		tarOf(t, ent{name: "shared", body: "same"}, ent{name: "a", body: "1"}),
+		tarOf(t, ent{name: "shared", body: "same"}, ent{name: "b", body: "2"}),
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("b%d", i%3)
+			for j := range 10 {
+				if _, _, err := s.Put(name, bytes.NewReader(archives[(i+j)%2]), false); err != nil {
+					t.Error(err)
+					return
+				}
+				if h, err := s.Acquire(name, 0, ""); err == nil {
+					if _, err := os.ReadFile(filepath.Join(h.Dir, "shared")); err != nil {
+						t.Errorf("a held tree lost a file: %v", err)
+					}
+					h.Release()
+				} else if !errors.Is(err, bundle.ErrNotFound) {
+					t.Error(err)
+				}
+				if j%3 == 2 {
+					if err := s.Delete(name); err != nil && !errors.Is(err, bundle.ErrNotFound) {
+						t.Error(err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if problems := s.Check(); len(problems) != 0 {
+		t.Fatalf("Check: %v", problems)
 	}
 }
