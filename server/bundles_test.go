@@ -108,6 +108,13 @@ func TestBundlesHTTP(t *testing.T) {
 	if code != 200 || !strings.Contains(string(body), v.Digest) {
 		t.Fatalf("list: %d %s", code, body)
 	}
+	_, _, body = doReq(t, http.MethodGet, in.URL+"/metrics", "")
+	for _, want := range []string{`nexus_bundle_uploads_total{result="created"} 1`, `nexus_bundle_uploads_total{result="existing"} 1`,
+		"nexus_bundle_upload_bytes_total 41", "nexus_bundles 1", "nexus_bundle_mounts_held 0"} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 	code, _, body = doReq(t, http.MethodGet, in.URL+"/v1/bundles/data?files=1", "")
 	files := decode[struct {
 		Versions []bundle.Version
