@@ -28,7 +28,7 @@ that tasks mount as directories (nexus invoke --mount NAME:/data, nexus task
 submit --mount NAME:/data:rw).`,
 	}
 	addServerFlag(cmd, &server)
-	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the server's JSON")
+	addJSONFlag(cmd.PersistentFlags(), &asJSON)
 	cmd.AddCommand(newBundlePushCmd(&server, &asJSON), newBundleLsCmd(&server, &asJSON),
 		newBundleShowCmd(&server, &asJSON), newBundleRmCmd(&server))
 	return cmd

@@ -134,13 +134,6 @@ func exitCode(err error) int {
 }
 
 // printRaw prints the server's JSON, ending it with a newline.
-func printRaw(w io.Writer, data []byte) error {
-	_, err := w.Write(data)
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		fmt.Fprintln(w)
-	}
-	return err
-}
 
 // readInput reads path, or stdin when path is "-".
 func readInput(path string, stdin io.Reader) ([]byte, error) {

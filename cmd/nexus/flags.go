@@ -109,10 +109,9 @@ func (o *taskFlags) ttl() (time.Duration, error) {
 	return d, nil
 }
 
-// addJSONFlag adds --json, printing the server's JSON instead of text.
-func addJSONFlag(f *pflag.FlagSet, asJSON *bool) {
-	f.BoolVar(asJSON, "json", false, "print the server's JSON")
-}
+// addJSONFlag adds --output table|json|yaml and --json, its alias for
+// json, printing the server's JSON (or YAML) instead of text.
+func addJSONFlag(f *pflag.FlagSet, asJSON *bool) { addOutputFlags(f, asJSON) }
 
 // flagAliases are old spellings of flags, accepted as hidden aliases of
 // the vocabulary's names: a command line that worked keeps working.

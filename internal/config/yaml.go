@@ -1,0 +1,44 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// JSONToYAML returns a JSON document as block-style YAML, keeping the
+// order of object keys (JSON is YAML, so it is read as it is and written
+// again without the flow style).
+func JSONToYAML(doc []byte) ([]byte, error) {
+	var n yaml.Node
+	if err := yaml.Unmarshal(doc, &n); err != nil {
+		return nil, fmt.Errorf("config: not JSON: %w", err)
+	}
+	block(&n)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// block clears the flow style of n and its children, keeping the quotes
+// of strings that YAML would otherwise read as another type.
+func block(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode {
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 && n.Tag == "!!str" {
+			n.Style = 0 // the encoder quotes where the plain form would mislead
+		}
+		return
+	}
+	n.Style &^= yaml.FlowStyle
+	for _, c := range n.Content {
+		block(c)
+	}
+}
