@@ -22,7 +22,7 @@ type Result struct {
 // Cache holds results of pure tasks. It is safe for concurrent use. Close
 // it to stop its goroutines.
 type Cache struct {
-	maxBytes int64
+	maxBytes atomic.Int64
 	rc       *ristretto.Cache[string, *entry]
 	now      func() time.Time
 
@@ -66,12 +66,11 @@ func New(cfg Config) (*Cache, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &Cache{
-		maxBytes: cfg.MaxBytes,
-		now:      time.Now,
-		keys:     map[Key]*entry{},
-		modules:  map[string]map[Key]struct{}{},
-		tags:     map[string]map[Key]struct{}{},
-		flights:  map[Key]*flight{},
+		now:     time.Now,
+		keys:    map[Key]*entry{},
+		modules: map[string]map[Key]struct{}{},
+		tags:    map[string]map[Key]struct{}{},
+		flights: map[Key]*flight{},
 	}
 	rc, err := ristretto.NewCache(&ristretto.Config[string, *entry]{
 		NumCounters:        cfg.Counters,
@@ -86,6 +85,7 @@ func New(cfg Config) (*Cache, error) {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	c.rc = rc
+	c.maxBytes.Store(cfg.MaxBytes)
 	return c, nil
 }
 
@@ -105,7 +105,7 @@ func (c *Cache) Close() {
 }
 
 // MaxBytes returns the bound on the bytes the cache holds.
-func (c *Cache) MaxBytes() int64 { return c.maxBytes }
+func (c *Cache) MaxBytes() int64 { return c.maxBytes.Load() }
 
 // Get returns the result stored under key, counting a hit or a miss. The
 // result must not be modified.

@@ -43,7 +43,7 @@ func (c *Cache) Stats() Stats {
 	s := Stats{
 		Entries:       len(c.keys),
 		Bytes:         c.bytes,
-		MaxBytes:      c.maxBytes,
+		MaxBytes:      c.maxBytes.Load(),
 		Stored:        c.counts.stored,
 		Rejected:      c.counts.rejected,
 		Dropped:       c.counts.dropped,

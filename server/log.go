@@ -51,8 +51,8 @@ func (r RequestLog) String() string {
 // for the requests Config.RequestLog selects: at level error for a status
 // of 500 or more, info otherwise.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
-	which := s.cfg.RequestLog
 	return func(c echo.Context) error {
+		which := RequestLog(s.requestLog.Load())
 		start := time.Now()
 		err := next(c)
 		if err != nil {

@@ -83,6 +83,9 @@ type Config struct {
 	// Bundles, if set, serves /v1/bundles and the mounts of invokes; nil
 	// answers those with 503 and refuses mounts.
 	Bundles *bundle.Store
+	// Reconfigure, if set, serves GET and PATCH /v1/config; nil answers
+	// those with 503.
+	Reconfigure Reconfigurer
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -101,6 +104,8 @@ type Server struct {
 	compile *compileGate  // admission of uploads to compilation
 
 	bundleMetrics *metrics.BundleMetrics // nil: no bundle store
+
+	requestLog atomic.Int32 // a RequestLog; see SetRequestLog
 }
 
 // New returns a Server over the registry and runtime, running every task
@@ -128,6 +133,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger,
 		compile: newCompileGate(cfg.MaxCompiles, cfg.CompileQueue)}
 	s.runner = cfg.Runner
+	s.requestLog.Store(int32(cfg.RequestLog))
 	if s.runner == nil {
 		s.runner = tasks.NewRunner(tasks.RunnerConfig{Registry: reg, Runtime: rt, Exec: exec, InFlight: m.InFlight},
 			tasks.Cache(cfg.Cache), tasks.Metrics(m))
@@ -177,6 +183,8 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.DELETE("/v1/cache", s.invalidateCache, ready)
 	e.GET("/v1/cache/stats", s.cacheStats, ready)
 	e.GET("/v1/admin/backup", s.backup)
+	e.GET("/v1/config", s.getConfig, ready)
+	e.PATCH("/v1/config", s.patchConfig, ready)
 	s.e = e
 	s.h = s.limitBodies(e)
 	return s

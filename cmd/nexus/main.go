@@ -43,6 +43,8 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       versionString(),
+
+		PersistentPreRunE: useOutput,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newServeCmd(), newModuleCmd(), newInvokeCmd(), newConformanceCmd(), newScheduleCmd())
@@ -50,6 +52,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newStoreCmd())
 	root.AddCommand(newVersionCmd())
 	root.AddCommand(newBundleCmd())
+	root.AddCommand(newConfigCmd())
 	return withAliases(root)
 }
 

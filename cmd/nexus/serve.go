@@ -37,34 +37,47 @@ type serveOptions struct {
 	cpus       string
 	rates      []string // CATEGORY=PER_SECOND[:BURST]
 	weights    []string // CATEGORY=WEIGHT
+	configFile string   // --config; not a key of the configuration itself
 }
 
-func newServeCmd() *cobra.Command {
-	o := serveOptions{}
+func newServeCmd() *cobra.Command { return newServeCmdFor(&serveOptions{}) }
+
+// newServeCmdFor returns nexus serve with its flags bound to o.
+func newServeCmdFor(o *serveOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the NexusTask server",
 		Long: `Run the NexusTask server: the HTTP API on --addr, state in a bbolt database
 and compiled code in a cache, both under --data-dir.
 
+Every flag is also a key of the --config file (YAML, JSON or TOML) and an
+environment variable NEXUS_<FLAG> (NEXUS_DATA_DIR for --data-dir); flags
+win over the environment, which wins over the file. SIGHUP re-reads the
+file and applies the keys that may change while serving (nexus config
+show lists them); PATCH /v1/config changes them too.
+
 SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 (up to --shutdown-timeout), then closes the database.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			rc, err := newReloader(cmd.Flags(), o, nil)
+			if err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, o)
+			return serve(ctx, *o, rc)
 		},
 	}
 	f := cmd.Flags()
 	c, d := &o.node, node.DefaultConfig()
-	f.StringVar(&c.Addr, "addr", envOr("NEXUS_ADDR", d.Addr), "listen address (env NEXUS_ADDR)")
-	f.StringVar(&c.DataDir, "data-dir", envOr("NEXUS_DATA_DIR", d.DataDir), "data directory (env NEXUS_DATA_DIR)")
-	f.StringVar(&o.logFormat, "log-format", envOr("NEXUS_LOG_FORMAT", "text"), "log format: text or json (env NEXUS_LOG_FORMAT)")
-	f.StringVar(&o.logLevel, "log-level", envOr("NEXUS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env NEXUS_LOG_LEVEL)")
+	f.StringVar(&c.Addr, "addr", d.Addr, "listen address (env NEXUS_ADDR)")
+	f.StringVar(&c.DataDir, "data-dir", d.DataDir, "data directory (env NEXUS_DATA_DIR)")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json (env NEXUS_LOG_FORMAT)")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error (env NEXUS_LOG_LEVEL)")
 	f.DurationVar(&o.logFlush, "log-flush", defaultLogFlush, "longest an info line waits in the log buffer before it is written (0: write every line at once); warnings and errors are written at once")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (default: off)")
-	f.StringVar(&o.requestLog, "request-log", envOr("NEXUS_REQUEST_LOG", "all"), "which requests get a log line: all, errors (answered 400 or more), off (env NEXUS_REQUEST_LOG)")
+	f.StringVar(&o.requestLog, "request-log", "all", "which requests get a log line: all, errors (answered 400 or more), off (env NEXUS_REQUEST_LOG)")
 	sizeFlag(f, &c.MaxModuleBytes, "max-module-bytes", d.MaxModuleBytes, "largest module accepted for upload")
 	sizeFlag(f, &c.MaxBundleBytes, "max-bundle-bytes", bundle.DefaultMaxBytes, "largest total of file bytes a bundle upload may hold")
 	f.IntVar(&c.MaxBundleFiles, "max-bundle-files", bundle.DefaultMaxFiles, "most entries (files, directories and links) a bundle upload may hold")
@@ -106,6 +119,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringArrayVar(&o.rates, "rate", nil, "rate limit CATEGORY=PER_SECOND[:BURST] (repeatable)")
 	f.StringArrayVar(&o.weights, "weight", nil, "fair-share weight CATEGORY=N (repeatable)")
 	addTaskFlags(f, c, d)
+	f.StringVar(&o.configFile, "config", "", "read settings from this YAML, JSON or TOML file: each key a flag's name (env NEXUS_CONFIG)")
 	return cmd
 }
 
@@ -117,37 +131,40 @@ const defaultLogFlush = 100 * time.Millisecond
 // newLogger returns the server's logger, formatting as log/slog's text or
 // JSON handler (faster for plain lines, see package logline) and writing to
 // stderr through a buffer that holds info and debug lines up to flush (see
-// package logbuf), and that buffer, which the caller closes before it exits.
-func newLogger(format, level string, flush time.Duration) (*slog.Logger, *logbuf.Writer, error) {
-	var lv slog.Level
+// package logbuf), the level, which may change while it logs, and that
+// buffer, which the caller closes before it exits.
+func newLogger(format, level string, flush time.Duration) (*slog.Logger, *slog.LevelVar, *logbuf.Writer, error) {
+	lv := new(slog.LevelVar)
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, nil, fmt.Errorf("--log-level: %w", err)
+		return nil, nil, nil, fmt.Errorf("--log-level: %w", err)
 	}
 	if flush < 0 {
-		return nil, nil, fmt.Errorf("--log-flush must not be negative, not %s", flush)
+		return nil, nil, nil, fmt.Errorf("--log-flush must not be negative, not %s", flush)
 	}
 	if format != "text" && format != "json" {
-		return nil, nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+		return nil, nil, nil, fmt.Errorf("--log-format must be text or json, not %q", format)
 	}
 	w := logbuf.New(os.Stderr, 0, flush)
 	h := logline.New(w, format == "json", &slog.HandlerOptions{Level: lv})
-	return slog.New(logbuf.Handler(h, w, slog.LevelWarn)), w, nil
+	return slog.New(logbuf.Handler(h, w, slog.LevelWarn)), lv, w, nil
 }
 
-func serve(ctx context.Context, o serveOptions) error {
-	log, logw, err := newLogger(o.logFormat, o.logLevel, o.logFlush)
+func serve(ctx context.Context, o serveOptions, rc *reloader) error {
+	log, level, logw, err := newLogger(o.logFormat, o.logLevel, o.logFlush)
 	if err != nil {
-		return err
+		return rc.annotate(err)
 	}
 	defer logw.Close()
 	cfg, err := o.nodeConfig(log)
 	if err != nil {
-		return err
+		return rc.annotate(err)
 	}
+	cfg.Reconfigure = rc
 	n, err := node.New(ctx, cfg)
 	if err != nil {
-		return flagError(err)
+		return rc.annotate(flagError(err))
 	}
+	rc.attach(ctx, n, level, log)
 	// Close logs what did not drain or close; the exit status does not
 	// depend on it. This call only runs on the error paths: the end of
 	// serve closes the node first.
@@ -192,12 +209,8 @@ func (o serveOptions) nodeConfig(log *slog.Logger) (node.Config, error) {
 	if c.RequestLog, err = server.ParseRequestLog(o.requestLog); err != nil {
 		return c, fmt.Errorf("--request-log: %w", err)
 	}
-	cpus := o.cpus
-	if cpus == "" {
-		cpus = os.Getenv("NEXUS_CPUS")
-	}
-	if cpus != "" {
-		if c.CPUs, err = executor.ParseCPUList(cpus); err != nil {
+	if o.cpus != "" {
+		if c.CPUs, err = executor.ParseCPUList(o.cpus); err != nil {
 			return c, fmt.Errorf("--cpus: %w", err)
 		}
 	}

@@ -20,7 +20,7 @@ type Executor struct {
 	clock      Clock
 	obs        Observer
 	topo       Topology
-	limiters   map[string]*rate.Limiter // read-only after New
+	limiters   map[string]*rate.Limiter // guarded by mu; replaced whole by SetRates
 	capacity   int
 	preemptive bool // Preemption or Quantum: hint is maintained
 
@@ -45,6 +45,7 @@ type Executor struct {
 	meanRun     time.Duration
 	lastBusy    int
 	lastRunning int
+	weights     map[string]int // Config.Weights, replaced whole by SetWeights
 
 	dispatched, completed, preemptions, rateLimited, queueFull uint64
 }
@@ -85,8 +86,9 @@ func New(cfg Config) (*Executor, error) {
 		e.capacity = DefaultQueueCapacity
 	}
 	e.q.aging = cfg.AgingInterval
+	e.weights = cfg.Weights
 	e.q.weight = func(cat string) int {
-		if w, ok := cfg.Weights[cat]; ok {
+		if w, ok := e.weights[cat]; ok {
 			return w
 		}
 		return 1

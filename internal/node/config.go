@@ -157,6 +157,10 @@ type Config struct {
 	// TaskLease is the lease of a running task attempt; 0 means
 	// tasks.DefaultLease.
 	TaskLease time.Duration
+
+	// Reconfigure, if set, serves GET and PATCH /v1/config: the running
+	// configuration, and its changes without a restart.
+	Reconfigure server.Reconfigurer
 }
 
 // DefaultConfig returns the Config `nexus serve` runs with when given no

@@ -132,6 +132,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Backup:         n.db.Backup,
 		Damaged:        func() int { _, c := n.db.Damaged(); return c },
 		Bundles:        n.bs,
+		Reconfigure:    cfg.Reconfigure,
 	})
 	return n, nil
 }
@@ -304,6 +305,9 @@ func (n *Node) Tasks() *tasks.Service { return n.tasks }
 
 // Cache returns the result cache; nil if Config.CacheBytes turned it off.
 func (n *Node) Cache() *cache.Cache { return n.cache }
+
+// Executor returns the node's executor.
+func (n *Node) Executor() *executor.Executor { return n.exec }
 
 // GOMAXPROCS returns the GOMAXPROCS the node's executor wants: one P more
 // than its worker tokens (see executor.Executor.GOMAXPROCS). Setting it is

@@ -203,7 +203,7 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 		}
 	}
 	if next.State.Terminal() {
-		next.FinishedAt, next.ExpiresAt = now, now.Add(s.cfg.Retention)
+		next.FinishedAt, next.ExpiresAt = now, now.Add(s.retention())
 	}
 	e.last, e.cancel = &next, nil
 	s.dispatchLocked()

@@ -43,7 +43,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (Record, error) {
 	now := s.clock.Now()
 	next := e.rec.clone()
 	next.moveTo(Canceled)
-	next.FinishedAt, next.ExpiresAt = now, now.Add(s.cfg.Retention)
+	next.FinishedAt, next.ExpiresAt = now, now.Add(s.retention())
 	next.ErrorCode, next.ErrorMessage = errkind.CodeCanceled, "canceled by request"
 	w := Write{Rec: &next, Prev: e.last}
 	e.last = &next

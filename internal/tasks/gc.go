@@ -19,7 +19,7 @@ func (s *Service) gcLoop() {
 }
 
 func (s *Service) gcInterval() time.Duration {
-	return min(max(s.cfg.Retention/10, time.Second), time.Minute)
+	return min(max(s.retention()/10, time.Second), time.Minute)
 }
 
 // CollectGarbage deletes every task that expired before now and returns

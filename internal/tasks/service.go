@@ -78,6 +78,8 @@ type Service struct {
 	loops     sync.WaitGroup
 
 	count counters
+	// retentionNs overrides cfg.Retention once SetRetention is called (0: not).
+	retentionNs atomic.Int64
 
 	mu       sync.Mutex
 	active   map[string]*entry // tasks not terminal, and those being committed
