@@ -21,6 +21,7 @@ const (
 	CodeNotFound         = "not_found"          // 404: no such endpoint
 	CodeMethodNotAllowed = "method_not_allowed" // 405
 	CodeConflict         = "conflict"           // 409: the resource's state does not allow it
+	CodeGone             = "gone"               // 410: an event cursor older than the events kept; see Error.Oldest
 	CodeTooLarge         = "too_large"          // 413: the body is over its limit
 	CodeRequestTimeout   = "request_timeout"    // 408: the request's body arrived too slowly
 	CodeFuelExhausted    = "fuel_exhausted"     // 422: the task ran out of fuel
@@ -58,6 +59,8 @@ type ErrorDetail struct {
 	// was longer.
 	Output          string `json:"output,omitempty"`
 	OutputTruncated bool   `json:"output_truncated,omitempty"`
+	// Oldest is the id of the oldest event kept, with CodeGone.
+	Oldest string `json:"oldest,omitempty"`
 }
 
 // errorBody is the JSON of every error response.
@@ -84,6 +87,9 @@ type Error struct {
 	// to its output before it failed (ErrorDetail.Output).
 	Output          string
 	OutputTruncated bool
+	// Oldest is the id of the oldest event kept, with CodeGone: resume
+	// from there, knowing the events before it were missed.
+	Oldest string
 	// RetryAfter is the server's Retry-After on a 429 or 503: how long to
 	// wait before trying again (0 if it sent none).
 	RetryAfter time.Duration
@@ -105,7 +111,7 @@ func (e *Error) Error() string {
 // Detail returns e in the API's error shape.
 func (e *Error) Detail() ErrorDetail {
 	return ErrorDetail{Code: e.Code, Message: e.Message, TaskID: e.TaskID, FuelUsed: e.FuelUsed, ExitCode: e.ExitCode, Logs: e.Logs,
-		Output: e.Output, OutputTruncated: e.OutputTruncated}
+		Output: e.Output, OutputTruncated: e.OutputTruncated, Oldest: e.Oldest}
 }
 
 // IsCode reports whether err is, or wraps, an *Error with the given code.
@@ -133,6 +139,7 @@ func newError(resp *http.Response, data []byte, dec func([]byte, any) error) *Er
 		d := eb.Error
 		e.Code, e.Message, e.TaskID, e.FuelUsed, e.ExitCode, e.Logs = d.Code, d.Message, d.TaskID, d.FuelUsed, d.ExitCode, d.Logs
 		e.Output, e.OutputTruncated = d.Output, d.OutputTruncated
+		e.Oldest = d.Oldest
 	}
 	if v := resp.Header.Get("Retry-After"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {

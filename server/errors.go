@@ -10,6 +10,7 @@ import (
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errcode"
 	"github.com/nexustask/nexus/internal/tasks"
+	"github.com/nexustask/nexus/internal/events"
 )
 
 // Errors raised by the server itself; their codes are in errcode's table.
@@ -44,6 +45,8 @@ type ErrorDetail struct {
 	// (4 KiB); OutputTruncated says the output was longer.
 	Output          string `json:"output,omitempty"`
 	OutputTruncated bool   `json:"output_truncated,omitempty"`
+	// Oldest is the id of the oldest event kept, for 410 gone.
+	Oldest string `json:"oldest,omitempty"`
 }
 
 // taskFailure carries what a failed task produced to the error handler.
@@ -90,6 +93,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if tf.ran {
 			body.Error.FuelUsed = &tf.fuel
 		}
+	}
+	var gone *events.GoneError
+	if errors.As(err, &gone) {
+		body.Error.Oldest = gone.Oldest
 	}
 	var ee *host.ExitError
 	if errors.As(err, &ee) {

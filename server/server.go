@@ -15,6 +15,7 @@ import (
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/bundle"
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/schedule"
@@ -86,6 +87,11 @@ type Config struct {
 	// Reconfigure, if set, serves GET and PATCH /v1/config; nil answers
 	// those with 503.
 	Reconfigure Reconfigurer
+	// EventLog and Bus, if both set, serve GET /v1/events; nil answers
+	// 503 there. Webhooks, if set, serves /v1/webhooks (503 otherwise).
+	EventLog EventLog
+	Bus      *events.Bus
+	Webhooks *events.Deliverer
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -185,6 +191,12 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.GET("/v1/admin/backup", s.backup)
 	e.GET("/v1/config", s.getConfig, ready)
 	e.PATCH("/v1/config", s.patchConfig, ready)
+	e.GET("/v1/events", s.listEvents, ready)
+	e.POST("/v1/webhooks", s.createWebhook, ready)
+	e.GET("/v1/webhooks", s.listWebhooks, ready)
+	e.GET("/v1/webhooks/:name", s.getWebhook, ready)
+	e.DELETE("/v1/webhooks/:name", s.deleteWebhook, ready)
+	e.GET("/v1/webhooks/:name/deliveries", s.webhookDeliveries, ready)
 	s.e = e
 	s.h = s.limitBodies(e)
 	return s

@@ -120,6 +120,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.StringArrayVar(&o.weights, "weight", nil, "fair-share weight CATEGORY=N (repeatable)")
 	addTaskFlags(f, c, d)
 	f.StringVar(&o.configFile, "config", "", "read settings from this YAML, JSON or TOML file: each key a flag's name (env NEXUS_CONFIG)")
+	addEventFlags(f, c, d)
 	return cmd
 }
 

@@ -69,6 +69,7 @@ const (
 	NotFound         = errkind.CodeNotFound
 	MethodNotAllowed = errkind.CodeMethodNotAllowed
 	Conflict         = errkind.CodeConflict
+	Gone             = errkind.CodeGone
 	TooLarge         = errkind.CodeTooLarge
 	RequestTimeout   = errkind.CodeRequestTimeout
 	DataDamaged      = errkind.CodeDataDamaged
@@ -98,6 +99,7 @@ var table = map[string]int{
 	NotFound:         http.StatusNotFound,
 	MethodNotAllowed: http.StatusMethodNotAllowed,
 	Conflict:         http.StatusConflict,
+	Gone:             http.StatusGone,
 	TooLarge:         http.StatusRequestEntityTooLarge,
 	RequestTimeout:   http.StatusRequestTimeout,
 	DataDamaged:      http.StatusInternalServerError,

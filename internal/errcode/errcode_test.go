@@ -11,6 +11,7 @@ import (
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/schedule"
 	"github.com/nexustask/nexus/internal/store"
@@ -101,6 +102,9 @@ func TestEveryRow(t *testing.T) {
 		{errcode.ErrConflict, 409, errcode.Conflict},
 		{errcode.ErrScheduleNotFound, 404, errcode.ScheduleNotFound},
 		{errcode.ErrBundleNotFound, 404, errcode.BundleNotFound},
+		{events.ErrGone, 410, errcode.Gone},
+		{&events.GoneError{Cursor: "1", Oldest: "2"}, 410, errcode.Gone},
+		{events.ErrInvalidFilter, 400, errcode.InvalidRequest},
 		{host.ErrClosed, 404, errcode.ModuleNotFound},
 		{errcode.ErrNoRoute, 404, errcode.NotFound},
 		{errcode.ErrNoMethod, 405, errcode.MethodNotAllowed},
@@ -170,6 +174,8 @@ func TestMessages(t *testing.T) {
 		errcode.ErrConflict:                    "conflict",
 		errcode.ErrScheduleNotFound:            "schedule not found",
 		errcode.ErrBundleNotFound:              "bundle not found",
+		events.ErrGone:                         "events: gone",
+		events.ErrInvalidFilter:                "events: invalid filter: invalid request",
 		modules.ErrNotFound:                    "modules: not found",
 		modules.ErrInvalidName:                 "modules: invalid name",
 		modules.ErrTooLarge:                    "modules: module too large",

@@ -19,6 +19,7 @@ const (
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeConflict         = "conflict"
+	CodeGone             = "gone"
 	CodeTooLarge         = "too_large"
 	CodeRequestTimeout   = "request_timeout"
 	CodeDataDamaged      = "data_damaged"
@@ -72,6 +73,7 @@ var kinds = []kind{
 	{is(ErrConflict), CodeConflict},
 	{is(ErrScheduleNotFound), CodeScheduleNotFound},
 	{is(ErrBundleNotFound), CodeBundleNotFound},
+	{is(ErrGone), CodeGone},
 	{is(ErrHostClosed), CodeModuleNotFound},
 	{is(ErrNoRoute), CodeNotFound},
 	{is(ErrNoMethod), CodeMethodNotAllowed},

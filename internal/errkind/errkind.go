@@ -52,6 +52,13 @@ var (
 	ErrConflict = errors.New("conflict")
 )
 
+// Event errors, raised by internal/events and the event log.
+var (
+	// ErrGone means a cursor is older than the oldest event kept: the
+	// events after it were trimmed.
+	ErrGone = errors.New("gone")
+)
+
 // Schedule errors, raised by internal/schedule.
 var (
 	// ErrScheduleNotFound means no schedule has that name.

@@ -2,12 +2,14 @@ package node
 
 import (
 	"fmt"
+	"os"
 	"log/slog"
 	"path/filepath"
 	"time"
 
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
@@ -161,6 +163,22 @@ type Config struct {
 	// Reconfigure, if set, serves GET and PATCH /v1/config: the running
 	// configuration, and its changes without a restart.
 	Reconfigure server.Reconfigurer
+	// NodeName names the node in the events it publishes; empty means
+	// the host name.
+	NodeName string
+	// EventRetention is how long events are kept (0: DefaultEventRetention);
+	// EventMax how many at most (0: DefaultEventMax), oldest dropped first.
+	EventRetention time.Duration
+	EventMax       int
+	// EventsInvokes publishes an invoke.finished event for every
+	// synchronous invoke.
+	EventsInvokes bool
+	// WebhookMaxAge is how long an event is retried before its endpoint
+	// is marked failing; 0 means events.DefaultMaxAge.
+	WebhookMaxAge time.Duration
+	// WebhookAllow, if not empty, lists the CIDRs, addresses and host
+	// names webhooks may reach (--webhook-allow).
+	WebhookAllow []string
 }
 
 // DefaultConfig returns the Config `nexus serve` runs with when given no
@@ -202,6 +220,10 @@ func DefaultConfig() Config {
 		RetryBackoff:    tasks.DefaultBackoffBase,
 		RetryBackoffMax: tasks.DefaultBackoffMax,
 		TaskLease:       tasks.DefaultLease,
+
+		EventRetention: DefaultEventRetention,
+		EventMax:       DefaultEventMax,
+		WebhookMaxAge:  events.DefaultMaxAge,
 	}
 }
 
@@ -229,6 +251,15 @@ func (c Config) Validate() error {
 		return fieldErr("CacheBytes", "%d must not be negative", c.CacheBytes)
 	case c.MaxBundleBytes < 0 || c.MaxBundleFiles < 0:
 		return fieldErr("MaxBundleBytes", "bundle limits must not be negative")
+	case c.EventRetention < 0:
+		return fieldErr("EventRetention", "%s must not be negative", c.EventRetention)
+	case c.EventMax < 0:
+		return fieldErr("EventMax", "%d must not be negative", c.EventMax)
+	case c.WebhookMaxAge < 0:
+		return fieldErr("WebhookMaxAge", "%s must not be negative", c.WebhookMaxAge)
+	}
+	if _, err := events.ParseAllowlist(c.WebhookAllow); err != nil {
+		return &FieldError{Field: "WebhookAllow", Err: err}
 	}
 	if err := c.hostConfig().Validate(); err != nil {
 		return err
@@ -281,5 +312,16 @@ func (c Config) tasksConfig() tasks.Config {
 		BackoffMax:        c.RetryBackoffMax,
 		Lease:             c.TaskLease,
 		Logger:            c.Logger,
+		Events:            true,
+		Node:              c.nodeName(),
 	}
+}
+
+// nodeName is NodeName, or the host name.
+func (c Config) nodeName() string {
+	if c.NodeName != "" {
+		return c.NodeName
+	}
+	h, _ := os.Hostname()
+	return h
 }

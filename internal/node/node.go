@@ -19,6 +19,7 @@ import (
 	"github.com/nexustask/nexus/cache"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/bundle"
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/schedule"
@@ -48,6 +49,7 @@ type Node struct {
 	tasks *tasks.Service
 	sched *schedule.Manager
 	srv   *server.Server
+	ev    *eventSystem
 
 	mu      sync.Mutex
 	started bool
@@ -93,6 +95,16 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	n.reg = modules.New(n.db, n.rt, modules.Config{MaxBytes: cfg.MaxModuleBytes, Snapshots: !cfg.NoSnapshots})
 	m := metrics.New(n.reg.Len)
+	if cfg.EventRetention == 0 {
+		cfg.EventRetention = DefaultEventRetention
+	}
+	if cfg.EventMax == 0 {
+		cfg.EventMax = DefaultEventMax
+	}
+	if n.ev, err = newEventSystem(cfg, n.db, m, n.log); err != nil {
+		return nil, err
+	}
+	n.ev.watchModules(n.reg, cfg.nodeName())
 	ecfg := cfg.executorConfig()
 	if ecfg.Observer, err = m.RegisterExecutor(); err != nil {
 		return nil, err
@@ -133,6 +145,9 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Damaged:        func() int { _, c := n.db.Damaged(); return c },
 		Bundles:        n.bs,
 		Reconfigure:    cfg.Reconfigure,
+		EventLog:       n.db,
+		Bus:            n.ev.bus,
+		Webhooks:       n.ev.deliverer,
 	})
 	return n, nil
 }
@@ -179,6 +194,9 @@ func (n *Node) load(ctx context.Context) error {
 		return err
 	}
 	if err := n.tasks.Start(ctx); err != nil {
+		return err
+	}
+	if err := n.ev.start(); err != nil {
 		return err
 	}
 	return n.sched.Start()
@@ -248,6 +266,7 @@ func (n *Node) close(ctx context.Context) error {
 	if err := n.exec.Close(ctx); err != nil {
 		n.log.Warn("executor did not drain in time; tasks canceled", "err", err)
 	}
+	n.ev.close(ctx)
 	return n.closeParts()
 }
 
@@ -296,6 +315,10 @@ func (n *Node) Handler() http.Handler { return n.srv.Handler() }
 
 // Server returns the HTTP API's server.
 func (n *Node) Server() *server.Server { return n.srv }
+
+// Bus returns the node's event bus: Subscribe to it for the events of
+// every state change.
+func (n *Node) Bus() *events.Bus { return n.ev.bus }
 
 // DB returns the node's database, e.g. for DB.Backup or DB.Check.
 func (n *Node) DB() *store.DB { return n.db }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/schedule"
 	bolt "go.etcd.io/bbolt"
 )
@@ -38,14 +39,20 @@ func (db *DB) CreateSchedule(s schedule.Schedule) error {
 }
 
 // SaveSchedules implements schedule.Store.
+//
+// A run stored for the first time (or with a new outcome) that fired,
+// was skipped or was missed is also a schedule.fired, schedule.skipped
+// or schedule.missed event, committed in the same transaction.
 func (db *DB) SaveSchedules(saves []schedule.Save, keep int) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.updateWithEvents(func(tx *bolt.Tx) ([]*events.Event, error) {
+		var evs []*events.Event
 		for _, sv := range saves {
+			evs = append(evs, scheduleEvents(tx, sv)...)
 			if err := saveSchedule(tx, sv, keep); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return nil
+		return evs, nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: save schedules: %w", err)
@@ -80,6 +87,43 @@ func saveSchedule(tx *bolt.Tx, sv schedule.Save, keep int) error {
 		}
 	}
 	return pruneRuns(runs, keep)
+}
+
+// scheduleEvents returns the events of sv's runs that are new or changed
+// their outcome.
+func scheduleEvents(tx *bolt.Tx, sv schedule.Save) []*events.Event {
+	var evs []*events.Event
+	runs := tx.Bucket(bucketScheduleRuns).Bucket([]byte(sv.Schedule.Name))
+	for _, r := range sv.Runs {
+		var typ string
+		switch r.Outcome {
+		case schedule.OutcomeSubmitted:
+			typ = events.ScheduleFired
+		case schedule.OutcomeSkipped:
+			typ = events.ScheduleSkipped
+		case schedule.OutcomeMissed:
+			typ = events.ScheduleMissed
+		default:
+			continue
+		}
+		if runs != nil {
+			if old := runs.Get(runKey(r.Due)); old != nil {
+				var prev schedule.Run
+				if v, err := unsealAny(old); err == nil && json.Unmarshal(v, &prev) == nil && prev.Outcome == r.Outcome {
+					continue
+				}
+			}
+		}
+		due := r.Due
+		e := &events.Event{Type: typ, Time: time.Now().UTC(), TaskID: r.TaskID,
+			Data: events.Data{Schedule: sv.Schedule.Name, Due: &due, ErrorMessage: r.Error}}
+		if r.FiredAt != nil {
+			e.Time = *r.FiredAt
+		}
+		e.Encode()
+		evs = append(evs, e)
+	}
+	return evs
 }
 
 // runKey orders runs by due time.

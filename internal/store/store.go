@@ -54,6 +54,7 @@ type DB struct {
 	// upgraded).
 	legacy bool
 	damage damageLog
+	events eventLog
 }
 
 // init creates the buckets and checks or writes the schema version.
@@ -76,6 +77,9 @@ func (db *DB) init() error {
 			}
 		}
 		if err := createBuckets(tx, taskBuckets); err != nil {
+			return err
+		}
+		if err := createBuckets(tx, eventBuckets); err != nil {
 			return err
 		}
 		meta := tx.Bucket(bucketMeta)

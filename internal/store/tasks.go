@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/tasks"
 	bolt "go.etcd.io/bbolt"
 )
@@ -44,15 +45,31 @@ type taskRecord struct {
 // CommitTasks implements tasks.Store: one transaction, synced before it
 // returns. Each write's condition is checked in that transaction, against
 // the record as the writes before it left it.
+//
+// Each write's events are appended to the event log in the same
+// transaction, after its change, and handed to the event sink once the
+// transaction has committed.
 func (db *DB) CommitTasks(ws []tasks.Write) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	n := 0
+	for i := range ws {
+		n += len(ws[i].Events)
+	}
+	apply := func(tx *bolt.Tx) ([]*events.Event, error) {
+		evs := make([]*events.Event, 0, n)
 		for i := range ws {
 			if err := applyTaskWrite(tx, &ws[i]); err != nil {
-				return err
+				return nil, err
 			}
+			evs = append(evs, ws[i].Events...)
 		}
-		return nil
-	})
+		return evs, nil
+	}
+	var err error
+	if n == 0 {
+		err = db.bolt.Update(func(tx *bolt.Tx) error { _, err := apply(tx); return err })
+	} else {
+		err = db.updateWithEvents(apply)
+	}
 	if err != nil {
 		return fmt.Errorf("store: commit tasks: %w", err)
 	}
@@ -61,6 +78,9 @@ func (db *DB) CommitTasks(ws []tasks.Write) error {
 
 func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 	r := w.Rec
+	if r == nil { // events only
+		return nil
+	}
 	if err := checkTaskWrite(tx, w); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errkind"
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/executor"
 )
 
@@ -85,6 +86,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	defer release()
 	var started time.Time
 	var preempted []time.Time // on this goroutine: OnPreempt runs on Run's
+	pe := &progressEvents{s: s, rec: &rec}
 	res, cached, err := s.run(ctx, &rec, Attempt{
 		ID:           rec.ID,
 		Module:       rec.Module,
@@ -93,7 +95,11 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 		Category:     rec.Category,
 		QueueTimeout: queueTimeout,
 		OnStart:      func() { started = s.clock.Now() },
-		OnPreempt:    func() { preempted = append(preempted, s.clock.Now()) },
+		OnPreempt: func() {
+			preempted = append(preempted, s.clock.Now())
+			s.publishAlone(events.TaskPreempted, &rec, nil)
+		},
+		OnResume: func() { s.publishAlone(events.TaskResumed, &rec, nil) },
 		Request: host.Request{
 			Input:        rec.Input,
 			Limits:       host.Limits{Fuel: rec.Fuel, MemoryBytes: rec.MemoryBytes, Timeout: time.Duration(rec.TimeoutMs) * time.Millisecond},
@@ -105,6 +111,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 			OnCheckpoint: func(cp []byte) error { return s.saveCheckpoint(e, cp, kv) },
 			OnProgress: func(done, total int64) {
 				e.progress.Store(&[2]int64{done, total})
+				pe.report(done, total)
 			},
 		},
 	})

@@ -15,6 +15,8 @@ const maxBatchWrites = 8192
 // in the order they were queued. Its methods are safe for concurrent use.
 type committer struct {
 	store Store
+	// events, if set, gives each write its events as it is queued.
+	events func(*Write)
 
 	mu      sync.Mutex
 	pending []commitReq
@@ -39,6 +41,7 @@ func newCommitter(s Store) *committer {
 // commit queues ws and waits until they are durable. Records are encoded
 // here, on the caller's goroutine (see Write.Encoded).
 func (c *committer) commit(ws ...Write) error {
+	c.addEvents(ws)
 	for i := range ws {
 		if w := &ws[i]; !w.Delete && w.Rec != nil && w.Encoded == nil {
 			enc, err := c.store.EncodeTask(w.Rec)
@@ -58,7 +61,18 @@ func (c *committer) commit(ws ...Write) error {
 // commitAsync queues ws and returns at once; a later commit's success
 // implies theirs, since groups commit in order.
 func (c *committer) commitAsync(ws ...Write) {
+	c.addEvents(ws)
 	c.enqueue(commitReq{ws: ws})
+}
+
+// addEvents gives each write its events, on the caller's goroutine.
+func (c *committer) addEvents(ws []Write) {
+	if c.events == nil {
+		return
+	}
+	for i := range ws {
+		c.events(&ws[i])
+	}
 }
 
 func (c *committer) enqueue(r commitReq) error {
@@ -150,7 +164,8 @@ func (c *committer) close() {
 // no checkpoint), the later one takes over its Prev and the store applies
 // one change instead of two. A task created, started and finished within
 // one group is written once. Writes carrying kv writes or checkpoints are
-// never moved, so kv writes keep their order.
+// never moved, so kv writes keep their order. The later write takes the
+// earlier one's events before its own, so every event stays, in order.
 func coalesce(ws []Write) []Write {
 	if len(ws) < 2 {
 		return ws
@@ -172,7 +187,10 @@ func coalesce(ws []Write) []Write {
 			continue
 		}
 		w.Prev = p.Prev
-		p.Rec = nil // dropped
+		if len(p.Events) > 0 {
+			w.Events = append(p.Events[:len(p.Events):len(p.Events)], w.Events...)
+		}
+		p.Rec, p.Events = nil, nil // dropped
 		drop++
 	}
 	if drop == 0 {
@@ -180,7 +198,7 @@ func coalesce(ws []Write) []Write {
 	}
 	out := make([]Write, 0, len(ws)-drop)
 	for _, w := range ws {
-		if w.Rec != nil {
+		if w.Rec != nil || len(w.Events) > 0 {
 			out = append(out, w)
 		}
 	}

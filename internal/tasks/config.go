@@ -54,6 +54,11 @@ type Config struct {
 	Retry func(err error) bool
 	// Logger receives recovery and failure lines; nil means slog.Default().
 	Logger *slog.Logger
+	// Events, if set, turns on the event log: every write of a task
+	// carries the events it produces (events.go), committed with it.
+	Events bool
+	// Node names this node in the events it publishes.
+	Node string
 	// Clock drives due times, leases, garbage collection, retry delays
 	// and the times recorded in tasks; nil means the real clock. Tests
 	// inject a manual one; the executor takes the same kind, so one clock

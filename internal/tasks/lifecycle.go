@@ -19,6 +19,9 @@ func (s *Service) Start(ctx context.Context) error {
 	s.started = true
 	s.mu.Unlock()
 	s.commit = newCommitter(s.store)
+	if s.cfg.Events {
+		s.commit.events = s.writeEvents
+	}
 	if err := s.store.IdempotencyKeys(func(key, id string) error {
 		s.idem[key] = id
 		return nil

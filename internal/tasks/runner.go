@@ -90,6 +90,9 @@ type Attempt struct {
 	// OnPreempt, if set, is called on the running goroutine each time a
 	// higher-priority task suspends this one (executor.Job.OnPreempt).
 	OnPreempt func()
+	// OnResume, if set, is called on the running goroutine when a
+	// preempted attempt has its worker token again and goes on.
+	OnResume func()
 	// OnStart, if set, is called when the attempt holds its worker token,
 	// just before the instance starts.
 	OnStart func()
@@ -186,6 +189,9 @@ func (r *Runner) core(ctx context.Context, a *Attempt) error {
 				a.OnStart()
 			}
 			a.Request.Yielder = y
+			if a.OnResume != nil {
+				a.Request.Yielder = resumeYielder{y, a}
+			}
 			res, err := r.Runtime.Run(ctx, a.mod, a.Request)
 			if res != nil {
 				a.Result, a.Ran = *res, true
@@ -199,4 +205,20 @@ func (r *Runner) core(ctx context.Context, a *Attempt) error {
 			}
 		},
 	})
+}
+
+// resumeYielder calls its attempt's OnResume when a Yield that preempted
+// the attempt returns with the token back.
+type resumeYielder struct {
+	y executor.Yielder
+	a *Attempt
+}
+
+func (r resumeYielder) Yield(ctx context.Context) error {
+	n := r.a.Preemptions
+	err := r.y.Yield(ctx)
+	if err == nil && r.a.Preemptions != n {
+		r.a.OnResume()
+	}
+	return err
 }

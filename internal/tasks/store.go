@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/internal/errkind"
+	"github.com/nexustask/nexus/internal/events"
 )
 
 // Store is the durable side of a Service and its source of truth:
@@ -81,6 +82,11 @@ type Write struct {
 	// Delete removes the record, its indexes, blobs and checkpoint (Rec
 	// is the record removed).
 	Delete bool
+	// Events are the events the change produces (internal/events),
+	// appended to the event log in the same transaction, in order, after
+	// the change; the store sets their ids. A write may carry events
+	// only (Rec nil): a task's progress, a preemption.
+	Events []*events.Event
 	// Encoded, if not nil, is Rec as EncodeTask encodes it: the group
 	// commit has the writers it waits for encode their own records, so
 	// that the one goroutine that commits every group spends its time in

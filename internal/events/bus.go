@@ -1,0 +1,237 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// DefaultBuffer is a subscription's buffer when Subscribe is given none.
+const DefaultBuffer = 256
+
+// replayPage is how many events a lagging subscription reads from the
+// log at a time.
+const replayPage = 256
+
+// ErrClosed is returned by Subscription.Next after Close.
+var ErrClosed = errors.New("events: subscription closed")
+
+// Bus fans committed events out to subscribers. The Log calls Publish
+// after each commit, in id order; Publish never blocks. Its methods are
+// safe for concurrent use.
+type Bus struct {
+	log Log
+
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+
+	// OnPublish, if set before the first Publish, is called with each
+	// event published (metrics).
+	OnPublish func(*Event)
+}
+
+// NewBus returns a bus whose lagging subscribers read log.
+func NewBus(log Log) *Bus {
+	return &Bus{log: log, subs: make(map[*Subscription]struct{})}
+}
+
+// Publish hands committed events to every subscriber whose filter they
+// pass. evs must be committed (ids set) and come in id order, after the
+// events of every earlier call. A subscriber whose buffer is full is
+// moved to replay from the log; Publish does not wait for anyone.
+func (b *Bus) Publish(evs []*Event) {
+	if len(evs) == 0 {
+		return
+	}
+	b.mu.Lock()
+	for s := range b.subs {
+		s.offer(evs)
+	}
+	b.mu.Unlock()
+	if b.OnPublish != nil {
+		for _, e := range evs {
+			b.OnPublish(e)
+		}
+	}
+}
+
+// Subscribers returns how many subscriptions are open.
+func (b *Bus) Subscribers() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs)
+}
+
+// Subscribe returns a subscription to the events that pass f, published
+// after after (a sequence number; see ParseID): the ones already in the
+// log first, then the live ones. buffer bounds the events held for the
+// subscriber (0: DefaultBuffer). f must be valid (Filter.Validate). The
+// caller must Close the subscription.
+func (b *Bus) Subscribe(f Filter, after uint64, buffer int) *Subscription {
+	if buffer <= 0 {
+		buffer = DefaultBuffer
+	}
+	s := &Subscription{bus: b, filter: f, ch: make(chan *Event, buffer), last: after, notify: make(chan struct{}, 1)}
+	// It starts lagging: Next reads the log after `after` first, then
+	// rejoins the live stream.
+	s.lagging = true
+	b.mu.Lock()
+	b.subs[s] = struct{}{}
+	b.mu.Unlock()
+	return s
+}
+
+// SubscribeLive is Subscribe from the next event published: no replay.
+func (b *Bus) SubscribeLive(f Filter, buffer int) (*Subscription, error) {
+	last, err := b.log.LastEventSeq()
+	if err != nil {
+		return nil, err
+	}
+	return b.Subscribe(f, last, buffer), nil
+}
+
+// Subscription is one subscriber's view of the events: every event that
+// passes its filter, once, in id order. Next is for one goroutine;
+// Close may be called from any.
+type Subscription struct {
+	bus    *Bus
+	filter Filter
+	ch     chan *Event
+	notify chan struct{} // buffered 1: lagging was set
+
+	mu      sync.Mutex
+	lagging bool // the publisher skips it; Next reads the log
+	closed  bool
+
+	last    uint64   // sequence number of the last event Next returned
+	pending []*Event // read from the log, not yet returned
+}
+
+// offer hands evs to s without blocking; called with Bus.mu held.
+func (s *Subscription) offer(evs []*Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lagging || s.closed {
+		return
+	}
+	for _, e := range evs {
+		if !s.filter.Match(e) {
+			continue
+		}
+		select {
+		case s.ch <- e:
+		default:
+			s.lagging = true
+			select {
+			case s.notify <- struct{}{}:
+			default:
+			}
+			return
+		}
+	}
+}
+
+// Next returns the next event, waiting for one until ctx ends. It
+// returns a *GoneError if the subscriber fell so far behind that the
+// events it missed were trimmed from the log, ErrClosed after Close.
+func (s *Subscription) Next(ctx context.Context) (*Event, error) {
+	for {
+		if len(s.pending) > 0 {
+			e := s.pending[0]
+			s.pending = s.pending[1:]
+			s.last = e.seq
+			return e, nil
+		}
+		select {
+		case e := <-s.ch:
+			if e.seq <= s.last {
+				continue // already read from the log
+			}
+			s.last = e.seq
+			return e, nil
+		default:
+		}
+		s.mu.Lock()
+		lagging, closed := s.lagging, s.closed
+		s.mu.Unlock()
+		if closed {
+			return nil, ErrClosed
+		}
+		if lagging {
+			if err := s.replay(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		select {
+		case e := <-s.ch:
+			if e.seq <= s.last {
+				continue
+			}
+			s.last = e.seq
+			return e, nil
+		case <-s.notify:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// replay reads the next page of the log after s.last into s.pending. At
+// the end of the log it rejoins the live stream first and reads once
+// more, so no event published meanwhile is missed (Next drops the copies
+// the channel then brings).
+func (s *Subscription) replay() error {
+	evs, err := s.bus.log.ReadEvents(s.last, &s.filter, replayPage)
+	if err != nil {
+		return err
+	}
+	if len(evs) == replayPage {
+		s.pending = evs
+		return nil
+	}
+	s.mu.Lock()
+	s.lagging = false
+	s.mu.Unlock()
+	// Events committed before the rejoin are in the log; those after it
+	// come through the channel too.
+	for {
+		after := s.last
+		if len(evs) > 0 {
+			after = evs[len(evs)-1].seq
+		}
+		more, err := s.bus.log.ReadEvents(after, &s.filter, replayPage)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, more...)
+		if len(more) < replayPage {
+			break
+		}
+	}
+	s.pending = evs
+	return nil
+}
+
+// Buffered returns how many events Next can return without waiting
+// (not counting those it would read from the log).
+func (s *Subscription) Buffered() int { return len(s.pending) + len(s.ch) }
+
+// Last returns the sequence number of the last event Next returned (or
+// the after Subscribe was given).
+func (s *Subscription) Last() uint64 { return s.last }
+
+// Close ends the subscription: the publisher forgets it and Next
+// returns ErrClosed.
+func (s *Subscription) Close() {
+	s.bus.mu.Lock()
+	delete(s.bus.subs, s)
+	s.bus.mu.Unlock()
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
