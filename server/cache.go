@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/cache"
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/names"
 	"github.com/nexustask/nexus/internal/tasks"
@@ -93,6 +94,8 @@ func (s *Server) invalidateCache(c echo.Context) error {
 	if s.cache != nil {
 		n = s.cache.Invalidate(sel)
 	}
+	s.publish(&events.Event{Type: events.CacheInvalidated, Module: sel.Module,
+		Data: events.Data{Tag: sel.Tag, Key: q.Get("key"), Removed: n}})
 	return c.JSON(http.StatusOK, map[string]int{"invalidated": n})
 }
 

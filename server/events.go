@@ -1,10 +1,10 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,13 +22,13 @@ const (
 	maxEventLimit = 1000
 	// sseBuffer is the events held for one SSE client before it is moved
 	// to replay from the log.
-	sseBuffer = 256
+	sseBuffer = 64
 )
 
-// Heartbeat is how often an SSE stream sends a comment line when it has
-// nothing else to send, so that proxies keep it open and a client sees
-// a dead connection.
-var Heartbeat = 15 * time.Second
+// DefaultHeartbeat is how often an SSE stream sends a comment line
+// (Config.Heartbeat), so that proxies keep it open and a client sees a
+// dead connection.
+const DefaultHeartbeat = 15 * time.Second
 
 // EventLog is what the server reads of the event log (internal/store's
 // DB implements it).
@@ -48,6 +48,24 @@ func (s *Server) eventLog() (EventLog, error) {
 	}
 	return s.cfg.EventLog, nil
 }
+
+// publish appends e, stamped with the time, to the event log, if the
+// server has one; a failure is logged, not answered: the change it
+// reports is done.
+func (s *Server) publish(e *events.Event) {
+	if s.cfg.EventLog == nil {
+		return
+	}
+	e.Time, e.Node = time.Now().UTC(), s.cfg.Node
+	if err := s.cfg.EventLog.AppendEvents(e); err != nil {
+		s.log.Error("events: publishing", "type", e.Type, "err", err)
+	}
+}
+
+// CloseStreams ends every SSE stream, now and from now on: a graceful
+// shutdown (http.Server.RegisterOnShutdown) would otherwise wait for
+// them, as they are never idle.
+func (s *Server) CloseStreams() { s.stopStreams() }
 
 // eventFilter reads the filter of a GET /v1/events.
 func eventFilter(c echo.Context) (events.Filter, error) {
@@ -163,23 +181,22 @@ func (s *Server) streamEvents(c echo.Context, log EventLog, f events.Filter, aft
 	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
 	c.Response().WriteHeader(http.StatusOK)
-	w := bufio.NewWriterSize(c.Response(), 16<<10)
+	// net/http buffers the response (4 KiB): no buffer of our own, which
+	// idle streams would each hold.
+	w := c.Response()
 	flush := func() error {
-		if err := w.Flush(); err != nil {
-			return err
-		}
-		c.Response().Flush()
+		w.Flush()
+		return reqErr(c)
+	}
+	if _, err := io.WriteString(w, ": connected\n\n"); err != nil || flush() != nil {
 		return nil
 	}
-	if _, err := w.WriteString(": connected\n\n"); err != nil {
-		return nil
-	}
-	if flush() != nil {
-		return nil
-	}
-	reqCtx := c.Request().Context()
+	var line []byte
+	reqCtx, stop := context.WithCancel(c.Request().Context())
+	defer stop()
+	defer context.AfterFunc(s.streams, stop)()
 	for reqCtx.Err() == nil {
-		ctx, cancel := context.WithTimeout(reqCtx, Heartbeat)
+		ctx, cancel := context.WithTimeout(reqCtx, s.cfg.Heartbeat)
 		for {
 			e, err := sub.Next(ctx)
 			if err != nil {
@@ -192,11 +209,24 @@ func (s *Server) streamEvents(c echo.Context, log EventLog, f events.Filter, aft
 					cancel()
 					return nil
 				}
+				if ctx.Err() == nil { // the log failed
+					s.log.Error("events: stream ended", "err", err)
+					cancel()
+					return nil
+				}
 				break
 			}
-			fmt.Fprintf(w, "id: %s\nevent: %s\ndata: ", e.ID, e.Type)
-			w.Write(e.JSON())
-			w.WriteString("\n\n")
+			line = append(line[:0], "id: "...)
+			line = append(line, e.ID...)
+			line = append(line, "\nevent: "...)
+			line = append(line, e.Type...)
+			line = append(line, "\ndata: "...)
+			line = append(line, e.JSON()...)
+			line = append(line, "\n\n"...)
+			if _, err := w.Write(line); err != nil {
+				cancel()
+				return nil
+			}
 			if sub.Buffered() == 0 && flush() != nil {
 				cancel()
 				return nil
@@ -206,10 +236,13 @@ func (s *Server) streamEvents(c echo.Context, log EventLog, f events.Filter, aft
 		if reqCtx.Err() != nil {
 			break
 		}
-		w.WriteString(": heartbeat\n\n")
-		if flush() != nil {
+		if _, err := io.WriteString(w, ": heartbeat\n\n"); err != nil || flush() != nil {
 			break
 		}
 	}
 	return nil
 }
+
+// reqErr returns the error of c's request context: non-nil once the
+// client has gone.
+func reqErr(c echo.Context) error { return c.Request().Context().Err() }

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,6 +93,12 @@ type Config struct {
 	EventLog EventLog
 	Bus      *events.Bus
 	Webhooks *events.Deliverer
+	// Node names this node in the events the server publishes
+	// (cache.invalidated).
+	Node string
+	// Heartbeat is how often an idle SSE stream gets a comment line; 0
+	// means DefaultHeartbeat.
+	Heartbeat time.Duration
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -112,6 +119,8 @@ type Server struct {
 	bundleMetrics *metrics.BundleMetrics // nil: no bundle store
 
 	requestLog atomic.Int32 // a RequestLog; see SetRequestLog
+	streams     context.Context // canceled by CloseStreams
+	stopStreams context.CancelFunc
 }
 
 // New returns a Server over the registry and runtime, running every task
@@ -136,8 +145,12 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	if cfg.CompileTimeout == 0 {
 		cfg.CompileTimeout = DefaultCompileTimeout
 	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
 	s := &Server{cfg: cfg, reg: reg, rt: rt, exec: exec, metrics: m, log: cfg.Logger,
 		compile: newCompileGate(cfg.MaxCompiles, cfg.CompileQueue)}
+	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	s.runner = cfg.Runner
 	s.requestLog.Store(int32(cfg.RequestLog))
 	if s.runner == nil {

@@ -27,6 +27,7 @@ type eventSystem struct {
 	db        *store.DB
 	bus       *events.Bus
 	deliverer *events.Deliverer
+	appender  *events.Appender // invoke.finished; nil unless EventsInvokes
 	log       *slog.Logger
 	retention time.Duration
 	max       int
@@ -73,6 +74,13 @@ func (es *eventSystem) watchModules(reg *modules.Registry, node string) {
 			es.log.Error("events: publishing", "type", e.Type, "module", ev.Name, "err", err)
 		}
 	})
+}
+
+// invokes returns the function the InvokeEvents middleware publishes
+// through: a batching appender to the log.
+func (es *eventSystem) invokes() func(*events.Event) {
+	es.appender = events.NewAppender(es.db, 0, es.log)
+	return es.appender.Append
 }
 
 // start starts the deliverer and the trimmer.
@@ -124,5 +132,8 @@ func (es *eventSystem) trim() {
 func (es *eventSystem) close(context.Context) {
 	close(es.stop)
 	es.wg.Wait()
+	if es.appender != nil {
+		es.appender.Close()
+	}
 	es.deliverer.Close()
 }

@@ -119,8 +119,11 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	// One run path for synchronous invokes and durable attempts: one chain,
 	// the result cache and the invocation metrics a middleware each.
-	runner := tasks.NewRunner(tasks.RunnerConfig{Registry: n.reg, Runtime: n.rt, Exec: n.exec, InFlight: m.InFlight},
-		tasks.Cache(n.cache), tasks.Metrics(m))
+	mws := []tasks.Middleware{tasks.Cache(n.cache), tasks.Metrics(m)}
+	if cfg.EventsInvokes {
+		mws = append(mws, tasks.InvokeEvents(n.ev.invokes(), cfg.nodeName()))
+	}
+	runner := tasks.NewRunner(tasks.RunnerConfig{Registry: n.reg, Runtime: n.rt, Exec: n.exec, InFlight: m.InFlight}, mws...)
 	if n.tasks, err = newTaskService(cfg, n.db, n.bs, runner, m, n.cache); err != nil {
 		return nil, err
 	}
@@ -148,6 +151,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 		EventLog:       n.db,
 		Bus:            n.ev.bus,
 		Webhooks:       n.ev.deliverer,
+		Node:           cfg.nodeName(),
 	})
 	return n, nil
 }
@@ -173,6 +177,7 @@ func (n *Node) Start(ctx context.Context) error {
 	// link as surely as a stalled one.
 	n.ln = ln
 	n.hs = &http.Server{Handler: n.srv.Handler(), ReadHeaderTimeout: n.cfg.ReadHeaderTimeout, IdleTimeout: n.cfg.IdleTimeout}
+	n.hs.RegisterOnShutdown(n.srv.CloseStreams) // SSE streams are never idle
 	go func(hs *http.Server) { n.served <- hs.Serve(ln) }(n.hs)
 	n.log.Info("listening", "addr", ln.Addr().String(), "data_dir", n.cfg.DataDir)
 
