@@ -199,8 +199,8 @@ func (db *DB) EventSeqBefore(t time.Time) (uint64, error) {
 
 // TrimEvents deletes events from the oldest on while they are older
 // than before or more than max are kept (max ≤ 0: no count bound); the
-// count bound stops at keepFrom (events from it on are kept for a
-// webhook that has not delivered them). It deletes at most batch events
+// count bound stops at keepFrom, if not 0 (events from it on are kept
+// for a webhook that has not delivered them). It deletes at most batch events
 // and returns how many it deleted.
 func (db *DB) TrimEvents(before time.Time, max int, keepFrom uint64, batch int) (int, error) {
 	n := 0
@@ -214,7 +214,7 @@ func (db *DB) TrimEvents(before time.Time, max int, keepFrom uint64, batch int) 
 			seq := binary.BigEndian.Uint64(k)
 			kept := last - oldest + 1 - uint64(len(dead))
 			old := len(v) >= 8 && int64(binary.BigEndian.Uint64(v)) < cut
-			over := max > 0 && kept > uint64(max) && seq < keepFrom
+			over := max > 0 && kept > uint64(max) && (keepFrom == 0 || seq < keepFrom)
 			if !old && !over {
 				break
 			}

@@ -175,6 +175,11 @@ func coalesce(ws []Write) []Write {
 	for i := range ws {
 		w := &ws[i]
 		if w.Rec == nil {
+			// Events only (progress): a later write of the task must not
+			// take an earlier one's events past them.
+			for _, e := range w.Events {
+				delete(last, e.TaskID)
+			}
 			continue
 		}
 		j, ok := last[w.Rec.ID]
