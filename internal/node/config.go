@@ -2,8 +2,8 @@ package node
 
 import (
 	"fmt"
-	"os"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
