@@ -9,8 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errcode"
-	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/internal/events"
+	"github.com/nexustask/nexus/internal/tasks"
 )
 
 // Errors raised by the server itself; their codes are in errcode's table.
