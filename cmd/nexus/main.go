@@ -53,6 +53,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newVersionCmd())
 	root.AddCommand(newBundleCmd())
 	root.AddCommand(newConfigCmd())
+	root.AddCommand(newEventsCmd(), newWebhookCmd())
 	return withAliases(root)
 }
 

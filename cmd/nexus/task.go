@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -160,27 +161,87 @@ dead or canceled task prints its error and exits with status 2.`,
 	return cmd
 }
 
-// waitTask long-polls the task's result in short rounds, drawing the
-// progress each unfinished answer carries, until it is done.
+// waitTask waits for the task by following its events (GET
+// /v1/events?task=ID as SSE), drawing the progress they report, and
+// prints its result once an event says it changed state to a final one.
+// A server that serves no events is long-polled instead.
 func waitTask(ctx context.Context, c *apiClient, stdout, stderr io.Writer, id string, timeout time.Duration) error {
-	start := time.Now()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	bar := newProgress(stderr, isTerminal(stderr))
 	defer bar.finish()
+	// The stream is opened before the result is read, so an event
+	// published in between is not missed.
+	stream, err := c.FollowEvents(ctx, client.EventFilter{Task: id})
+	if err != nil {
+		if ctx.Err() == nil && client.IsCode(err, client.CodeUnavailable) {
+			return pollTask(ctx, c, stdout, bar, id, timeout)
+		}
+		return waitErr(ctx, err, id, "", timeout)
+	}
+	defer stream.Close()
 	for {
-		res, err := c.Result(ctx, id, 500*time.Millisecond)
+		res, err := c.Result(ctx, id, 0)
 		if err != nil {
-			return err
+			return waitErr(ctx, err, id, "", timeout)
 		}
 		if res.Task == nil {
 			bar.finish()
 			_, err := stdout.Write(res.Output)
 			return err
 		}
-		r := res.Task
-		bar.draw(r)
-		if timeout > 0 && time.Since(start) > timeout {
-			return fmt.Errorf("task %s still %s after %v", id, r.State, timeout)
+		r := *res.Task
+		bar.draw(&r)
+		for {
+			e, err := stream.Next()
+			if err != nil {
+				if ctx.Err() == nil { // the stream broke: poll instead
+					return pollTask(ctx, c, stdout, bar, id, timeout)
+				}
+				return waitErr(ctx, err, id, string(r.State), timeout)
+			}
+			if e.Type != "task.progress" {
+				break // a change of state: read the result again
+			}
+			done, _ := e.Data["done"].(float64)
+			total, _ := e.Data["total"].(float64)
+			r.Progress = [2]int64{int64(done), int64(total)}
+			bar.draw(&r)
 		}
+	}
+}
+
+// waitErr is the error of a wait that failed: err, or, when the
+// timeout passed, that the task is still in state.
+func waitErr(ctx context.Context, err error, id, state string, timeout time.Duration) error {
+	if timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if state == "" {
+			state = "unfinished"
+		}
+		return fmt.Errorf("task %s still %s after %v", id, state, timeout)
+	}
+	return err
+}
+
+// pollTask long-polls the task's result in short rounds, drawing the
+// progress each unfinished answer carries, until it is done.
+func pollTask(ctx context.Context, c *apiClient, stdout io.Writer, bar *progress, id string, timeout time.Duration) error {
+	state := ""
+	for {
+		res, err := c.Result(ctx, id, 500*time.Millisecond)
+		if err != nil {
+			return waitErr(ctx, err, id, state, timeout)
+		}
+		if res.Task == nil {
+			bar.finish()
+			_, err := stdout.Write(res.Output)
+			return err
+		}
+		state = string(res.Task.State)
+		bar.draw(res.Task)
 	}
 }
 

@@ -16,41 +16,74 @@ const replayPage = 256
 // ErrClosed is returned by Subscription.Next after Close.
 var ErrClosed = errors.New("events: subscription closed")
 
+// dispatchQueue is how many published batches may wait for the
+// dispatcher; past it every subscriber is moved to replay.
+const dispatchQueue = 4096
+
 // Bus fans committed events out to subscribers. The Log calls Publish
-// after each commit, in id order; Publish never blocks. Its methods are
-// safe for concurrent use.
+// after each commit, in id order; Publish never blocks: one dispatcher
+// goroutine hands the events to the subscribers, so the writer that
+// committed them goes on at once. Its methods are safe for concurrent
+// use.
 type Bus struct {
-	log Log
+	log   Log
+	queue chan []*Event // to the dispatcher
 
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
 
 	// OnPublish, if set before the first Publish, is called with each
-	// event published (metrics).
+	// event published (metrics), on the dispatcher's goroutine.
 	OnPublish func(*Event)
 }
 
-// NewBus returns a bus whose lagging subscribers read log.
+// NewBus returns a bus whose lagging subscribers read log. Its
+// dispatcher runs for the life of the process; a Bus is meant to live as
+// long as its Log.
 func NewBus(log Log) *Bus {
-	return &Bus{log: log, subs: make(map[*Subscription]struct{})}
+	b := &Bus{log: log, subs: make(map[*Subscription]struct{}), queue: make(chan []*Event, dispatchQueue)}
+	go b.dispatch()
+	return b
 }
 
 // Publish hands committed events to every subscriber whose filter they
-// pass. evs must be committed (ids set) and come in id order, after the
-// events of every earlier call. A subscriber whose buffer is full is
-// moved to replay from the log; Publish does not wait for anyone.
+// pass, through the dispatcher. evs must be committed (ids set) and come
+// in id order, after the events of every earlier call. A subscriber
+// whose buffer is full is moved to replay from the log; if the
+// dispatcher itself is that far behind, every subscriber is. Publish does
+// not wait for anyone.
 func (b *Bus) Publish(evs []*Event) {
 	if len(evs) == 0 {
 		return
 	}
-	b.mu.Lock()
-	for s := range b.subs {
-		s.offer(evs)
+	select {
+	case b.queue <- evs:
+	default:
+		b.mu.Lock()
+		for s := range b.subs {
+			s.lag()
+		}
+		b.mu.Unlock()
+		if b.OnPublish != nil {
+			for _, e := range evs {
+				b.OnPublish(e)
+			}
+		}
 	}
-	b.mu.Unlock()
-	if b.OnPublish != nil {
-		for _, e := range evs {
-			b.OnPublish(e)
+}
+
+// dispatch hands the published batches to the subscribers.
+func (b *Bus) dispatch() {
+	for evs := range b.queue {
+		b.mu.Lock()
+		for s := range b.subs {
+			s.offer(evs)
+		}
+		b.mu.Unlock()
+		if b.OnPublish != nil {
+			for _, e := range evs {
+				b.OnPublish(e)
+			}
 		}
 	}
 }
@@ -121,13 +154,24 @@ func (s *Subscription) offer(evs []*Event) {
 		select {
 		case s.ch <- e:
 		default:
-			s.lagging = true
-			select {
-			case s.notify <- struct{}{}:
-			default:
-			}
+			s.lagLocked()
 			return
 		}
+	}
+}
+
+// lag moves s to replay from the log.
+func (s *Subscription) lag() {
+	s.mu.Lock()
+	s.lagLocked()
+	s.mu.Unlock()
+}
+
+func (s *Subscription) lagLocked() {
+	s.lagging = true
+	select {
+	case s.notify <- struct{}{}:
+	default:
 	}
 }
 

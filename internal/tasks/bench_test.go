@@ -41,6 +41,18 @@ func BenchmarkEndToEnd(b *testing.B) {
 	endToEnd(b, tasks.Config{})
 }
 
+// BenchmarkEndToEndEvents is BenchmarkEndToEnd without and with the
+// event log: the cost of committing each change's events with it.
+func BenchmarkEndToEndEvents(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "events=off"
+		if on {
+			name = "events=on"
+		}
+		b.Run(name, func(b *testing.B) { endToEnd(b, tasks.Config{Events: on}) })
+	}
+}
+
 // BenchmarkEndToEndLease is BenchmarkEndToEnd with the default lease (a
 // renewal sweep every 10 s, so none during a run) and with a 3 ms lease
 // (a sweep every millisecond renewing every task in flight): the cost of

@@ -1,0 +1,299 @@
+package node_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nexustask/nexus/client"
+	"github.com/nexustask/nexus/internal/node"
+	"github.com/nexustask/nexus/internal/tasks"
+)
+
+// benchNode starts a node for a benchmark with the tasks test guest as
+// module "tt".
+func benchNode(b *testing.B) (*node.Node, *client.Client) {
+	b.Helper()
+	cfg := node.DefaultConfig()
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", b.TempDir()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	n, err := node.New(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { n.Close(context.Background()) })
+	if err := n.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if p := n.GOMAXPROCS(); os.Getenv("GOMAXPROCS") == "" && p > runtime.GOMAXPROCS(0) {
+		prev := runtime.GOMAXPROCS(p)
+		b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	}
+	c, err := client.New(n.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	wasm, err := os.ReadFile("../tasks/testdata/tasktest.wasm")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.PushModule(context.Background(), "tt", wasm, nil); err != nil {
+		b.Fatal(err)
+	}
+	return n, c
+}
+
+// latencies records the time from an event's commit (its time, taken as
+// its write is queued, before the commit) to its arrival.
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(t time.Time) {
+	d := time.Since(t)
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+func (l *latencies) report(b *testing.B, name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return
+	}
+	slices.Sort(l.d)
+	q := func(f float64) float64 { return float64(l.d[int(f*float64(len(l.d)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.5), name+"-p50-ms")
+	b.ReportMetric(q(0.99), name+"-p99-ms")
+}
+
+// listen attaches the listeners of a benchmark: an SSE client following
+// every event, and a webhook endpoint for types to a local receiver.
+// It returns the latencies of task.succeeded events at each, and a
+// function that stops the SSE client.
+func listen(b *testing.B, c *client.Client, sse bool, types []string) (*latencies, *latencies, *atomic.Int64, func()) {
+	sseLat, hookLat := &latencies{}, &latencies{}
+	var delivered atomic.Int64
+	stop := func() {}
+	if types != nil {
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(body), `"type":"task.succeeded"`) {
+				if i := strings.Index(string(body), `"time":"`); i >= 0 {
+					if t, err := time.Parse(time.RFC3339Nano, string(body[i+8:i+8+strings.IndexByte(string(body[i+8:]), '"')])); err == nil {
+						hookLat.add(t)
+					}
+				}
+			}
+			delivered.Add(1)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		b.Cleanup(hs.Close)
+		if _, err := c.CreateWebhook(context.Background(), client.WebhookSpec{Name: "bench", URL: hs.URL, Types: types}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if sse {
+		ctx, cancel := context.WithCancel(context.Background())
+		s, err := c.FollowEvents(ctx, client.EventFilter{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				e, err := s.Next()
+				if err != nil {
+					return
+				}
+				if e.Type == "task.succeeded" {
+					sseLat.add(e.Time)
+				}
+			}
+		}()
+		stop = func() { cancel(); s.Close(); <-done }
+	}
+	return sseLat, hookLat, &delivered, stop
+}
+
+// runTasks submits b.N trivial durable tasks from 128 goroutines and
+// waits for each to succeed, as tasks' BenchmarkEndToEnd does.
+func runTasks(b *testing.B, svc *tasks.Service) {
+	ctx := context.Background()
+	ids := make(chan string, b.N)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 128 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(b.N) {
+				r, _, err := svc.Submit(ctx, tasks.Spec{Module: "tt", Input: []byte("n")})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				ids <- r.ID
+			}
+		}()
+	}
+	var waiters sync.WaitGroup
+	for range 8 {
+		waiters.Add(1)
+		go func() {
+			defer waiters.Done()
+			for id := range ids {
+				if r, err := svc.Wait(ctx, id); err != nil || r.State != tasks.Succeeded {
+					b.Errorf("%s: %s %v", id, r.State, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	waiters.Wait()
+}
+
+// BenchmarkEventsEndToEnd is tasks' BenchmarkEndToEnd on a node (events
+// on), with no listeners, and with one SSE client following every event
+// plus one webhook endpoint to a local receiver (for the final task
+// events, and for every task event). Compare the tasks/s of the
+// listeners with none (benchstat -col /listeners).
+func BenchmarkEventsEndToEnd(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		sse   bool
+		types []string
+	}{
+		{"none", false, nil},
+		{"sse+webhook-final", true, []string{"task.succeeded", "task.failed", "task.dead", "task.canceled"}},
+		{"sse+webhook-all", true, []string{"task.*"}},
+	} {
+		b.Run("listeners="+c.name, func(b *testing.B) {
+			n, cl := benchNode(b)
+			_, _, delivered, stop := listen(b, cl, c.sse, c.types)
+			b.ResetTimer()
+			runTasks(b, n.Tasks())
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
+			stop()
+			if c.types != nil {
+				b.ReportMetric(float64(delivered.Load())/float64(b.N), "delivered/task")
+			}
+		})
+	}
+}
+
+// BenchmarkEventsLatency paces trivial tasks at 1,000 a second (b.N of
+// them) and reports the time from each task.succeeded event's commit to
+// its arrival at an SSE client and at a webhook receiver: p50 and p99.
+func BenchmarkEventsLatency(b *testing.B) {
+	n, cl := benchNode(b)
+	sseLat, hookLat, _, stop := listen(b, cl, true, []string{"task.succeeded"})
+	svc := n.Tasks()
+	ctx := context.Background()
+	b.ResetTimer()
+	tick := time.NewTicker(time.Millisecond)
+	var ids []string
+	for range b.N {
+		<-tick.C
+		r, _, err := svc.Submit(ctx, tasks.Spec{Module: "tt", Input: []byte("n")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	tick.Stop()
+	for _, id := range ids {
+		svc.Wait(ctx, id)
+	}
+	b.StopTimer()
+	// Let the last arrivals come before reading.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		sseLat.mu.Lock()
+		hookLat.mu.Lock()
+		got := len(sseLat.d) >= b.N && len(hookLat.d) >= b.N
+		hookLat.mu.Unlock()
+		sseLat.mu.Unlock()
+		if got {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
+	sseLat.report(b, "sse")
+	hookLat.report(b, "webhook")
+}
+
+// BenchmarkEventsSubscribers runs BenchmarkEventsEndToEnd's tasks with
+// 0 and 1,000 idle-reading SSE clients following every event, and
+// reports the memory per subscriber (heap and stacks of the whole
+// process, both ends of each connection, measured after the clients
+// connected) and the tasks/s (benchstat -col /subscribers).
+func BenchmarkEventsSubscribers(b *testing.B) {
+	for _, subs := range []int{0, 1000} {
+		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
+			n, _ := benchNode(b)
+			before := memInUse()
+			conns := make([]net.Conn, 0, subs)
+			var readers sync.WaitGroup
+			for range subs {
+				conn, err := net.Dial("tcp", n.Addr())
+				if err != nil {
+					b.Fatal(err)
+				}
+				fmt.Fprintf(conn, "GET /v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+				conns = append(conns, conn)
+				readers.Add(1)
+				go func() {
+					defer readers.Done()
+					buf := make([]byte, 4096)
+					for {
+						if _, err := conn.Read(buf); err != nil {
+							return
+						}
+					}
+				}()
+			}
+			for n.Bus().Subscribers() < subs {
+				time.Sleep(time.Millisecond) // nothing to wait on but the count
+			}
+			if subs > 0 {
+				b.ReportMetric(float64(memInUse()-before)/float64(subs), "bytes/subscriber")
+			}
+			b.ResetTimer()
+			runTasks(b, n.Tasks())
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
+			for _, c := range conns {
+				c.Close()
+			}
+			readers.Wait()
+		})
+	}
+}
+
+// memInUse returns the heap and stack memory in use after a collection.
+func memInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse + ms.StackInuse)
+}
