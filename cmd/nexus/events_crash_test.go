@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,16 +28,35 @@ var crashEvents = flag.Int("crash.events", 0, "tasks of TestEventsCrash (default
 // hookReceiver records, in arrival order, the event ids a webhook
 // delivers.
 type hookReceiver struct {
-	mu  sync.Mutex
-	ids []string
+	mu      sync.Mutex
+	ids     []string
+	arrived chan struct{} // buffered 1: a delivery came
 }
+
+func newHookReceiver() *hookReceiver { return &hookReceiver{arrived: make(chan struct{}, 1)} }
 
 func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.Copy(io.Discard, r.Body)
 	h.mu.Lock()
 	h.ids = append(h.ids, r.Header.Get(events.HeaderID))
 	h.mu.Unlock()
+	select {
+	case h.arrived <- struct{}{}:
+	default:
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// waitDistinct waits until n distinct events have arrived, or d passes.
+func (h *hookReceiver) waitDistinct(n int, d time.Duration) {
+	deadline := time.After(d)
+	for len(h.firstArrivals()) < n {
+		select {
+		case <-h.arrived:
+		case <-deadline:
+			return
+		}
+	}
 }
 
 // firstArrivals returns the distinct ids in the order they first came.
@@ -72,7 +94,7 @@ func TestEventsCrash(t *testing.T) {
 	var cur atomic.Pointer[daemon]
 	cur.Store(d)
 	mustf(t)(nexus(t, d, "module", "push", "tt", "../../internal/tasks/testdata/tasktest.wasm"))
-	rcv := &hookReceiver{}
+	rcv := newHookReceiver()
 	hs := httptest.NewServer(rcv)
 	defer hs.Close()
 	mustf(t)(nexus(t, d, "webhook", "add", "crash", hs.URL, "--type", "task.*", "--secret", "s"))
@@ -81,10 +103,11 @@ func TestEventsCrash(t *testing.T) {
 	var sseMu sync.Mutex
 	var sseIDs []string
 	stopSSE := make(chan struct{})
+	sseMore := make(chan struct{}, 1)
 	sseDone := make(chan struct{})
 	go func() {
 		defer close(sseDone)
-		last := ""
+		last := events.FormatID(0) // from the first event on
 		for {
 			select {
 			case <-stopSSE:
@@ -105,6 +128,10 @@ func TestEventsCrash(t *testing.T) {
 				sseMu.Lock()
 				sseIDs = append(sseIDs, e.ID)
 				sseMu.Unlock()
+				select {
+				case sseMore <- struct{}{}:
+				default:
+				}
 				last = e.ID
 			}
 			s.Close()
@@ -130,7 +157,11 @@ func TestEventsCrash(t *testing.T) {
 				default:
 					return
 				}
-				id, err := submitKeyed(hc, cur.Load().url, key)
+				input := "n"
+				if strings.HasSuffix(key, "37") {
+					input = "s" + key // about half a second: running when a kill comes
+				}
+				id, err := submitInput(hc, cur.Load().url, key, input)
 				if err != nil {
 					keys <- key
 					time.Sleep(20 * time.Millisecond)
@@ -189,29 +220,36 @@ func TestEventsCrash(t *testing.T) {
 			taskIDs = append(taskIDs, e.ID)
 		}
 	}
+	interrupted := 0
 	for _, id := range ids {
 		if err := checkLife(lives[id]); err != nil {
 			t.Fatalf("task %s: %v: %v", id, err, lives[id])
 		}
+		if slices.Contains(lives[id], "retrying") {
+			interrupted++
+		}
 	}
 	// The webhook: every task event at least once; new ones in order.
+	rcv.waitDistinct(len(taskIDs), time.Minute)
 	deadline := time.Now().Add(time.Minute)
-	for len(rcv.firstArrivals()) < len(taskIDs) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // the receiver is another process's client: nothing to wait on
-	}
 	if got := rcv.firstArrivals(); strings.Join(got, ",") != strings.Join(taskIDs, ",") {
 		t.Fatalf("webhook: %d distinct deliveries, log has %d task events; first difference at %d", len(got), len(taskIDs), firstDiff(got, taskIDs))
 	}
 	// The SSE client: every id, once, no gap, once it caught up.
 	want := log[len(log)-1].ID
-	for time.Now().Before(deadline) {
+	for timeout := time.After(time.Until(deadline)); ; {
 		sseMu.Lock()
 		caught := len(sseIDs) > 0 && sseIDs[len(sseIDs)-1] >= want
 		sseMu.Unlock()
 		if caught {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-sseMore:
+			continue
+		case <-timeout: // checked below
+		}
+		break
 	}
 	close(stopSSE)
 	d.stop(t, syscall.SIGTERM)
@@ -228,7 +266,8 @@ func TestEventsCrash(t *testing.T) {
 	}
 	sseMu.Unlock()
 	rcv.mu.Lock()
-	t.Logf("%d events; webhook got %d deliveries (%d repeats after kills); SSE saw %d", len(log), len(rcv.ids), len(rcv.ids)-len(taskIDs), len(log))
+	t.Logf("%d events, %d tasks interrupted by a kill; webhook got %d deliveries (%d repeats after kills); SSE saw %d",
+		len(log), interrupted, len(rcv.ids), len(rcv.ids)-len(taskIDs), len(log))
 	rcv.mu.Unlock()
 
 	db, err := store.Open(dataDir, time.Second)
@@ -241,10 +280,33 @@ func TestEventsCrash(t *testing.T) {
 	}
 }
 
+// submitInput submits a task of module tt with input and idempotency
+// key, and returns its id.
+func submitInput(hc *http.Client, url, key, input string) (string, error) {
+	body, _ := json.Marshal(map[string]any{"module": "tt", "input": input, "idempotency_key": key})
+	resp, err := hc.Post(url+"/v1/tasks", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("submit %s: %d %s", key, resp.StatusCode, data)
+	}
+	var r struct{ ID string }
+	if err := json.Unmarshal(data, &r); err != nil || r.ID == "" {
+		return "", fmt.Errorf("submit %s: %q", key, data)
+	}
+	return r.ID, nil
+}
+
 // lifeRE is a task's life in events: submitted, queued, one or more
-// attempts (a kill requeues a running task: retrying, queued), one
-// success.
-var lifeRE = regexp.MustCompile(`^submitted queued started( retrying queued started)* succeeded$`)
+// attempts (a kill requeues a running task: retrying, queued), each
+// perhaps preempted and resumed (time-slicing), one success.
+var lifeRE = regexp.MustCompile(`^submitted queued started( preempted( resumed)?)*( retrying queued started( preempted( resumed)?)*)* succeeded$`)
 
 // checkLife checks a task's event types tell a life.
 func checkLife(types []string) error {

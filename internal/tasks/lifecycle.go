@@ -50,6 +50,11 @@ func (s *Service) Start(ctx context.Context) error {
 		entries = append(entries, e)
 	}
 	if len(requeue) > 0 {
+		if s.commit.events != nil {
+			for i := range requeue {
+				s.commit.events(&requeue[i]) // task.retrying, task.queued
+			}
+		}
 		if err := s.store.CommitTasks(requeue); err != nil {
 			return fmt.Errorf("tasks: requeuing interrupted tasks: %w", err)
 		}
