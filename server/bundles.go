@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/internal/errcode"
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/tasks"
 )
@@ -57,6 +58,8 @@ func (s *Server) putBundle(c echo.Context) error {
 		status = http.StatusCreated
 		s.bundleMetrics.Upload("created", v.Bytes)
 		s.log.Info("bundle stored", "name", v.Name, "version", v.Version, "digest", v.Digest, "files", v.Files, "bytes", v.Bytes)
+		s.publish(&events.Event{Type: events.BundleUploaded, Version: v.Version,
+			Data: events.Data{Bundle: v.Name, Digest: v.Digest, Size: v.Bytes}})
 	} else {
 		s.bundleMetrics.Upload("existing", 0)
 	}
@@ -142,6 +145,7 @@ func (s *Server) deleteBundle(c echo.Context) error {
 		return err
 	}
 	s.log.Info("bundle deleted", "name", name, "canceled_tasks", len(ids))
+	s.publish(&events.Event{Type: events.BundleDeleted, Data: events.Data{Bundle: name}})
 	return c.NoContent(http.StatusNoContent)
 }
 

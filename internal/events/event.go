@@ -109,7 +109,9 @@ type Data struct {
 	// Reason: why a schedule's run was skipped or missed, why a webhook
 	// is failing.
 	Reason string `json:"reason,omitempty"`
-	// Digest and Size: a module.uploaded's bytes.
+	// Bundle, Digest and Size: the bundle of bundle.uploaded and
+	// bundle.deleted, and an upload's digest and bytes.
+	Bundle string `json:"bundle,omitempty"`
 	Digest string `json:"digest,omitempty"`
 	Size   int64  `json:"size,omitempty"`
 	// Tag, Key and Removed: what a cache.invalidated invalidated.

@@ -55,6 +55,7 @@ func newEventSystem(cfg Config, db *store.DB, m *metrics.Metrics, log *slog.Logg
 	}
 	es.bus.OnPublish = func(e *events.Event) { em.Published(e.Type) }
 	db.SetEventSink(es.bus.Publish)
+	db.SetEventNode(cfg.nodeName())
 	return es, nil
 }
 

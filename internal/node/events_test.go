@@ -1,10 +1,13 @@
 package node_test
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/nexustask/nexus/client"
 	"github.com/nexustask/nexus/internal/events"
+	"github.com/nexustask/nexus/internal/node"
 )
 
 // receiver is a webhook receiver: it records the deliveries it accepts,
@@ -234,3 +238,103 @@ func equal(a, b []string) bool {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestEventsPublishers: modules, bundles, the cache, schedules and
+// invokes (with EventsInvokes) publish their events; an SSE stream sends
+// heartbeats while idle.
+func TestEventsPublishers(t *testing.T) {
+	ctx := context.Background()
+	cfg := node.DefaultConfig()
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.EventsInvokes, cfg.NodeName = true, "pub-node"
+	n, err := node.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(context.Background()) })
+	if err := n.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, n)
+	sub, err := n.Bus().SubscribeLive(events.Filter{}, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	next := func(want string) *events.Event {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		for {
+			e, err := sub.Next(wctx)
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", want, err)
+			}
+			if e.Type == want {
+				if e.Node != "pub-node" {
+					t.Fatalf("%s from node %q", want, e.Node)
+				}
+				return e
+			}
+		}
+	}
+	wasm, err := os.ReadFile("../tasks/testdata/tasktest.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PushModule(ctx, "tt", wasm, nil); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(events.ModuleUploaded); e.Module != "tt" || e.Version != 1 {
+		t.Fatalf("module.uploaded %+v", e)
+	}
+	if _, err := c.Invoke(ctx, "tt", []byte("n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(events.InvokeFinished); e.Module != "tt" || e.State != "succeeded" || e.TaskID == "" {
+		t.Fatalf("invoke.finished %+v", e)
+	}
+	if _, err := c.Invoke(ctx, "tt", []byte("t"), nil); err == nil {
+		t.Fatal("trap invoke succeeded")
+	}
+	if e := next(events.InvokeFinished); e.State != "failed" || e.Data.ErrorCode != "trap" {
+		t.Fatalf("failed invoke.finished %+v", e)
+	}
+	if _, err := c.InvalidateCache(ctx, client.CacheSelector{Module: "tt"}); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(events.CacheInvalidated); e.Module != "tt" {
+		t.Fatalf("cache.invalidated %+v", e)
+	}
+	var tarball bytes.Buffer
+	tw := tar.NewWriter(&tarball)
+	tw.WriteHeader(&tar.Header{Name: "a.txt", Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})
+	tw.Write([]byte("hi"))
+	tw.Close()
+	if _, err := c.PushBundle(ctx, "files", &tarball, false); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(events.BundleUploaded); e.Data.Bundle != "files" || e.Version != 1 || e.Data.Digest == "" {
+		t.Fatalf("bundle.uploaded %+v", e)
+	}
+	if err := c.DeleteBundle(ctx, "files", false); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(events.BundleDeleted); e.Data.Bundle != "files" {
+		t.Fatalf("bundle.deleted %+v", e)
+	}
+	tmpl, _ := client.TaskTemplate(client.TaskSpec{Module: "tt", Input: "n"})
+	if _, err := c.CreateSchedule(ctx, client.ScheduleSpec{Name: "every", Every: "1s", Task: tmpl}); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(events.ScheduleFired); e.Data.Schedule != "every" || e.Data.Due == nil || e.TaskID == "" {
+		t.Fatalf("schedule.fired %+v", e)
+	}
+	if err := c.DeleteModule(ctx, "tt"); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(events.ModuleDeleted); e.Module != "tt" {
+		t.Fatalf("module.deleted %+v", e)
+	}
+}

@@ -26,12 +26,17 @@ type eventLog struct {
 	// them in id order. bbolt serialises writers anyway.
 	mu   sync.Mutex
 	sink func([]*events.Event)
+	node string // names the node in the events the store makes
 }
 
 // SetEventSink sets the function that receives every event after its
 // transaction commits, in id order (an events.Bus's Publish). It must
 // not block. Call it before the first write.
 func (db *DB) SetEventSink(fn func([]*events.Event)) { db.events.sink = fn }
+
+// SetEventNode names the node in the events the store makes itself
+// (schedule.*). Call it before the first write.
+func (db *DB) SetEventNode(name string) { db.events.node = name }
 
 // appendEventsTx stores evs in tx and sets their ids.
 func appendEventsTx(tx *bolt.Tx, evs []*events.Event) error {

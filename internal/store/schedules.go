@@ -47,7 +47,7 @@ func (db *DB) SaveSchedules(saves []schedule.Save, keep int) error {
 	err := db.updateWithEvents(func(tx *bolt.Tx) ([]*events.Event, error) {
 		var evs []*events.Event
 		for _, sv := range saves {
-			evs = append(evs, scheduleEvents(tx, sv)...)
+			evs = append(evs, scheduleEvents(tx, sv, db.events.node)...)
 			if err := saveSchedule(tx, sv, keep); err != nil {
 				return nil, err
 			}
@@ -91,7 +91,7 @@ func saveSchedule(tx *bolt.Tx, sv schedule.Save, keep int) error {
 
 // scheduleEvents returns the events of sv's runs that are new or changed
 // their outcome.
-func scheduleEvents(tx *bolt.Tx, sv schedule.Save) []*events.Event {
+func scheduleEvents(tx *bolt.Tx, sv schedule.Save, node string) []*events.Event {
 	var evs []*events.Event
 	runs := tx.Bucket(bucketScheduleRuns).Bucket([]byte(sv.Schedule.Name))
 	for _, r := range sv.Runs {
@@ -115,7 +115,7 @@ func scheduleEvents(tx *bolt.Tx, sv schedule.Save) []*events.Event {
 			}
 		}
 		due := r.Due
-		e := &events.Event{Type: typ, Time: time.Now().UTC(), TaskID: r.TaskID,
+		e := &events.Event{Type: typ, Time: time.Now().UTC(), TaskID: r.TaskID, Node: node,
 			Data: events.Data{Schedule: sv.Schedule.Name, Due: &due, ErrorMessage: r.Error}}
 		if r.FiredAt != nil {
 			e.Time = *r.FiredAt
