@@ -119,6 +119,7 @@ type Server struct {
 	bundleMetrics *metrics.BundleMetrics // nil: no bundle store
 
 	requestLog atomic.Int32 // a RequestLog; see SetRequestLog
+
 	streams     context.Context // canceled by CloseStreams
 	stopStreams context.CancelFunc
 }
