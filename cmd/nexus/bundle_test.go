@@ -3,6 +3,7 @@ package main_test
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -69,6 +70,23 @@ func TestBundleCLI(t *testing.T) {
 	os.WriteFile(file, buf.Bytes(), 0o644)
 	if out := must(nexus(t, d, "bundle", "push", "data", file)); !strings.HasPrefix(out, "stored data version 2 (1 files, 3 bytes") {
 		t.Fatalf("push tar: %q", out)
+	}
+	// The first tree again, as a gzip-compressed archive: unchanged.
+	var tgz bytes.Buffer
+	zw := gzip.NewWriter(&tgz)
+	must(nexus(t, d, "bundle", "push", "first", dir))
+	tw = tar.NewWriter(zw)
+	tw.WriteHeader(&tar.Header{Name: "a.txt", Mode: 0o600, Size: 6, Typeflag: tar.TypeReg})
+	tw.Write([]byte("alpha\n"))
+	tw.WriteHeader(&tar.Header{Name: "link", Linkname: "a.txt", Typeflag: tar.TypeSymlink})
+	tw.WriteHeader(&tar.Header{Name: "sub/b.txt", Mode: 0o755, Size: 5, Typeflag: tar.TypeReg})
+	tw.Write([]byte("beta\n"))
+	tw.Close()
+	zw.Close()
+	tgzFile := filepath.Join(t.TempDir(), "first.tgz")
+	os.WriteFile(tgzFile, tgz.Bytes(), 0o644)
+	if out := must(nexus(t, d, "bundle", "push", "first", tgzFile)); !strings.HasPrefix(out, "unchanged first version 1") {
+		t.Fatalf("push .tgz: %q", out)
 	}
 	if out, err := nexus(t, d, "invoke", "fsprobe", "--mount", "data:nopath", "--data", "walk /d"); err == nil || !strings.Contains(out, "mount") {
 		t.Fatalf("bad --mount: %v %q", err, out)
