@@ -4,11 +4,15 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/server"
@@ -239,5 +243,53 @@ func TestScheduleTemplateMounts(t *testing.T) {
 	code, _, body := doReq(t, http.MethodGet, in.URL+"/v1/schedules/ok", "")
 	if code != 200 || !strings.Contains(string(body), `"mounts":[{"bundle":"data","path":"/data","mode":"rw"}]`) {
 		t.Fatalf("schedule: %d %s", code, body)
+	}
+}
+
+// TestDeleteBundleHeldByInvoke: a running invoke that mounts a bundle holds
+// its deletion (409); forced, the bundle is deleted at once while the
+// invoke keeps its mount, and its files go when the invoke ends.
+func TestDeleteBundleHeldByInvoke(t *testing.T) {
+	dir := t.TempDir()
+	in := start(t, dir, server.Config{})
+	upload(t, in.URL, "count", readFile(t, "../host/testdata/count.wasm"))
+	if resp, body := do(t, http.MethodPost, in.URL+"/v1/bundles/data", "application/x-tar", tarBundle(t, testBundle)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("push: %d %s", resp.StatusCode, body)
+	}
+	// A task far longer than the test, canceled at its end.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, in.URL+"/v1/modules/count/invoke?fuel=1e12&timeout=10m&mount=data:/data", bytes.NewReader(countInput(4_000_000_000)))
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	waitMetric(t, in.URL, "nexus_bundle_mounts_held", "1")
+	code, _, body := doReq(t, http.MethodDelete, in.URL+"/v1/bundles/data", "")
+	if code != http.StatusConflict || !strings.Contains(string(body), "conflict") {
+		cancel()
+		t.Fatalf("delete while an invoke mounts it: %d %s", code, body)
+	}
+	if code, _, body = doReq(t, http.MethodDelete, in.URL+"/v1/bundles/data?force=1", ""); code != http.StatusNoContent {
+		cancel()
+		t.Fatalf("forced delete: %d %s", code, body)
+	}
+	trees := filepath.Join(dir, "bundles", "trees")
+	if es, _ := os.ReadDir(trees); len(es) != 1 {
+		t.Errorf("the running invoke's tree was removed under it (%d trees)", len(es))
+	}
+	cancel()
+	<-done
+	// The invoke's release of the mount collects the files; the client
+	// may see the invoke end first (poll: no event marks the release).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if es, _ := os.ReadDir(trees); len(es) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the tree of the force-deleted bundle is still there after the invoke ended")
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -17,9 +18,18 @@ type Held struct {
 	once sync.Once
 }
 
-// Release lets the tree go; it is safe to call more than once.
+// Release lets the tree go; it is safe to call more than once. The last
+// release of a tree no version holds any more (its bundle was deleted
+// while mounted) collects it.
 func (h *Held) Release() {
-	h.once.Do(func() { h.s.release(h.Name, h.Digest) })
+	h.once.Do(func() {
+		if !h.s.release(h.Name, h.Digest) {
+			return
+		}
+		if _, err := h.s.idx.BundleManifest(h.Digest); errors.Is(err, ErrNotFound) {
+			h.s.Collect() // an error leaves the files to the next collection
+		}
+	})
 }
 
 // Acquire holds a version of name (0: the latest) for a mount. If digest
@@ -48,15 +58,20 @@ func (s *Store) Acquire(name string, version int, digest string) (*Held, error) 
 	return h, nil
 }
 
-func (s *Store) release(name, digest string) {
+// release drops one hold of name's tree digest, reporting whether it was
+// the tree's last.
+func (s *Store) release(name, digest string) bool {
 	s.useMu.Lock()
 	defer s.useMu.Unlock()
 	if s.byName[name]--; s.byName[name] <= 0 {
 		delete(s.byName, name)
 	}
-	if s.byTree[digest]--; s.byTree[digest] <= 0 {
-		delete(s.byTree, digest)
+	s.byTree[digest]--
+	if s.byTree[digest] > 0 {
+		return false
 	}
+	delete(s.byTree, digest)
+	return true
 }
 
 // InUse returns how many mounts hold a version of name now.
