@@ -47,6 +47,7 @@ const (
 	ErrDenied   int32 = -3 // the task lacks the capability
 	ErrInvalid  int32 = -4 // an argument is malformed
 	ErrInternal int32 = -5 // the host failed; the guest may retry
+	ErrFailed   int32 = -6 // the awaited child task did not succeed
 )
 
 // Names of the nexus_v1 imports. Existing names never change meaning; later
@@ -65,6 +66,9 @@ const (
 	ImportKVDelete       = "kv_delete"
 	ImportConfigGet      = "config_get"
 	ImportFuelRemaining  = "fuel_remaining"
+	ImportTaskSpawn      = "task_spawn"
+	ImportTaskAwait      = "task_await"
+	ImportTaskAwaitAny   = "task_await_any"
 )
 
 // Log levels accepted by the log import.

@@ -83,6 +83,9 @@ var nexusImports = map[string]struct{}{
 	ImportLog: {}, ImportProgress: {}, ImportCheckpointSave: {}, ImportCheckpointLoad: {},
 	ImportKVGet: {}, ImportKVSet: {}, ImportKVDelete: {}, ImportConfigGet: {},
 	ImportFuelRemaining: {},
+	ImportTaskSpawn:     {},
+	ImportTaskAwait:     {},
+	ImportTaskAwaitAny:  {},
 }
 
 // DeclaresPure reports whether exports include ExportPure.

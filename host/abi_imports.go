@@ -40,6 +40,9 @@ var nexusFuncs = []nexusFunc{
 	{abi.ImportKVDelete, kvDelete, []api.ValueType{i32, i32}, []api.ValueType{i32}},
 	{abi.ImportConfigGet, configGet, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}},
 	{abi.ImportFuelRemaining, fuelRemaining, nil, []api.ValueType{i64}},
+	{abi.ImportTaskSpawn, taskSpawn, []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+	{abi.ImportTaskAwait, taskAwait, []api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
+	{abi.ImportTaskAwaitAny, taskAwaitAny, []api.ValueType{i32, i32}, []api.ValueType{i32}},
 }
 
 // nexusProvided is the set of nexus_v1 names in nexusFuncs.

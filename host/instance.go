@@ -21,6 +21,9 @@ import (
 // for when each applies.
 func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, lim Limits) error {
 	ns := m.fast.get(req.Namespace)
+	if m.spawns {
+		return r.runSpawning(ctx, m, ns, t, req)
+	}
 	if req.Grants.none() {
 		v1 := m.profile == abi.ProfileNexusV1
 		if v1 && ns.mode(req.Isolation) == IsolationWarm {

@@ -45,6 +45,9 @@ type Request struct {
 	// Isolation, if set, overrides the mode Module.SetIsolation chose for
 	// the namespace (IsolationFresh by default).
 	Isolation Isolation
+	// Spawner, if set, gives the task child tasks (task_spawn, task_await,
+	// task_await_any); without one task_spawn answers ERR_DENIED.
+	Spawner Spawner
 }
 
 // Result is what a task produced. Run returns it on failure too, with the
@@ -85,6 +88,10 @@ type task struct {
 	// onCheckpoint and onProgress are Request.OnCheckpoint and OnProgress.
 	onCheckpoint func([]byte) error
 	onProgress   func(done, total int64)
+	// spawner is Request.Spawner; spawned counts the run's task_spawn
+	// calls that took a handle.
+	spawner Spawner
+	spawned int
 	// snapshotting is set while Snapshot runs the initialisation: the
 	// nexus_v1 imports then refuse to run.
 	snapshotting bool
@@ -141,6 +148,7 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 	if req.KV != nil {
 		t.kv = req.KV
 	}
+	t.spawner = req.Spawner
 	t.meter = meter{budget: lim.Fuel, slice: r.cfg.SliceFuel, yielder: req.Yielder}
 	t.mem.limit = uint64(lim.MemoryBytes)
 	t.logs.limit = lim.LogBytes

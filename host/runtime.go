@@ -130,7 +130,9 @@ type Module struct {
 	// clocks or the random source, which each fresh instance then needs
 	// its own deterministic copies of.
 	readsSources bool
-	fast         fastPath // snapshot, base configurations, warm instances
+	// spawns: the module imports task_spawn (abi_spawn_instance.go).
+	spawns bool
+	fast   fastPath // snapshot, base configurations, warm instances
 	// effects is what the code can change besides memory and globals, if
 	// the artifact records it (effectsKnown).
 	effects      fuel.Effects
@@ -240,7 +242,8 @@ func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, 
 		}
 		return nil, fmt.Errorf("%w: instrumented module: %v", ErrInvalidModule, err)
 	}
-	m := &Module{compiled: compiled, imports: sh.imports, shape: sh, readsSources: readsSources(sh.imports), rt: r}
+	m := &Module{compiled: compiled, imports: sh.imports, shape: sh, readsSources: readsSources(sh.imports), rt: r,
+		spawns: ImportsSpawn(sh.imports)}
 	m.effects, m.effectsKnown = fuel.ReadEffects(artifact)
 	m.fast.artifact = artifact
 	m.exports = append([]string(nil), sh.exports...)

@@ -80,6 +80,9 @@ func (s *Server) runInvoke(c echo.Context, id string, inv *invocation) error {
 		CacheTTL:  p.cacheTTL,
 		CacheTags: p.tags,
 	}
+	if s.cfg.Tasks != nil { // children of an invoke are durable tasks
+		a.Request.Spawner = s.cfg.Tasks.Spawner(id, a.Priority, a.Category)
+	}
 	err = s.runner.Run(c.Request().Context(), a)
 	s.setRunHeaders(&inv.h, a)
 	if err != nil {

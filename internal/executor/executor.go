@@ -41,6 +41,7 @@ type Executor struct {
 	memUsed     int64 // memory quotas of the started, unfinished jobs
 	running     int
 	suspended   int
+	parked      int // jobs in Parker.Park, holding no token
 	closed      bool
 	meanRun     time.Duration
 	lastBusy    int

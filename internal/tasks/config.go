@@ -21,6 +21,9 @@ const (
 	// DefaultLease is how long a running attempt's lease lasts between two
 	// renewals (asynq's figure).
 	DefaultLease = 30 * time.Second
+	// DefaultMaxAwaiting bounds the tasks parked in task_await at once
+	// when Config.MaxAwaiting is 0.
+	DefaultMaxAwaiting = 10_000
 )
 
 // Config configures a Service. The zero value is usable: every zero field
@@ -67,6 +70,11 @@ type Config struct {
 	// Bundles, if set, holds the data bundles tasks mount (Spec.Mounts);
 	// nil refuses a task with mounts.
 	Bundles *bundle.Store
+	// MaxAwaiting bounds the tasks parked at once in task_await or
+	// task_await_any, each holding its instance's memory but no worker
+	// token (spawn.go); past it those calls answer ERR_LIMIT. 0 means
+	// DefaultMaxAwaiting.
+	MaxAwaiting int
 }
 
 // Clock is the time source of a Service: the executor's. Implementations
@@ -103,6 +111,9 @@ func (c Config) withDefaults() Config {
 	if c.Lease == 0 {
 		c.Lease = DefaultLease
 	}
+	if c.MaxAwaiting == 0 {
+		c.MaxAwaiting = DefaultMaxAwaiting
+	}
 	if c.Retry == nil {
 		c.Retry = DefaultRetryPolicy
 	}
@@ -124,6 +135,8 @@ func (c Config) Validate() error {
 		return errors.New("tasks: DefaultMaxRetries out of range")
 	case c.MaxInFlight < 0:
 		return errors.New("tasks: MaxInFlight must not be negative")
+	case c.MaxAwaiting < 0:
+		return errors.New("tasks: MaxAwaiting must not be negative")
 	case c.BackoffBase < 0 || c.BackoffMax < 0 || c.Lease < 0:
 		return errors.New("tasks: durations must not be negative")
 	case c.Lease != 0 && c.Lease < time.Millisecond:

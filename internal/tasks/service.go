@@ -90,6 +90,7 @@ type Service struct {
 	closed   bool
 	started  bool
 	seq      uint64
+	awaiting int // parents parked in task_await (spawn.go)
 }
 
 // entry is a task the service holds in memory: every non-terminal task.

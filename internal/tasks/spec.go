@@ -72,6 +72,10 @@ type Spec struct {
 	// Mounts are the data bundles the task's guest sees as directories;
 	// each version is pinned at submission.
 	Mounts []Mount `json:"mounts,omitempty"`
+
+	// id, if set, is the new task's id instead of a new one: a spawned
+	// child's, derived from its parent (ChildID).
+	id string
 }
 
 // specJSON is Spec's wire form, with the two spellings of the input.

@@ -275,6 +275,9 @@ func (s *Service) newRecord(spec Spec, now time.Time) Record {
 		Input:          append([]byte(nil), spec.Input...),
 		InputBytes:     len(spec.Input),
 	}
+	if spec.id != "" {
+		r.ID = spec.id
+	}
 	if spec.Priority != nil {
 		r.Priority = *spec.Priority
 	}
