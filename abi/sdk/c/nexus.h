@@ -79,6 +79,8 @@ extern "C" {
 #define NEXUS_ERR_INVALID (-4)
 /* The host failed (a storage error); the task may retry or fail. */
 #define NEXUS_ERR_INTERNAL (-5)
+/* The awaited child task failed, died or was canceled. */
+#define NEXUS_ERR_FAILED (-6)
 /* malloc failed inside an SDK function. The host never returns this code;
  * it lies far outside the range the ABI uses. */
 #define NEXUS_ERR_NOMEM (-1000)
@@ -156,6 +158,11 @@ NEXUS_IMPORT("kv_delete") int32_t nexus_sys_kv_delete(const void *kptr, uint32_t
 NEXUS_IMPORT("config_get")
 int32_t nexus_sys_config_get(const void *kptr, uint32_t klen, void *vptr, uint32_t vcap);
 NEXUS_IMPORT("fuel_remaining") int64_t nexus_sys_fuel_remaining(void);
+NEXUS_IMPORT("task_spawn")
+int32_t nexus_sys_task_spawn(const void *mptr, uint32_t mlen, const void *iptr, uint32_t ilen,
+			     const void *optr, uint32_t olen);
+NEXUS_IMPORT("task_await") int32_t nexus_sys_task_await(int32_t handle, void *ptr, uint32_t cap);
+NEXUS_IMPORT("task_await_any") int32_t nexus_sys_task_await_any(const int32_t *hptr, uint32_t n);
 
 /* ---------------------------------------------------------------------------
  * Errors
@@ -176,6 +183,8 @@ static inline const char *nexus_strerror(int code)
 		return "nexus: denied";
 	case NEXUS_ERR_INVALID:
 		return "nexus: invalid argument";
+	case NEXUS_ERR_FAILED:
+		return "nexus: child task failed";
 	case NEXUS_ERR_INTERNAL:
 		return "nexus: host internal error";
 	case NEXUS_ERR_NOMEM:
@@ -584,6 +593,355 @@ static inline uint64_t nexus_fuel_remaining(void)
 {
 	int64_t f = nexus_sys_fuel_remaining();
 	return f < 0 ? 0 : (uint64_t)f;
+}
+
+/* ---------------------------------------------------------------------------
+ * Child tasks
+ *
+ * A task may spawn child tasks, durable tasks of their own, and await their
+ * outputs. While it awaits, it gives its worker token back. A task retried
+ * after a failure or a crash gets the same children back, spawn for spawn:
+ * spawn them in the same order on every attempt.
+ */
+
+/* nexus_spawn starts a child task of module ("NAME" or "NAME@VERSION", a C
+ * string) with the len bytes of input and options, a JSON object of task
+ * fields (priority, category, fuel, memory_bytes, timeout_ms, max_retries,
+ * tags, config) or NULL. The child inherits the task's priority and
+ * category unless they are given. It returns the child's handle (>= 0), or
+ * NEXUS_ERR_NOT_FOUND (no such module), NEXUS_ERR_INVALID, NEXUS_ERR_LIMIT,
+ * NEXUS_ERR_DENIED (the host cannot spawn) or NEXUS_ERR_INTERNAL. */
+static inline int32_t nexus_spawn(const char *module, const void *input, size_t len,
+				  const char *options)
+{
+	return nexus_sys_task_spawn(module, (uint32_t)strlen(module), input, (uint32_t)len,
+				    options, options == NULL ? 0 : (uint32_t)strlen(options));
+}
+
+/* nexus_await waits until the child of handle has finished and returns its
+ * output's length, copying the output to buf if it fits in cap bytes
+ * (otherwise call again with a buffer that large: the answer is the same).
+ * It returns NEXUS_ERR_FAILED if the child did not succeed,
+ * NEXUS_ERR_LIMIT if the host holds as many waiting tasks as it allows,
+ * NEXUS_ERR_NOT_FOUND for a handle nexus_spawn did not return. */
+static inline int32_t nexus_await(int32_t handle, void *buf, size_t cap)
+{
+	return nexus_sys_task_await(handle, buf, (uint32_t)cap);
+}
+
+static inline int32_t nexus__await_getter(const void *key, uint32_t klen, void *buf, uint32_t cap)
+{
+	(void)klen;
+	return nexus_sys_task_await(*(const int32_t *)key, buf, cap);
+}
+
+/* nexus_await_alloc waits as nexus_await does and returns 0 with the
+ * child's output in a malloc'd, NUL-terminated buffer the caller frees, or
+ * an error code (*out set to NULL). */
+static inline int nexus_await_alloc(int32_t handle, uint8_t **out, size_t *len)
+{
+	return nexus__get_alloc(nexus__await_getter, &handle, sizeof handle, out, len);
+}
+
+/* nexus_await_any waits until one of the n children of handles has
+ * finished and returns its index in handles (the lowest of those
+ * finished); nexus_await on it then answers at once. It returns a negative
+ * code as nexus_await does, or NEXUS_ERR_INVALID for n == 0. */
+static inline int32_t nexus_await_any(const int32_t *handles, size_t n)
+{
+	return nexus_sys_task_await_any(handles, (uint32_t)n);
+}
+
+/* ---------------------------------------------------------------------------
+ * Workflow envelopes
+ *
+ * The input of a workflow step with several input_from sources is a JSON
+ * object with one member per source step (abi/ABI.md, "Workflow inputs"):
+ * the base64 of its output if it succeeded, else an object with its state
+ * and error. These functions read one member without allocating.
+ */
+
+static inline const uint8_t *nexus__json_ws(const uint8_t *p, const uint8_t *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static inline int nexus__hex(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* nexus__json_str decodes the JSON string at p (its opening quote) and
+ * returns the byte after its closing quote, or NULL if it is malformed.
+ * Decoded bytes go to out while they fit in cap; *n is their count. */
+static inline const uint8_t *nexus__json_str(const uint8_t *p, const uint8_t *end, uint8_t *out,
+					     size_t cap, size_t *n)
+{
+	*n = 0;
+	if (p >= end || *p != '"')
+		return NULL;
+	for (p++; p < end; p++) {
+		uint32_t c = *p;
+		if (c == '"')
+			return p + 1;
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			if (++p >= end)
+				return NULL;
+			switch (*p) {
+			case '"': case '\\': case '/': c = *p; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'u': {
+				c = 0;
+				for (int k = 0; k < 4; k++) {
+					if (++p >= end || nexus__hex(*p) < 0)
+						return NULL;
+					c = c << 4 | (uint32_t)nexus__hex(*p);
+				}
+				if (c >= 0xD800 && c < 0xDC00 && end - p > 6 && p[1] == '\\' && p[2] == 'u') {
+					uint32_t lo = 0;
+					for (int k = 3; k < 7; k++) {
+						if (nexus__hex(p[k]) < 0)
+							return NULL;
+						lo = lo << 4 | (uint32_t)nexus__hex(p[k]);
+					}
+					if (lo >= 0xDC00 && lo < 0xE000) {
+						c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+						p += 6;
+					}
+				}
+				uint8_t u[4];
+				size_t m = 0;
+				if (c < 0x80) {
+					u[m++] = (uint8_t)c;
+				} else if (c < 0x800) {
+					u[m++] = (uint8_t)(0xC0 | c >> 6);
+					u[m++] = (uint8_t)(0x80 | (c & 0x3F));
+				} else if (c < 0x10000) {
+					u[m++] = (uint8_t)(0xE0 | c >> 12);
+					u[m++] = (uint8_t)(0x80 | (c >> 6 & 0x3F));
+					u[m++] = (uint8_t)(0x80 | (c & 0x3F));
+				} else {
+					u[m++] = (uint8_t)(0xF0 | c >> 18);
+					u[m++] = (uint8_t)(0x80 | (c >> 12 & 0x3F));
+					u[m++] = (uint8_t)(0x80 | (c >> 6 & 0x3F));
+					u[m++] = (uint8_t)(0x80 | (c & 0x3F));
+				}
+				for (size_t k = 0; k < m; k++, (*n)++)
+					if (*n < cap)
+						out[*n] = u[k];
+				continue;
+			}
+			default:
+				return NULL;
+			}
+		}
+		if (*n < cap)
+			out[*n] = (uint8_t)c;
+		(*n)++;
+	}
+	return NULL;
+}
+
+/* nexus__json_str_eq decodes the JSON string at p and reports in *eq
+ * whether it equals the len bytes of s; it returns as nexus__json_str. */
+static inline const uint8_t *nexus__json_str_eq(const uint8_t *p, const uint8_t *end,
+						const char *s, size_t len, int *eq)
+{
+	uint8_t tmp[256];
+	size_t n;
+	const uint8_t *next = nexus__json_str(p, end, tmp, sizeof tmp, &n);
+	*eq = next != NULL && n == len && n <= sizeof tmp && memcmp(tmp, s, n) == 0;
+	return next;
+}
+
+/* nexus__envelope_find returns the value of member id (a C string) of the
+ * envelope's object, NULL with *code NEXUS_ERR_NOT_FOUND if it has none,
+ * or NULL with NEXUS_ERR_INVALID if the envelope is malformed. */
+static inline const uint8_t *nexus__envelope_find(const uint8_t *p, const uint8_t *end,
+						  const char *id, int *code)
+{
+	size_t idlen = strlen(id);
+	*code = NEXUS_ERR_INVALID;
+	p = nexus__json_ws(p, end);
+	if (p >= end || *p++ != '{')
+		return NULL;
+	for (int first = 1;; first = 0) {
+		p = nexus__json_ws(p, end);
+		if (p < end && *p == '}' && first) {
+			*code = NEXUS_ERR_NOT_FOUND;
+			return NULL;
+		}
+		int eq;
+		if ((p = nexus__json_str_eq(p, end, id, idlen, &eq)) == NULL)
+			return NULL;
+		p = nexus__json_ws(p, end);
+		if (p >= end || *p++ != ':')
+			return NULL;
+		p = nexus__json_ws(p, end);
+		if (eq)
+			return p;
+		/* Skip the value: a string, or an object of strings. */
+		size_t n;
+		if (p < end && *p == '"') {
+			p = nexus__json_str(p, end, NULL, 0, &n);
+		} else if (p < end && *p == '{') {
+			p = nexus__json_ws(p + 1, end);
+			if (p < end && *p == '}') {
+				p++;
+			} else {
+				for (;;) {
+					if ((p = nexus__json_str(p, end, NULL, 0, &n)) == NULL)
+						return NULL;
+					p = nexus__json_ws(p, end);
+					if (p >= end || *p++ != ':')
+						return NULL;
+					p = nexus__json_ws(p, end);
+					if ((p = nexus__json_str(p, end, NULL, 0, &n)) == NULL)
+						return NULL;
+					p = nexus__json_ws(p, end);
+					if (p < end && *p == ',') {
+						p = nexus__json_ws(p + 1, end);
+						continue;
+					}
+					if (p >= end || *p++ != '}')
+						return NULL;
+					break;
+				}
+			}
+		} else {
+			return NULL;
+		}
+		if (p == NULL)
+			return NULL;
+		p = nexus__json_ws(p, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}') {
+			*code = NEXUS_ERR_NOT_FOUND;
+		}
+		return NULL;
+	}
+}
+
+static inline int nexus__b64(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* nexus_envelope_get returns the output length of source step id (a C
+ * string) in the envelope env of len bytes, copying the output (decoded
+ * from base64) to buf if it fits in cap bytes. It returns
+ * NEXUS_ERR_NOT_FOUND if the envelope has no such step, NEXUS_ERR_FAILED if
+ * the step did not succeed (nexus_envelope_state says how it ended), or
+ * NEXUS_ERR_INVALID if env is not an envelope. */
+static inline int32_t nexus_envelope_get(const uint8_t *env, size_t len, const char *id,
+					 uint8_t *buf, size_t cap)
+{
+	const uint8_t *end = env + len;
+	int code;
+	const uint8_t *v = nexus__envelope_find(env, end, id, &code);
+	if (v == NULL)
+		return code;
+	if (v < end && *v == '{')
+		return NEXUS_ERR_FAILED;
+	size_t n;
+	if (nexus__json_str(v, end, NULL, 0, &n) == NULL)
+		return NEXUS_ERR_INVALID;
+	/* Decode base64 straight from the JSON text: standard base64 needs
+	 * no escapes, apart from an optional "\/". */
+	uint32_t acc = 0;
+	int bits = 0, pad = 0;
+	size_t out = 0, chars = 0;
+	for (const uint8_t *p = v + 1; *p != '"'; p++) {
+		uint8_t c = *p;
+		if (c == '\\')
+			c = *++p;
+		if (c == '=') {
+			pad++;
+			chars++;
+			continue;
+		}
+		int d = nexus__b64(c);
+		if (d < 0 || pad > 0)
+			return NEXUS_ERR_INVALID;
+		chars++;
+		acc = acc << 6 | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (out < cap)
+				buf[out] = (uint8_t)(acc >> bits);
+			out++;
+		}
+	}
+	if (chars % 4 != 0 || pad > 2)
+		return NEXUS_ERR_INVALID;
+	return (int32_t)out;
+}
+
+/* nexus_envelope_state returns the length of the state of source step id
+ * ("succeeded", or failed, dead, canceled or skipped), copying it to buf if
+ * it fits in cap bytes, or NEXUS_ERR_NOT_FOUND or NEXUS_ERR_INVALID as
+ * nexus_envelope_get does. */
+static inline int32_t nexus_envelope_state(const uint8_t *env, size_t len, const char *id,
+					   char *buf, size_t cap)
+{
+	const uint8_t *end = env + len;
+	int code;
+	const uint8_t *p = nexus__envelope_find(env, end, id, &code);
+	if (p == NULL)
+		return code;
+	if (p < end && *p == '"') {
+		if (cap >= 9)
+			memcpy(buf, "succeeded", 9);
+		return 9;
+	}
+	p = nexus__json_ws(p + 1, end);
+	while (p < end && *p == '"') {
+		int eq;
+		size_t n;
+		if ((p = nexus__json_str_eq(p, end, "state", 5, &eq)) == NULL)
+			return NEXUS_ERR_INVALID;
+		p = nexus__json_ws(p, end);
+		if (p >= end || *p++ != ':')
+			return NEXUS_ERR_INVALID;
+		p = nexus__json_ws(p, end);
+		const uint8_t *next = nexus__json_str(p, end, (uint8_t *)buf, eq ? cap : 0, &n);
+		if (next == NULL)
+			return NEXUS_ERR_INVALID;
+		if (eq)
+			return (int32_t)n;
+		p = nexus__json_ws(next, end);
+		if (p < end && *p == ',')
+			p = nexus__json_ws(p + 1, end);
+	}
+	return NEXUS_ERR_INVALID;
 }
 
 /* ---------------------------------------------------------------------------

@@ -24,6 +24,8 @@ const (
 	ErrInvalid Code = Code(abi.ErrInvalid)
 	// ErrInternal: the host failed (a storage error); the task may retry.
 	ErrInternal Code = Code(abi.ErrInternal)
+	// ErrFailed: the awaited child task failed, died or was canceled.
+	ErrFailed Code = Code(abi.ErrFailed)
 )
 
 // Error describes the code.
@@ -39,6 +41,8 @@ func (c Code) Error() string {
 		return "nexus: invalid argument"
 	case ErrInternal:
 		return "nexus: host internal error"
+	case ErrFailed:
+		return "nexus: child task failed"
 	}
 	return "nexus: result code " + strconv.Itoa(int(c))
 }

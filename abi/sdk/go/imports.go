@@ -48,6 +48,15 @@ func configGet(kptr unsafe.Pointer, klen uint32, vptr unsafe.Pointer, vcap uint3
 //go:wasmimport nexus_v1 fuel_remaining
 func fuelRemaining() int64
 
+//go:wasmimport nexus_v1 task_spawn
+func taskSpawn(mptr unsafe.Pointer, mlen uint32, iptr unsafe.Pointer, ilen uint32, optr unsafe.Pointer, olen uint32) int32
+
+//go:wasmimport nexus_v1 task_await
+func taskAwait(handle int32, ptr unsafe.Pointer, capacity uint32) int32
+
+//go:wasmimport nexus_v1 task_await_any
+func taskAwaitAny(hptr unsafe.Pointer, n uint32) int32
+
 // bytesPtr returns the address of b's first byte (nil for an empty b).
 func bytesPtr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
 
