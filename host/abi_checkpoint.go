@@ -24,6 +24,7 @@ func checkpointSave(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	t := taskFrom(ctx)
+	t.checkpoints++
 	cp := append([]byte{}, buf...)
 	if t.onCheckpoint != nil {
 		if err := t.onCheckpoint(cp); err != nil {

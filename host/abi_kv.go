@@ -51,6 +51,7 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key := guestBytes(mod, abi.ImportKVGet, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
 	dst := guestBytes(mod, abi.ImportKVGet, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
+	t.kvOps++
 	if code := t.kvRefuse(key); code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
@@ -75,6 +76,7 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key := guestBytes(mod, abi.ImportKVSet, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
 	v := guestBytes(mod, abi.ImportKVSet, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
+	t.kvOps++
 	if code := t.kvRefuse(key); code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return
@@ -101,6 +103,7 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	t := taskFrom(ctx)
 	key := guestBytes(mod, abi.ImportKVDelete, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
+	t.kvOps++
 	if code := t.kvRefuse(key); code != 0 {
 		stack[0] = api.EncodeI32(code)
 		return

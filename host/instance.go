@@ -31,6 +31,7 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 		}
 		if w := r.readyFor(m, ns, lim); w != nil {
 			r.counts.ready.Add(1)
+			t.source = SourceReady
 			return r.runReady(ctx, m, t, w, lim)
 		}
 		if !r.cfg.NoReset && ns.mode(req.Isolation) == IsolationFresh {
@@ -40,6 +41,7 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 		}
 		if s := ns.snap.Load(); v1 && s.fits(lim) {
 			r.counts.restored.Add(1)
+			t.source = SourceSnapshot
 			c := ns.stdioFor(m.profile, t)
 			defer ns.putStdio(c)
 			return r.runRestored(ctx, m, t, s, c.cfg)
@@ -61,6 +63,7 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 		defer cleanup()
 	}
 	r.counts.fresh.Add(1)
+	t.source = SourceFresh
 	return r.runFresh(ctx, m, t, m.compiled, cfg, true)
 }
 

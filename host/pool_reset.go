@@ -111,6 +111,7 @@ func (r *Runtime) runReset(ctx context.Context, m *Module, ns *nsState, t *task,
 	w := ns.reset.take(uint64(lim.MemoryBytes), s, r)
 	if w != nil {
 		r.counts.reset.Add(1)
+		t.source = SourceReset
 		t.meter.given, t.meter.used = s.given, s.used
 		t.meter.global = w.fuel
 	} else {
@@ -121,8 +122,10 @@ func (r *Runtime) runReset(ctx context.Context, m *Module, ns *nsState, t *task,
 		}
 		if s.initialised {
 			r.counts.restored.Add(1)
+			t.source = SourceSnapshot
 		} else {
 			r.counts.fresh.Add(1)
+			t.source = SourceFresh
 		}
 	}
 	w.io.t = t

@@ -125,11 +125,13 @@ func (r *Runtime) runWarm(ctx context.Context, m *Module, ns *nsState, t *task, 
 	var err error
 	if w == nil {
 		r.counts.warmNew.Add(1)
+		t.source = SourceWarmNew
 		if w, err = r.newWarm(ctx, m, ns, t, namespace, lim); err != nil {
 			return err
 		}
 	} else {
 		r.counts.warmReused.Add(1)
+		t.source = SourceWarmReused
 		w.quota.limit = uint64(lim.MemoryBytes)
 		w.quota.refused.Store(false)
 		w.fuel.Set(0)

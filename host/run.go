@@ -63,7 +63,30 @@ type Result struct {
 	Progress [2]int64
 	// Checkpoint is the last state the guest saved, if any.
 	Checkpoint []byte
+	// Source is where the task's instance came from: one of the
+	// Source* constants ("" if the task never got an instance).
+	Source string
+	// Instantiate is the part of Duration spent getting the instance
+	// ready, before the guest's first call (0 if it never got one).
+	Instantiate time.Duration
+	// MemoryBytes is the size of the instance's linear memory when the
+	// task ended, its peak (linear memory never shrinks).
+	MemoryBytes uint64
+	// KVOps and Checkpoints count the task's kv calls (get, set, delete)
+	// and its checkpoint saves.
+	KVOps, Checkpoints int64
 }
+
+// Where a task's instance came from (Result.Source), as the labels of
+// nexus_instances_total{source}.
+const (
+	SourceFresh      = "fresh"
+	SourceSnapshot   = "snapshot"
+	SourceReady      = "ready"
+	SourceReset      = "reset"
+	SourceWarmNew    = "warm_new"
+	SourceWarmReused = "warm_reused"
+)
 
 // task is the per-run state reached by host functions through the context.
 type task struct {
@@ -104,6 +127,12 @@ type task struct {
 	deadline   time.Time
 	waitCtx    context.Context // nil until the task first yields
 	waitCancel context.CancelFunc
+	// source, called, memBytes, kvOps and checkpoints are what Result
+	// reports of the instance and the host calls.
+	source             string
+	called             time.Time
+	memBytes           uint64
+	kvOps, checkpoints int64
 }
 
 // yieldContext returns the context the task's Yields wait under: ctx with
@@ -191,6 +220,11 @@ func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, err
 		FuelUsed:   t.meter.used,
 		Progress:   t.progress,
 		Checkpoint: t.checkpoint,
+		Source:     t.source, MemoryBytes: t.memBytes,
+		KVOps: t.kvOps, Checkpoints: t.checkpoints,
+	}
+	if !t.called.IsZero() {
+		res.Instantiate = t.called.Sub(start)
 	}
 	if err == nil && t.meter.used > t.meter.budget {
 		// The run ended between two checks with the budget overdrawn.
@@ -208,8 +242,12 @@ func (r *Runtime) call(ctx context.Context, m *Module, t *task, mod api.Module, 
 	// current as of the guest's last call. A run stopped inside a slice
 	// boundary (budget, deadline, cancellation) has the exact figure in
 	// meter.used instead; the larger of the two is the best known.
+	t.called = time.Now()
 	defer func() {
 		t.meter.used = max(t.meter.used, t.meter.usedWith(int64(t.meter.global.Get())))
+		if mem := mod.Memory(); mem != nil {
+			t.memBytes = uint64(mem.Size())
+		}
 	}()
 	if err := t.meter.prime(); err != nil {
 		return err

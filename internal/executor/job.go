@@ -48,6 +48,12 @@ type Job struct {
 	// preempted, just before it blocks (to record an event). It must not
 	// block.
 	OnPreempt func()
+	// OnPreemptBy, if set, is called right after OnPreempt with the ID of
+	// the job that took the token (for a trace event). It must not block.
+	OnPreemptBy func(id string)
+	// OnResume, if set, is called on Run's goroutine when a preempted job
+	// has its token again, before it goes on. It must not block.
+	OnResume func()
 }
 
 func (j *Job) validate() error {

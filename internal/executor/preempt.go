@@ -50,6 +50,7 @@ func (e *Executor) preempt(ctx context.Context, t *task) error {
 		return nil
 	}
 	x := e.q.popLevel(top)
+	by := x.job.ID
 	tok := t.tok
 	e.launchLocked(x, tok, e.assignLocked(x, tok))
 	e.running--
@@ -67,6 +68,9 @@ func (e *Executor) preempt(ctx context.Context, t *task) error {
 	if t.job.OnPreempt != nil {
 		t.job.OnPreempt()
 	}
+	if t.job.OnPreemptBy != nil {
+		t.job.OnPreemptBy(by)
+	}
 	// Unwire from the thread while suspended. The job just given the token
 	// is next on this P, so when this goroutine parks the Go scheduler runs
 	// it on this very thread, already on the token's CPU: the handover
@@ -77,6 +81,9 @@ func (e *Executor) preempt(ctx context.Context, t *task) error {
 	select {
 	case tok := <-t.resume:
 		e.resumeOn(t, tok)
+		if t.job.OnResume != nil {
+			t.job.OnResume()
+		}
 		return nil
 	case <-ctx.Done():
 	}

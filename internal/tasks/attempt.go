@@ -87,7 +87,12 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	var started time.Time
 	var preempted []time.Time // on this goroutine: OnPreempt runs on Run's
 	pe := &progressEvents{s: s, rec: &rec}
+	tr := &attemptTrace{}
 	res, cached, err := s.run(ctx, &rec, Attempt{
+		Submitted:    rec.QueuedAt,
+		TraceParent:  rec.TraceParent,
+		TraceState:   rec.TraceState,
+		trace:        tr,
 		ID:           rec.ID,
 		Module:       rec.Module,
 		Version:      rec.Version,
@@ -119,7 +124,9 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	if qt := (*executor.QueueTimeoutError)(nil); errors.As(err, &qt) {
 		qt.Timeout = bound // the whole bound, not what was left of it
 	}
+	commit := tr.start("commit")
 	s.finish(ctx, e, res, err, kv, started, cached, preempted)
+	commit.End()
 }
 
 // saveCheckpoint commits a checkpoint, with the kv writes the attempt made

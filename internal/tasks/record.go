@@ -131,6 +131,11 @@ type Record struct {
 	// Mounts are the task's data bundles, each pinned to the version and
 	// tree it had at submission.
 	Mounts []Mount `json:"mounts,omitempty"`
+	// TraceParent and TraceState are the W3C trace context of the
+	// submission, which every attempt's spans join, however much later
+	// or on whichever node it runs.
+	TraceParent string `json:"traceparent,omitempty"`
+	TraceState  string `json:"tracestate,omitempty"`
 
 	// Attempts counts started attempts, including one interrupted by a
 	// crash. RetryBase is Attempts when the task was last retried by hand:

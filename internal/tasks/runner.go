@@ -96,6 +96,12 @@ type Attempt struct {
 	// OnStart, if set, is called when the attempt holds its worker token,
 	// just before the instance starts.
 	OnStart func()
+	// Submitted is when the task was submitted (or became due), the start
+	// of its queue span; zero: when Run was called.
+	Submitted time.Time
+	// TraceParent and TraceState are the W3C trace context the attempt's
+	// spans join when ctx carries no span (a durable task's submitter's).
+	TraceParent, TraceState string
 
 	// Resolved is the module version that runs, set before the chain.
 	Resolved modules.Version
@@ -121,6 +127,13 @@ type Attempt struct {
 	CacheKey cache.Key
 
 	mod *host.Module // the compiled module of Resolved
+	// onPreemptBy and onResume are the Trace middleware's
+	// executor.Job.OnPreemptBy and OnResume.
+	onPreemptBy func(id string)
+	onResume    func()
+	// trace, if set by the caller, receives the Trace middleware's context
+	// of the run, for spans after the chain (the commit).
+	trace *attemptTrace
 }
 
 // Run resolves a's module version and passes a down the chain. Its error
@@ -204,6 +217,8 @@ func (r *Runner) core(ctx context.Context, a *Attempt) error {
 				a.OnPreempt()
 			}
 		},
+		OnPreemptBy: a.onPreemptBy,
+		OnResume:    a.onResume,
 	})
 }
 

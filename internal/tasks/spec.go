@@ -76,6 +76,11 @@ type Spec struct {
 	// id, if set, is the new task's id instead of a new one: a spawned
 	// child's, derived from its parent (ChildID).
 	id string
+	// TraceParent and TraceState are the submitter's W3C trace context
+	// (the request's traceparent and tracestate headers, or its span),
+	// kept with the task.
+	TraceParent string `json:"-"`
+	TraceState  string `json:"-"`
 }
 
 // specJSON is Spec's wire form, with the two spellings of the input.

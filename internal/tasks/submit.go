@@ -274,6 +274,8 @@ func (s *Service) newRecord(spec Spec, now time.Time) Record {
 		QueuedAt:       now,
 		Input:          append([]byte(nil), spec.Input...),
 		InputBytes:     len(spec.Input),
+		TraceParent:    spec.TraceParent,
+		TraceState:     spec.TraceState,
 	}
 	if spec.id != "" {
 		r.ID = spec.id
