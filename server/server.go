@@ -21,6 +21,7 @@ import (
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/schedule"
 	"github.com/nexustask/nexus/internal/tasks"
+	"github.com/nexustask/nexus/internal/telemetry"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -99,6 +100,9 @@ type Config struct {
 	// Heartbeat is how often an idle SSE stream gets a comment line; 0
 	// means DefaultHeartbeat.
 	Heartbeat time.Duration
+	// Tracer, if on, makes a span of every request, a child of its
+	// traceparent, which the run path's spans and durable tasks join.
+	Tracer *telemetry.Tracer
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -172,6 +176,10 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.logRequests)
+	if cfg.Tracer.Enabled() {
+		e.Use(s.traceRequests)
+	}
+	e.Use(s.recoverPanics)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(m.Handler()))

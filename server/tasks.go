@@ -122,6 +122,7 @@ func (s *Server) submitTask(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	spec.TraceParent, spec.TraceState = traceParent(c)
 	rec, created, err := svc.Submit(ctx, spec)
 	if err != nil {
 		return err
@@ -146,12 +147,14 @@ func (s *Server) submitBatch(c echo.Context, svc *tasks.Service, body []byte) er
 	out := make([]SubmitResult, len(raws))
 	specs := make([]tasks.Spec, 0, len(raws))
 	at := make([]int, 0, len(raws))
+	tp, ts := traceParent(c)
 	for i, raw := range raws {
 		spec, err := s.decodeSpec(raw)
 		if err != nil {
 			out[i].Error = errorDetail(err)
 			continue
 		}
+		spec.TraceParent, spec.TraceState = tp, ts
 		specs, at = append(specs, spec), append(at, i)
 	}
 	// The valid specs are committed together, in one synced write.

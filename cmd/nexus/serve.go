@@ -121,6 +121,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	addTaskFlags(f, c, d)
 	f.StringVar(&o.configFile, "config", "", "read settings from this YAML, JSON or TOML file: each key a flag's name (env NEXUS_CONFIG)")
 	addEventFlags(f, c, d)
+	addObserveFlags(f, c, d)
 	return cmd
 }
 
@@ -267,6 +268,9 @@ var configFlags = map[string]string{
 	"DataDir":      "--data-dir",
 	"CacheBytes":   "--cache-bytes",
 	"MemoryBudget": "--memory-budget",
+	"OTelEndpoint": "--otel-endpoint",
+	"StatsDTags":   "--statsd-tags",
+	"MinFreeDisk":  "--min-free-disk",
 }
 
 // flagError names the flag behind a node.Config field that was refused.

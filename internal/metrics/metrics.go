@@ -19,6 +19,7 @@ type Metrics struct {
 	duration    *prometheus.HistogramVec
 	inFlight    prometheus.Gauge
 	fuel        *prometheus.HistogramVec
+	panics      *prometheus.CounterVec
 }
 
 // New returns a registry with the Go runtime and process collectors, the
@@ -45,7 +46,9 @@ func New(modules func() int) *Metrics {
 			Help: "Invocations running in the sandbox now.",
 		}),
 	}
+	m.panics = newPanics()
 	m.reg.MustRegister(
+		m.panics,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.invocations,

@@ -179,6 +179,29 @@ type Config struct {
 	// WebhookAllow, if not empty, lists the CIDRs, addresses and host
 	// names webhooks may reach (--webhook-allow).
 	WebhookAllow []string
+	// OTelEndpoint, OTelProtocol and OTelSample configure tracing
+	// (telemetry.Config's Endpoint, Protocol and Sample): off unless
+	// OTelEndpoint or an OTEL_EXPORTER_OTLP_*ENDPOINT variable is set. A
+	// negative OTelSample leaves the sampler to OTEL_TRACES_SAMPLER
+	// (DefaultConfig); 0 samples no new trace.
+	OTelEndpoint string
+	OTelProtocol string
+	OTelSample   float64
+	// StatsDAddr, if set (HOST:PORT), pushes the metrics to a StatsD
+	// server over UDP every StatsDInterval (0: metrics.DefaultStatsDInterval),
+	// each name after StatsDPrefix, labels as DogStatsD tags (StatsDTags
+	// "dogstatsd", the default) or folded into the names ("none").
+	StatsDAddr     string
+	StatsDPrefix   string
+	StatsDTags     string
+	StatsDInterval time.Duration
+	// MinFreeDisk is the free space DataDir's file system must keep:
+	// below it the node refuses new work (503 unavailable) until space is
+	// freed. 0: no bound (DefaultConfig: DefaultMinFreeDisk).
+	MinFreeDisk int64
+	// HealthInterval is how often the health checks run; 0 means
+	// health.DefaultInterval.
+	HealthInterval time.Duration
 }
 
 // DefaultConfig returns the Config `nexus serve` runs with when given no
@@ -224,6 +247,10 @@ func DefaultConfig() Config {
 		EventRetention: DefaultEventRetention,
 		EventMax:       DefaultEventMax,
 		WebhookMaxAge:  events.DefaultMaxAge,
+		OTelSample:     -1,
+		StatsDPrefix:   "nexus",
+		StatsDTags:     "dogstatsd",
+		MinFreeDisk:    DefaultMinFreeDisk,
 	}
 }
 
@@ -268,6 +295,9 @@ func (c Config) Validate() error {
 		return fieldErr("MemoryBudget", "%d must not be negative", c.MemoryBudget)
 	}
 	if err := c.executorConfig().Validate(); err != nil {
+		return err
+	}
+	if err := c.validateObserve(); err != nil {
 		return err
 	}
 	return c.tasksConfig().Validate()

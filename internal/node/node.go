@@ -50,6 +50,7 @@ type Node struct {
 	sched *schedule.Manager
 	srv   *server.Server
 	ev    *eventSystem
+	obs   observe // tracer, StatsD push, health checks
 
 	mu      sync.Mutex
 	started bool
@@ -119,7 +120,10 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	// One run path for synchronous invokes and durable attempts: one chain,
 	// the result cache and the invocation metrics a middleware each.
-	mws := []tasks.Middleware{tasks.Cache(n.cache), tasks.Metrics(m)}
+	if err = n.newObserve(ctx, m); err != nil {
+		return nil, err
+	}
+	mws := n.runMiddleware(m)
 	if cfg.EventsInvokes {
 		mws = append(mws, tasks.InvokeEvents(n.ev.invokes(), cfg.nodeName()))
 	}
@@ -152,6 +156,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Bus:            n.ev.bus,
 		Webhooks:       n.ev.deliverer,
 		Node:           cfg.nodeName(),
+		Tracer:         n.obs.tracer,
 	})
 	return n, nil
 }
@@ -182,6 +187,10 @@ func (n *Node) Start(ctx context.Context) error {
 	n.log.Info("listening", "addr", ln.Addr().String(), "data_dir", n.cfg.DataDir)
 
 	start := time.Now()
+	if err := n.startObserve(); err != nil {
+		n.hs.Close()
+		return err
+	}
 	if err := n.load(ctx); err != nil {
 		n.hs.Close()
 		return err
@@ -272,6 +281,7 @@ func (n *Node) close(ctx context.Context) error {
 		n.log.Warn("executor did not drain in time; tasks canceled", "err", err)
 	}
 	n.ev.close(ctx)
+	n.closeObserve(ctx)
 	return n.closeParts()
 }
 

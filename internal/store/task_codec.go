@@ -37,8 +37,9 @@ import (
 // with ErrorOutput (a string) and ErrorOutputTruncated (a byte, 0 or 1)
 // before the flags; version 7 (taskCodecV7) is version 6 with Mounts
 // before the flags: a count, then each mount's Bundle, Version (a
-// varint), Path, Mode and Digest. All are read; only version 7 is
-// written.
+// varint), Path, Mode and Digest; version 8 (taskCodecV8) is version 7
+// with TraceParent and TraceState (strings) before the flags. All are
+// read; only version 8 is written.
 const (
 	taskCodecV1 = 0x01
 	taskCodecV2 = 0x02
@@ -47,6 +48,7 @@ const (
 	taskCodecV5 = 0x05
 	taskCodecV6 = 0x06
 	taskCodecV7 = 0x07
+	taskCodecV8 = 0x08
 )
 
 // errChecksum is a version-3 or later record whose checksum does not match.
@@ -55,11 +57,11 @@ var errChecksum = errors.New("checksum mismatch")
 // errTruncated is a binary record that ends inside a field.
 var errTruncated = errors.New("truncated")
 
-// appendTaskRecord appends tr's binary form (version 7) to b.
+// appendTaskRecord appends tr's binary form (version 8) to b.
 func appendTaskRecord(b []byte, tr *taskRecord) []byte {
 	start := len(b)
-	b = append(b, taskCodecV7)
-	b = appendTaskFields(b, tr, taskCodecV7)
+	b = append(b, taskCodecV8)
+	b = appendTaskFields(b, tr, taskCodecV8)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
@@ -136,6 +138,10 @@ func appendTaskFields(b []byte, tr *taskRecord, version byte) []byte {
 			b = appendString(b, m.Mode)
 			b = appendString(b, m.Digest)
 		}
+	}
+	if version >= taskCodecV8 {
+		b = appendString(b, r.TraceParent)
+		b = appendString(b, r.TraceState)
 	}
 	var flags byte
 	if tr.InBlob {
@@ -261,6 +267,10 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 			}
 		}
 	}
+	if raw[0] >= taskCodecV8 {
+		r.TraceParent = d.string()
+		r.TraceState = d.string()
+	}
 	flags := d.byte()
 	tr.InBlob, tr.OutBlob = flags&1 != 0, flags&2 != 0
 	switch {
@@ -275,7 +285,7 @@ func decodeTaskRecord(raw []byte, tr *taskRecord) error {
 // taskBody returns the fields of a binary record, its checksum checked
 // if it has one.
 func taskBody(raw []byte) ([]byte, error) {
-	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV7 {
+	if len(raw) == 0 || raw[0] < taskCodecV1 || raw[0] > taskCodecV8 {
 		return nil, errors.New("unknown record encoding")
 	}
 	if raw[0] < taskCodecV3 {

@@ -46,7 +46,8 @@ func fullRecord() taskRecord {
 		},
 		Input: []byte("input"), InputBytes: 5, QueueTimeoutMs: 250, Owner: "0192b3c4d5e6f7ff",
 		ErrorOutput: "printed before\nthe trap", ErrorOutputTruncated: true,
-		Mounts: []tasks.Mount{{Bundle: "fixtures", Version: 2, Path: "/data", Mode: "rw", Digest: "sha256:00ff"}, {Bundle: "b", Path: "/", Mode: "ro"}},
+		Mounts:      []tasks.Mount{{Bundle: "fixtures", Version: 2, Path: "/data", Mode: "rw", Digest: "sha256:00ff"}, {Bundle: "b", Path: "/", Mode: "ro"}},
+		TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", TraceState: "congo=t61rcWkgMzE",
 	}, InBlob: true, OutBlob: true}
 }
 
@@ -79,6 +80,19 @@ func TestTaskCodecRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fromJSON, want) {
 		t.Fatalf("schema-1 JSON:\n got %+v\nwant %+v", fromJSON, want)
+	}
+
+	// Version 7, written before the trace context: the same fields
+	// without it.
+	want.TraceParent, want.TraceState = "", ""
+	v7 := append([]byte{taskCodecV7}, appendTaskFields(nil, &want, taskCodecV7)...)
+	v7 = binary.BigEndian.AppendUint32(v7, crc32.Checksum(v7, castagnoli))
+	var fromV7 taskRecord
+	if err := decodeTaskRecord(v7, &fromV7); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromV7, want) {
+		t.Fatalf("version 7:\n got %+v\nwant %+v", fromV7, want)
 	}
 
 	// Version 6, written before Mounts: the same fields without them.
@@ -233,11 +247,13 @@ func TestTaskCodecChecksum(t *testing.T) {
 func TestTaskCodecRejects(t *testing.T) {
 	r := fullRecord()
 	enc := appendTaskRecord(nil, &r)
-	// A truncation byte other than 0 or 1, under a valid checksum.
-	twoFlag := slices.Clone(enc[:len(enc)-4])
+	// A truncation byte other than 0 or 1, under a valid checksum (in a
+	// version-7 record, where it is just before the flags).
+	v7 := append([]byte{taskCodecV7}, appendTaskFields(nil, &r, taskCodecV7)...)
+	twoFlag := slices.Clone(v7)
 	twoFlag[len(twoFlag)-2] = 2
 	twoFlag = binary.BigEndian.AppendUint32(twoFlag, crc32.Checksum(twoFlag, castagnoli))
-	for _, raw := range [][]byte{nil, {0x02}, {0x07, 0, 0, 0, 0}, enc[:1], enc[:len(enc)/2], enc[:len(enc)-1], append(enc[:len(enc):len(enc)], 0), twoFlag} {
+	for _, raw := range [][]byte{nil, {0x02}, {0x07, 0, 0, 0, 0}, {0x09, 0, 0, 0, 0}, enc[:1], enc[:len(enc)/2], enc[:len(enc)-1], append(enc[:len(enc):len(enc)], 0), twoFlag} {
 		var tr taskRecord
 		if err := decodeTaskRecord(raw, &tr); err == nil {
 			t.Errorf("decoded %d bytes of %d without error", len(raw), len(enc))

@@ -1,0 +1,32 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/labstack/echo/v4"
+)
+
+// recoverPanics is the innermost middleware: a panic in a handler is
+// contained to its request, which is answered 500 internal, counted in
+// nexus_panics_total{where="handler"} and logged with its stack; the
+// server keeps serving.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // the connection's to abort, as net/http does
+			}
+			s.metrics.Panic("handler")
+			s.log.Error("panic in handler", "method", c.Request().Method, "path", c.Request().URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", v)
+		}()
+		return next(c)
+	}
+}
