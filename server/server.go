@@ -18,6 +18,7 @@ import (
 	"github.com/nexustask/nexus/internal/bundle"
 	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/health"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/schedule"
 	"github.com/nexustask/nexus/internal/tasks"
@@ -103,6 +104,9 @@ type Config struct {
 	// Tracer, if on, makes a span of every request, a child of its
 	// traceparent, which the run path's spans and durable tasks join.
 	Tracer *telemetry.Tracer
+	// Health, if set, serves GET /v1/health, makes /healthz and /readyz
+	// report its checks, and refuses new work while a critical one fails.
+	Health *health.Checker
 }
 
 // Server serves the HTTP API. It is safe for concurrent use.
@@ -180,6 +184,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 		e.Use(s.traceRequests)
 	}
 	e.Use(s.recoverPanics)
+	e.Use(s.admitWork)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(m.Handler()))
@@ -219,6 +224,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.GET("/v1/webhooks/:name", s.getWebhook, ready)
 	e.DELETE("/v1/webhooks/:name", s.deleteWebhook, ready)
 	e.GET("/v1/webhooks/:name/deliveries", s.webhookDeliveries, ready)
+	e.GET("/v1/health", s.health)
 	s.e = e
 	s.h = s.limitBodies(e)
 	return s
@@ -257,6 +263,9 @@ func (s *Server) requireReady(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) healthz(c echo.Context) error {
+	if s.cfg.Health != nil && !s.cfg.Health.Alive() {
+		return fmt.Errorf("%w: the health checks have not completed a round in time", errUnavailable)
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
@@ -266,6 +275,9 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	if !s.ready.Load() {
 		return errUnavailable
+	}
+	if err := s.cfg.Health.Refusal(); err != nil {
+		return err
 	}
 	body := map[string]any{"status": "ready"}
 	if corrupt := s.reg.Corrupt(); len(corrupt) > 0 {

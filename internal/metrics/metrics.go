@@ -20,6 +20,7 @@ type Metrics struct {
 	inFlight    prometheus.Gauge
 	fuel        *prometheus.HistogramVec
 	panics      *prometheus.CounterVec
+	refused     prometheus.Counter
 }
 
 // New returns a registry with the Go runtime and process collectors, the
@@ -46,9 +47,9 @@ func New(modules func() int) *Metrics {
 			Help: "Invocations running in the sandbox now.",
 		}),
 	}
-	m.panics = newPanics()
+	m.panics, m.refused = newPanics(), newRefused()
 	m.reg.MustRegister(
-		m.panics,
+		m.panics, m.refused,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.invocations,

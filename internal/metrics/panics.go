@@ -12,3 +12,14 @@ func newPanics() *prometheus.CounterVec {
 
 // Panic counts a panic contained in where ("handler" or "task").
 func (m *Metrics) Panic(where string) { m.panics.WithLabelValues(where).Inc() }
+
+// newRefused is nexus_refused_unhealthy_total.
+func newRefused() prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "nexus_refused_unhealthy_total",
+		Help: "Requests for new work refused with 503 unavailable while a critical health check failed.",
+	})
+}
+
+// Refused counts a request for new work refused while unhealthy.
+func (m *Metrics) Refused() { m.refused.Inc() }

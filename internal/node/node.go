@@ -128,6 +128,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 		mws = append(mws, tasks.InvokeEvents(n.ev.invokes(), cfg.nodeName()))
 	}
 	runner := tasks.NewRunner(tasks.RunnerConfig{Registry: n.reg, Runtime: n.rt, Exec: n.exec, InFlight: m.InFlight}, mws...)
+	n.newHealth()
 	if n.tasks, err = newTaskService(cfg, n.db, n.bs, runner, m, n.cache); err != nil {
 		return nil, err
 	}
@@ -157,6 +158,7 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Webhooks:       n.ev.deliverer,
 		Node:           cfg.nodeName(),
 		Tracer:         n.obs.tracer,
+		Health:         n.obs.health,
 	})
 	return n, nil
 }
@@ -196,6 +198,7 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.logDamaged()
+	n.obs.health.Start()
 	n.srv.SetReady(true)
 	n.ready = true
 	n.log.Info("ready", "modules", n.reg.Len(), "load_time", time.Since(start))

@@ -3,6 +3,10 @@ package node
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/health"
 
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/tasks"
@@ -19,7 +23,40 @@ type observe struct {
 	metrics *metrics.Metrics
 	tracer  *telemetry.Tracer
 	statsd  *metrics.StatsD // nil: no push
+	health  *health.Checker
 }
+
+// canaryWait bounds how long the executor's canary job may wait for a
+// worker token before the executor check fails.
+const canaryWait = time.Second
+
+// newHealth builds the node's health checks: the store takes a write,
+// the executor hands a canary job a token within canaryWait (at the top
+// priority, so a busy executor preempts a task for it), and the data
+// directory's file system has Config.MinFreeDisk free. The store and
+// the disk are critical: while either fails the node refuses new work.
+func (n *Node) newHealth() {
+	checks := []health.Check{
+		{Name: "store", Critical: true, Run: func(context.Context) error { return n.db.Probe() }},
+		{Name: "executor", Run: n.canary},
+	}
+	if n.cfg.MinFreeDisk > 0 {
+		checks = append(checks, health.DiskCheck(n.cfg.DataDir, uint64(n.cfg.MinFreeDisk)))
+	}
+	n.obs.health = health.New(health.Config{Interval: n.cfg.HealthInterval, Logger: n.log}, checks...)
+}
+
+// canary runs a job that does nothing through the executor.
+func (n *Node) canary(ctx context.Context) error {
+	return n.exec.Do(ctx, executor.Job{
+		ID: "health-canary", Priority: executor.MaxPriority, Category: "health", NUMANode: executor.AnyNode,
+		MemoryBytes: 1, QueueTimeout: canaryWait,
+		Run: func(context.Context, executor.Yielder) error { return nil },
+	})
+}
+
+// Health returns the node's health checks.
+func (n *Node) Health() *health.Checker { return n.obs.health }
 
 // validateObserve checks the tracing, StatsD and health fields.
 func (c Config) validateObserve() error {
@@ -80,9 +117,10 @@ func (n *Node) runMiddleware(m *metrics.Metrics) []tasks.Middleware {
 // Tracer returns the node's tracer (off unless configured).
 func (n *Node) Tracer() *telemetry.Tracer { return n.obs.tracer }
 
-// closeObserve stops the StatsD push (after a last push) and flushes the
+// closeObserve stops the health checks and the StatsD push (after a last push) and flushes the
 // tracer's spans.
 func (n *Node) closeObserve(ctx context.Context) {
+	n.obs.health.Close()
 	if n.obs.statsd != nil {
 		n.obs.statsd.Close()
 	}
