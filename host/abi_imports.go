@@ -57,7 +57,7 @@ var nexusProvided = func() map[string]bool {
 func instantiateNexus(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(abi.ModuleNexus)
 	for _, f := range nexusFuncs {
-		b.NewFunctionBuilder().WithGoModuleFunction(snapshotGuard(f.name, f.fn), f.params, f.results).Export(f.name)
+		b.NewFunctionBuilder().WithGoModuleFunction(contain(f.name, snapshotGuard(f.name, f.fn)), f.params, f.results).Export(f.name)
 	}
 	_, err := b.Instantiate(ctx)
 	return err

@@ -307,6 +307,10 @@ func (t *task) classify(ctx context.Context, err error) error {
 	if errors.Is(err, ErrCallDepth) {
 		return fmt.Errorf("%w: more than %d nested calls", ErrCallDepth, fuel.DefaultMaxCallDepth)
 	}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		return pe
+	}
 	var tr *TrapError
 	if errors.As(err, &tr) {
 		return tr

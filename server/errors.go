@@ -110,7 +110,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set("Connection", "close")
 	}
 	if status == http.StatusInternalServerError {
-		s.log.Error("internal error", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		if pe := (*host.PanicError)(nil); errors.As(err, &pe) {
+			s.log.Error("internal error: host function panicked", "method", c.Request().Method, "path", c.Request().URL.Path,
+				"err", err, "stack", string(pe.Stack))
+		} else {
+			s.log.Error("internal error", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		}
 	}
 	if c.Request().Method == http.MethodHead {
 		c.NoContent(status)

@@ -76,6 +76,7 @@ func (s *Server) runInvoke(c echo.Context, id string, inv *invocation) error {
 		QueueTimeout: p.queueTimeout,
 		Request: host.Request{
 			Input: input, Limits: p.limits, Config: p.config, Grants: p.grants,
+			KV: s.kvSeam,
 		},
 		CacheTTL:  p.cacheTTL,
 		CacheTags: p.tags,

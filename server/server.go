@@ -130,6 +130,10 @@ type Server struct {
 
 	streams     context.Context // canceled by CloseStreams
 	stopStreams context.CancelFunc
+
+	// kvSeam, set only by tests (export_observe_test.go), replaces the
+	// KV store of invokes, to inject faults; nil: the runtime's.
+	kvSeam host.KV
 }
 
 // New returns a Server over the registry and runtime, running every task
@@ -225,6 +229,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.DELETE("/v1/webhooks/:name", s.deleteWebhook, ready)
 	e.GET("/v1/webhooks/:name/deliveries", s.webhookDeliveries, ready)
 	e.GET("/v1/health", s.health)
+	e.GET("/v1/metrics", s.metricsJSON)
 	s.e = e
 	s.h = s.limitBodies(e)
 	return s

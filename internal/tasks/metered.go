@@ -2,7 +2,10 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/nexustask/nexus/host"
 
 	"github.com/nexustask/nexus/internal/errkind"
 )
@@ -34,5 +37,17 @@ func (m metricsStep) Run(ctx context.Context, a *Attempt, next RunFunc) error {
 		}
 		m.rec.Invocation(a.Resolved.Name, outcome, a.Result.Duration, a.Result.FuelUsed)
 	}
+	if p, ok := m.rec.(PanicRecorder); ok {
+		if pe := (*host.PanicError)(nil); errors.As(err, &pe) {
+			p.Panic("task")
+		}
+	}
 	return err
+}
+
+// PanicRecorder is an InvocationRecorder that also counts panics: the
+// Metrics middleware tells it of each run stopped by a panic in a host
+// function (*host.PanicError), as where "task".
+type PanicRecorder interface {
+	Panic(where string)
 }
