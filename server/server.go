@@ -204,6 +204,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.GET("/v1/tasks", s.listTasks, ready)
 	e.GET("/v1/tasks/:id", s.getTask, ready)
 	e.GET("/v1/tasks/:id/result", s.taskResult, ready)
+	e.GET("/v1/tasks/:id/timeline", s.taskTimeline, ready)
 	e.POST("/v1/tasks/results", s.taskResults, ready)
 	e.POST("/v1/tasks/:id/cancel", s.cancelTask, ready)
 	e.POST("/v1/tasks/:id/retry", s.retryTask, ready)

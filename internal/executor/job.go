@@ -51,9 +51,6 @@ type Job struct {
 	// OnPreemptBy, if set, is called right after OnPreempt with the ID of
 	// the job that took the token (for a trace event). It must not block.
 	OnPreemptBy func(id string)
-	// OnResume, if set, is called on Run's goroutine when a preempted job
-	// has its token again, before it goes on. It must not block.
-	OnResume func()
 }
 
 func (j *Job) validate() error {

@@ -81,9 +81,6 @@ func (e *Executor) preempt(ctx context.Context, t *task) error {
 	select {
 	case tok := <-t.resume:
 		e.resumeOn(t, tok)
-		if t.job.OnResume != nil {
-			t.job.OnResume()
-		}
 		return nil
 	case <-ctx.Done():
 	}

@@ -124,8 +124,8 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	if qt := (*executor.QueueTimeoutError)(nil); errors.As(err, &qt) {
 		qt.Timeout = bound // the whole bound, not what was left of it
 	}
-	if pe := (*host.PanicError)(nil); errors.As(err, &pe) {
-		s.log.Error("task: host function panicked", "task", rec.ID, "import", pe.Import, "panic", pe.Value, "stack", string(pe.Stack))
+	if hp := (*host.PanicError)(nil); errors.As(err, &hp) {
+		s.log.Error("task: host function panicked", "task", rec.ID, "import", hp.Import, "panic", hp.Value, "stack", string(hp.Stack))
 	}
 	commit := tr.start("commit")
 	s.finish(ctx, e, res, err, kv, started, cached, preempted)

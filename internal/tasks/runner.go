@@ -127,10 +127,8 @@ type Attempt struct {
 	CacheKey cache.Key
 
 	mod *host.Module // the compiled module of Resolved
-	// onPreemptBy and onResume are the Trace middleware's
-	// executor.Job.OnPreemptBy and OnResume.
+	// onPreemptBy is the Trace middleware's executor.Job.OnPreemptBy.
 	onPreemptBy func(id string)
-	onResume    func()
 	// trace, if set by the caller, receives the Trace middleware's context
 	// of the run, for spans after the chain (the commit).
 	trace *attemptTrace
@@ -218,7 +216,6 @@ func (r *Runner) core(ctx context.Context, a *Attempt) error {
 			}
 		},
 		OnPreemptBy: a.onPreemptBy,
-		OnResume:    a.onResume,
 	})
 }
 

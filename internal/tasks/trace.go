@@ -66,7 +66,7 @@ func (m traceStep) Run(ctx context.Context, a *Attempt, next RunFunc) error {
 	wctx, wait := m.tr.Start(qctx, "executor.wait", now)
 
 	var token time.Time
-	onStart, onPreemptBy, onResume := a.OnStart, a.onPreemptBy, a.onResume
+	onStart, onPreemptBy, onResume := a.OnStart, a.onPreemptBy, a.OnResume
 	a.OnStart = func() {
 		token = time.Now()
 		if onStart != nil {
@@ -79,14 +79,14 @@ func (m traceStep) Run(ctx context.Context, a *Attempt, next RunFunc) error {
 			onPreemptBy(by)
 		}
 	}
-	a.onResume = func() {
+	a.OnResume = func() {
 		wait.Event("resumed")
 		if onResume != nil {
 			onResume()
 		}
 	}
 	err := next(ctx, a)
-	a.OnStart, a.onPreemptBy, a.onResume = onStart, onPreemptBy, onResume
+	a.OnStart, a.onPreemptBy, a.OnResume = onStart, onPreemptBy, onResume
 
 	if token.IsZero() { // never ran: refused, timed out in the queue, canceled
 		wait.Fail(err, errkind.Code(err))
