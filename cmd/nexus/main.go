@@ -54,6 +54,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newBundleCmd())
 	root.AddCommand(newConfigCmd())
 	root.AddCommand(newEventsCmd(), newWebhookCmd())
+	root.AddCommand(newMetricsCmd())
 	return withAliases(root)
 }
 

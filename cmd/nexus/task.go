@@ -23,6 +23,7 @@ func newTaskCmd() *cobra.Command {
 	cmd.AddCommand(newTaskSubmitCmd(connect, &asJSON), newTaskWaitCmd(connect),
 		newTaskGetCmd(connect), newTaskActionCmd(connect, &asJSON, "cancel"), newTaskActionCmd(connect, &asJSON, "retry"),
 		newTaskListCmd(connect, &asJSON))
+	cmd.AddCommand(newTaskTimelineCmd(connect, &asJSON))
 	return withLogs(cmd)
 }
 

@@ -88,8 +88,14 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 	var preempted []time.Time // on this goroutine: OnPreempt runs on Run's
 	pe := &progressEvents{s: s, rec: &rec}
 	tr := &attemptTrace{}
+	// The queue span of a first attempt starts at the submission (a delay
+	// included), that of a retry when it became due.
+	submitted := rec.QueuedAt
+	if rec.Attempts <= 1 {
+		submitted = rec.SubmittedAt
+	}
 	res, cached, err := s.run(ctx, &rec, Attempt{
-		Submitted:    rec.QueuedAt,
+		Submitted:    submitted,
 		TraceParent:  rec.TraceParent,
 		TraceState:   rec.TraceState,
 		trace:        tr,
