@@ -64,7 +64,7 @@ func TestHealthChecks(t *testing.T) {
 	for _, c := range r.Checks {
 		names[c.Name] = c
 	}
-	for _, want := range []string{"store", "executor", "disk"} {
+	for _, want := range []string{"store", "executor", "disk", "events"} {
 		c, ok := names[want]
 		if !ok || c.Status != health.StatusOK || c.CheckedAt.IsZero() || c.LatencyMs < 0 {
 			t.Errorf("check %s: %+v (report %s)", want, c, body)

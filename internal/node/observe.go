@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nexustask/nexus/internal/executor"
@@ -43,7 +44,43 @@ func (n *Node) newHealth() {
 	if n.cfg.MinFreeDisk > 0 {
 		checks = append(checks, health.DiskCheck(n.cfg.DataDir, uint64(n.cfg.MinFreeDisk)))
 	}
+	if n.ev != nil {
+		w := &outboxWatch{pending: n.ev.deliverer.Pending, cursor: n.ev.deliverer.KeepFrom, stuckAfter: outboxStuckAfter}
+		checks = append(checks, health.Check{Name: "events", Run: w.check})
+	}
 	n.obs.health = health.New(health.Config{Interval: n.cfg.HealthInterval, Logger: n.log}, checks...)
+}
+
+// outboxStuckAfter is how long webhook deliveries may be pending with
+// the oldest endpoint's cursor standing still before the events check
+// fails.
+const outboxStuckAfter = 2 * time.Minute
+
+// outboxWatch is the events check: the webhook outbox moves.
+type outboxWatch struct {
+	pending    func() uint64 // deliveries pending (the outbox depth)
+	cursor     func() uint64 // the oldest endpoint's cursor
+	stuckAfter time.Duration
+
+	mu    sync.Mutex
+	last  uint64    // cursor at the last check
+	since time.Time // when it last moved, or the outbox was empty
+}
+
+// check fails while deliveries have been pending for stuckAfter with the
+// cursor standing still.
+func (w *outboxWatch) check(context.Context) error {
+	pending, cur, now := w.pending(), w.cursor(), time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if pending == 0 || cur != w.last || w.since.IsZero() {
+		w.last, w.since = cur, now
+		return nil
+	}
+	if stuck := now.Sub(w.since); stuck >= w.stuckAfter {
+		return fmt.Errorf("%d webhook deliveries pending and none delivered for %v", pending, stuck.Round(time.Second))
+	}
+	return nil
 }
 
 // canary runs a job that does nothing through the executor.

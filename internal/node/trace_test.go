@@ -174,3 +174,85 @@ func TestTraceSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestTracePreemption: a running task preempted by a higher-priority one
+// has a "preempted" event naming the preempting task, and a "resumed"
+// one, on its executor.wait span.
+func TestTracePreemption(t *testing.T) {
+	rcv := otlptest.New()
+	defer rcv.Close()
+	n := startTracedNode(t, t.TempDir(), rcv, func(c *node.Config) { c.Workers = 1 })
+	ctx := context.Background()
+	c := newClient(t, n)
+	for name, path := range map[string]string{"spin": "../../server/testdata/pure_spin.wasm", "echo": "../../examples/wat/echo.wasm"} {
+		wasm, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PushModule(ctx, name, wasm, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	low, err := c.SubmitTask(ctx, client.TaskSpec{Module: "spin", InputBase64: []byte{0, 0, 0, 0x40}, Priority: ptr(1)}) // 2^30 turns
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		r, err := c.GetTask(ctx, low.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State == client.StateRunning {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("low-priority task still %s", r.State)
+		}
+	}
+	high, err := c.SubmitTask(ctx, client.TaskSpec{Module: "echo", Input: "urgent", Priority: ptr(9)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.WaitTask(ctx, high.ID); err != nil || res.State != client.StateSucceeded {
+		t.Fatalf("high: %v %+v", err, res)
+	}
+	if _, err := c.CancelTask(ctx, low.ID); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitTask(ctx, low.ID)
+	if err := n.Tracer().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitOf := func(spans []otlptest.Span) (otlptest.Span, bool) {
+		for _, q := range otlptest.Named(spans, "queue") {
+			if q.Attrs["nexus.task.id"] != low.ID {
+				continue
+			}
+			for _, w := range otlptest.Named(spans, "executor.wait") {
+				if w.ParentSpanID == q.SpanID {
+					return w, true
+				}
+			}
+		}
+		return otlptest.Span{}, false
+	}
+	spans, ok := rcv.Wait(10*time.Second, func(s []otlptest.Span) bool { _, ok := waitOf(s); return ok })
+	if !ok {
+		t.Fatalf("no executor.wait span of the low task among %d spans", len(spans))
+	}
+	w, _ := waitOf(spans)
+	var preempted, resumed bool
+	for _, e := range w.Events {
+		switch e.Name {
+		case "preempted":
+			preempted = e.Attrs["nexus.preempted_by"] == high.ID
+		case "resumed":
+			resumed = true
+		}
+	}
+	if !preempted || !resumed || w.Attrs["nexus.preemptions"] == "0" {
+		t.Fatalf("executor.wait of the preempted task: %+v", w)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
