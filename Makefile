@@ -19,7 +19,7 @@ examples:
 	for lang in go rust c assemblyscript wat; do \
 		if [ -x examples/$$lang/build.sh ]; then examples/$$lang/build.sh || exit 1; fi; \
 	done
-	for d in host/testdata host/fuel/testdata/wat server/testdata conformance/testdata/modules cmd/nexus/testdata; do \
+	for d in host/testdata host/fuel/testdata/wat server/testdata conformance/testdata/modules cmd/nexus/testdata internal/tasks/testdata; do \
 		(cd $$d && for f in *.wat; do wat2wasm $$f -o $${f%.wat}.wasm || exit 1; done) || exit 1; \
 	done
 	cd examples/go/echo && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o echo.wasm .

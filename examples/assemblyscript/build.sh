@@ -42,4 +42,5 @@ for ex in wordcount counter longjob; do
 	task "examples/assemblyscript/$ex/$ex.wasm" "examples/assemblyscript/$ex/main.ts" -Osize
 done
 task examples/assemblyscript/sha256/sha256.wasm examples/assemblyscript/sha256/main.ts -Ospeed
+task examples/assemblyscript/spawn/spawn.wasm examples/assemblyscript/spawn/main.ts -Osize
 task conformance/guests/assemblyscript/guest.wasm conformance/guests/assemblyscript/guest.ts -Ospeed

@@ -25,7 +25,7 @@ build() { # build <package dir> <output .wasm>
 	printf '%-45s %9d bytes\n' "$2" "$(wc -c <"$2")"
 }
 
-for ex in wordcount counter longjob sha256 echoreactor; do
+for ex in wordcount counter longjob sha256 echoreactor spawn; do
 	build "examples/go/$ex" "examples/go/$ex/$ex.wasm"
 done
 build conformance/guests/go conformance/guests/go/guest.wasm

@@ -51,4 +51,5 @@ for ex in wordcount counter longjob; do
 done
 # sha256 is a CPU-bound kernel: optimize it for speed (and so for fuel).
 task sha256 "$here/sha256/src/lib.rs" "$here/sha256/sha256.wasm" -C opt-level=3
+task spawn "$here/spawn/src/lib.rs" "$here/spawn/spawn.wasm"
 task guest "$root/conformance/guests/rust/src/lib.rs" "$root/conformance/guests/rust/guest.wasm"

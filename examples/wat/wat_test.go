@@ -31,7 +31,7 @@ func TestSDKCopies(t *testing.T) {
 		}
 	}
 	defs := definitions(sdk)
-	if len(imports) != 13 || len(defs) < 5 {
+	if len(imports) != 16 || len(defs) < 5 {
 		t.Fatalf("SDK: %d imports, %d definitions", len(imports), len(defs))
 	}
 	files, _ := filepath.Glob("*/*.wat")

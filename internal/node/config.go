@@ -152,6 +152,9 @@ type Config struct {
 	// TaskInFlight bounds the task attempts handed to the executor at
 	// once; 0 means tasks.DefaultMaxInFlight.
 	TaskInFlight int
+	// MaxAwaiting bounds the tasks parked at once awaiting their child
+	// tasks; 0 means tasks.DefaultMaxAwaiting.
+	MaxAwaiting int
 	// RetryBackoff is the delay before a task's first retry, doubled per
 	// retry up to RetryBackoffMax; 0 means the tasks package's defaults.
 	RetryBackoff    time.Duration
@@ -240,6 +243,7 @@ func DefaultConfig() Config {
 		Retention:       tasks.DefaultRetention,
 		TaskMaxRetries:  tasks.DefaultMaxRetries,
 		TaskInFlight:    tasks.DefaultMaxInFlight,
+		MaxAwaiting:     tasks.DefaultMaxAwaiting,
 		RetryBackoff:    tasks.DefaultBackoffBase,
 		RetryBackoffMax: tasks.DefaultBackoffMax,
 		TaskLease:       tasks.DefaultLease,
@@ -338,6 +342,7 @@ func (c Config) tasksConfig() tasks.Config {
 		Retention:         c.Retention,
 		DefaultMaxRetries: maxRetries,
 		MaxInFlight:       c.TaskInFlight,
+		MaxAwaiting:       c.MaxAwaiting,
 		BackoffBase:       c.RetryBackoff,
 		BackoffMax:        c.RetryBackoffMax,
 		Lease:             c.TaskLease,

@@ -10,7 +10,8 @@
 ;; Conventions of the helpers: static data lives in the first 64 KiB page;
 ;; the heap starts at 65536 and only grows ($alloc is a bump allocator, a
 ;; task is short-lived); results follow the ABI: a negative i32 is an
-;; ERR_* code (-1 not found, -2 limit, -3 denied, -4 invalid, -5 internal).
+;; ERR_* code (-1 not found, -2 limit, -3 denied, -4 invalid, -5 internal,
+;; -6 failed).
 (module
   ;; ---- The imports of module nexus_v1 (ABI v1). ----------------------
   ;; Input: its total size; copy up to $len further bytes to $ptr (0 at the end).
@@ -35,6 +36,14 @@
   (import "nexus_v1" "config_get" (func $config_get (param $kptr i32) (param $klen i32) (param $vptr i32) (param $vcap i32) (result i32)))
   ;; Fuel left in the task's budget.
   (import "nexus_v1" "fuel_remaining" (func $fuel_remaining (result i64)))
+  ;; Child tasks: spawn module [$mptr, $mptr+$mlen) with input [$iptr, $iptr+$ilen)
+  ;; and JSON options [$optr, $optr+$olen) (0 for none): its handle, or an
+  ;; ERR_* code. Await: the child's output length, copied to $ptr if it fits
+  ;; in $cap, or -6 (ERR_FAILED). Await any: the index in the $n handles
+  ;; (i32s at $hptr) of a finished child.
+  (import "nexus_v1" "task_spawn" (func $task_spawn (param $mptr i32) (param $mlen i32) (param $iptr i32) (param $ilen i32) (param $optr i32) (param $olen i32) (result i32)))
+  (import "nexus_v1" "task_await" (func $task_await (param $handle i32) (param $ptr i32) (param $cap i32) (result i32)))
+  (import "nexus_v1" "task_await_any" (func $task_await_any (param $hptr i32) (param $n i32) (result i32)))
 
   ;; A nexus-v1 module exports its memory and nexus_run: () -> i32.
   (memory (export "memory") 1)
@@ -165,6 +174,22 @@
     (loop $again
       (local.set $buf (call $alloc (local.get $cap)))
       (local.set $r (call $config_get (local.get $kptr) (local.get $klen) (local.get $buf) (local.get $cap)))
+      (if (i32.gt_s (local.get $r) (local.get $cap))
+        (then
+          (local.set $cap (local.get $r))
+          (br $again))))
+    (if (i32.lt_s (local.get $r) (i32.const 0)) (then (return (i32.const 0) (local.get $r))))
+    (local.get $buf) (local.get $r))
+
+  ;; $task_await_alloc awaits the child task of $handle and returns its
+  ;; output in fresh memory: (pointer, length), or (0, code) for a negative
+  ;; result code (-6: the child did not succeed).
+  (func $task_await_alloc (param $handle i32) (result i32 i32)
+    (local $cap i32) (local $buf i32) (local $r i32)
+    (local.set $cap (i32.const 256))
+    (loop $again
+      (local.set $buf (call $alloc (local.get $cap)))
+      (local.set $r (call $task_await (local.get $handle) (local.get $buf) (local.get $cap)))
       (if (i32.gt_s (local.get $r) (local.get $cap))
         (then
           (local.set $cap (local.get $r))

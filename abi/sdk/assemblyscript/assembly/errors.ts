@@ -6,7 +6,7 @@ import { toBytes } from "./bytes";
 /**
  * Describes a result code as the C SDK does: "nexus: not found",
  * "nexus: limit reached", "nexus: denied", "nexus: invalid argument",
- * "nexus: host internal error", or "nexus: result code N" for a code of a
+ * "nexus: host internal error", "nexus: child task failed", or "nexus: result code N" for a code of a
  * later ABI version.
  */
 export function describe(code: i32): string {
@@ -21,6 +21,8 @@ export function describe(code: i32): string {
       return "nexus: invalid argument";
     case sys.ERR_INTERNAL:
       return "nexus: host internal error";
+    case sys.ERR_FAILED:
+      return "nexus: child task failed";
   }
   return "nexus: result code " + code.toString();
 }

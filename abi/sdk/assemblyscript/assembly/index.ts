@@ -15,7 +15,7 @@
 // Every task runs in a fresh, single-threaded instance: nothing in memory
 // survives from one task to the next.
 
-export { ERR_NOT_FOUND, ERR_LIMIT, ERR_DENIED, ERR_INVALID, ERR_INTERNAL } from "./sys";
+export { ERR_NOT_FOUND, ERR_LIMIT, ERR_DENIED, ERR_INVALID, ERR_INTERNAL, ERR_FAILED } from "./sys";
 export { toBytes, utf8, isSpace, trim } from "./bytes";
 export { describe, setError, fail, failCode } from "./errors";
 export { Value } from "./value";
@@ -25,6 +25,8 @@ export { saveCheckpoint, loadCheckpoint, loadCheckpointInto } from "./checkpoint
 export { kvGet, kvGetInto, kvSet, kvDelete } from "./kv";
 export { configGet, configGetInto } from "./config";
 export { run } from "./run";
+export { spawn, awaitOutput, awaitAny } from "./spawn";
+export { Envelope, Source, readEnvelope } from "./envelope";
 
 // The abort handler that builds name with --use abort=.../assembly/abort/abort.
 import "./abort";

@@ -17,6 +17,8 @@ export const ERR_DENIED: i32 = -3;
 export const ERR_INVALID: i32 = -4;
 /** The host failed (storage error); the task may retry or fail. */
 export const ERR_INTERNAL: i32 = -5;
+/** The awaited child task failed, died or was canceled. */
+export const ERR_FAILED: i32 = -6;
 
 /** Total input size in bytes. */
 // @ts-ignore: decorator
@@ -82,3 +84,18 @@ export declare function config_get(kptr: usize, klen: i32, vptr: usize, vcap: i3
 // @ts-ignore: decorator
 @external("nexus_v1", "fuel_remaining")
 export declare function fuel_remaining(): i64;
+
+/** Starts a child task of module [mptr, mptr+mlen) with input [iptr, iptr+ilen) and JSON options [optr, optr+olen); its handle or an error code. */
+// @ts-ignore: decorator
+@external("nexus_v1", "task_spawn")
+export declare function task_spawn(mptr: usize, mlen: i32, iptr: usize, ilen: i32, optr: usize, olen: i32): i32;
+
+/** Waits for the child of handle; its output's length, copied to ptr if it is at most cap, or ERR_FAILED. */
+// @ts-ignore: decorator
+@external("nexus_v1", "task_await")
+export declare function task_await(handle: i32, ptr: usize, cap: i32): i32;
+
+/** Waits for one of the n children whose handles are at hptr; the index of one that finished. */
+// @ts-ignore: decorator
+@external("nexus_v1", "task_await_any")
+export declare function task_await_any(hptr: usize, n: i32): i32;

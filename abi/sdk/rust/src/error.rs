@@ -31,6 +31,9 @@ pub enum Error {
     Invalid,
     /// `ERR_INTERNAL` (-5): the host failed; the task may retry or fail.
     Internal,
+    /// `ERR_FAILED` (-6): the awaited child task failed, died or was
+    /// canceled.
+    Failed,
     /// A negative result code unknown to this version of the crate.
     Unknown(i32),
     /// A failure raised by the task: `message` is reported as the task's
@@ -66,6 +69,7 @@ impl Error {
             sys::ERR_DENIED => Error::Denied,
             sys::ERR_INVALID => Error::Invalid,
             sys::ERR_INTERNAL => Error::Internal,
+            sys::ERR_FAILED => Error::Failed,
             other => Error::Unknown(other),
         }
     }
@@ -79,6 +83,7 @@ impl Error {
             Error::Denied => sys::ERR_DENIED,
             Error::Invalid => sys::ERR_INVALID,
             Error::Internal => sys::ERR_INTERNAL,
+            Error::Failed => sys::ERR_FAILED,
             Error::Unknown(code) => *code,
             Error::Task { code, .. } => *code,
         }
@@ -111,6 +116,7 @@ impl fmt::Display for Error {
             Error::Denied => f.write_str("nexus: capability denied (ERR_DENIED)"),
             Error::Invalid => f.write_str("nexus: invalid argument (ERR_INVALID)"),
             Error::Internal => f.write_str("nexus: host failure (ERR_INTERNAL)"),
+            Error::Failed => f.write_str("nexus: child task failed (ERR_FAILED)"),
             Error::Unknown(code) => write!(f, "nexus: result code {}", code),
             Error::Task { message, .. } => f.write_str(message),
         }

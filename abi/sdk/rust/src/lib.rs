@@ -45,11 +45,13 @@
 mod buf;
 pub mod checkpoint;
 pub mod config;
+pub mod envelope;
 mod error;
 mod io;
 pub mod kv;
 pub mod log;
 pub mod sys;
+pub mod task;
 
 pub use crate::error::Error;
 pub use crate::io::{input, input_len, output, read_input, set_error, Input, Output};

@@ -22,6 +22,8 @@ pub const ERR_DENIED: i32 = -3;
 pub const ERR_INVALID: i32 = -4;
 /// The host failed (storage error); the guest may retry or fail.
 pub const ERR_INTERNAL: i32 = -5;
+/// The awaited child task failed, died or was canceled.
+pub const ERR_FAILED: i32 = -6;
 
 #[link(wasm_import_module = "nexus_v1")]
 extern "C" {
@@ -55,4 +57,14 @@ extern "C" {
     pub fn config_get(kptr: *const u8, klen: u32, vptr: *mut u8, vcap: u32) -> i32;
     /// Fuel left in the task's budget (never negative).
     pub fn fuel_remaining() -> i64;
+    /// Starts a child task of module `[mptr, mptr+mlen)` with input
+    /// `[iptr, iptr+ilen)` and JSON options `[optr, optr+olen)`; its
+    /// handle, or an error code.
+    pub fn task_spawn(mptr: *const u8, mlen: u32, iptr: *const u8, ilen: u32, optr: *const u8, olen: u32) -> i32;
+    /// Waits for the child of `handle`; its output's length, copied to
+    /// `ptr` if it is at most `cap`, or `ERR_FAILED`.
+    pub fn task_await(handle: i32, ptr: *mut u8, cap: u32) -> i32;
+    /// Waits for one of the `n` children whose handles are at `hptr`; the
+    /// index of one that finished.
+    pub fn task_await_any(hptr: *const i32, n: u32) -> i32;
 }
