@@ -15,27 +15,25 @@ import (
 // check fails (Config.Health) they answer 503 unavailable with
 // Retry-After, and everything else (reads, results, cancels, deletes)
 // serves as usual, so nothing accepted is lost.
-var newWork = map[string]bool{
-	"POST /v1/modules/:name":        true,
-	"POST /v1/modules/:name/invoke": true,
-	"POST /v1/tasks":                true,
-	"POST /v1/tasks/:id/retry":      true,
-	"POST /v1/schedules":            true,
-	"POST /v1/bundles/:name":        true,
+var newWork = map[string]bool{ // POST routes
+	"/v1/modules/:name":        true,
+	"/v1/modules/:name/invoke": true,
+	"/v1/tasks":                true,
+	"/v1/tasks/:id/retry":      true,
+	"/v1/schedules":            true,
+	"/v1/bundles/:name":        true,
 }
 
-// admitWork is the middleware that refuses new work while
-// Config.Health's critical checks fail.
-func (s *Server) admitWork(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if newWork[c.Request().Method+" "+c.Path()] {
-			if err := s.cfg.Health.Refusal(); err != nil {
-				s.metrics.Refused()
-				return err
-			}
+// admit refuses new work (a POST of newWork) while Config.Health's
+// critical checks fail.
+func (s *Server) admit(c echo.Context) error {
+	if c.Request().Method == http.MethodPost && newWork[c.Path()] {
+		if err := s.cfg.Health.Refusal(); err != nil {
+			s.metrics.Refused()
+			return err
 		}
-		return next(c)
 	}
+	return nil
 }
 
 // health is GET /v1/health: every check with its status, latency and

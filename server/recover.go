@@ -8,12 +8,16 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// recoverPanics is the innermost middleware: a panic in a handler is
-// contained to its request, which is answered 500 internal, counted in
-// nexus_panics_total{where="handler"} and logged with its stack; the
-// server keeps serving.
-func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+// guard is the innermost middleware (one, as Echo wraps each request in
+// every middleware): it refuses new work while unhealthy (admit), and
+// contains a panic in a handler to its request, which is answered 500
+// internal, counted in nexus_panics_total{where="handler"} and logged
+// with its stack; the server keeps serving.
+func (s *Server) guard(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
+		if err := s.admit(c); err != nil {
+			return err
+		}
 		defer func() {
 			v := recover()
 			if v == nil {

@@ -187,8 +187,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	if cfg.Tracer.Enabled() {
 		e.Use(s.traceRequests)
 	}
-	e.Use(s.recoverPanics)
-	e.Use(s.admitWork)
+	e.Use(s.guard)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(m.Handler()))
