@@ -119,7 +119,7 @@ func (s *Service) runAttempt(ctx context.Context, e *entry, rec Record) {
 			Grants:       host.Grants{Mounts: mounts},
 			Checkpoint:   checkpoint,
 			KV:           kv,
-			Spawner:      s.Spawner(rec.ID, rec.Priority, rec.Category),
+			Spawner:      s.attemptSpawner(&rec),
 			OnCheckpoint: func(cp []byte) error { return s.saveCheckpoint(e, cp, kv) },
 			OnProgress: func(done, total int64) {
 				e.progress.Store(&[2]int64{done, total})

@@ -41,21 +41,31 @@ func newCommitter(s Store) *committer {
 // commit queues ws and waits until they are durable. Records are encoded
 // here, on the caller's goroutine (see Write.Encoded).
 func (c *committer) commit(ws ...Write) error {
+	done, err := c.commitLater(ws...)
+	if err != nil {
+		return err
+	}
+	return <-done
+}
+
+// commitLater queues ws as commit does and returns at once: the channel
+// receives the commit's error (nil once ws are durable).
+func (c *committer) commitLater(ws ...Write) (<-chan error, error) {
 	c.addEvents(ws)
 	for i := range ws {
 		if w := &ws[i]; !w.Delete && w.Rec != nil && w.Encoded == nil {
 			enc, err := c.store.EncodeTask(w.Rec)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			w.Encoded = enc
 		}
 	}
 	done := make(chan error, 1)
 	if err := c.enqueue(commitReq{ws: ws, done: done}); err != nil {
-		return err
+		return nil, err
 	}
-	return <-done
+	return done, nil
 }
 
 // commitAsync queues ws and returns at once; a later commit's success

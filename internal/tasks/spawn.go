@@ -78,21 +78,41 @@ func childSpec(module string, input, options []byte, priority int, category stri
 	return spec, spec.Validate()
 }
 
-// Spawner returns the host.Spawner of a run of task parent (a durable
-// task's attempt or a synchronous invoke): its children are durable tasks
-// of s, with ids ChildID(parent, seq), priority and category those given
-// unless the spawn's options say otherwise. A Spawner serves one run.
+// Spawner returns the host.Spawner of a run of task parent that no
+// earlier run shares the id of (a synchronous invoke): its children are
+// durable tasks of s, with ids ChildID(parent, seq), priority and category
+// those given unless the spawn's options say otherwise. A Spawner serves
+// one run.
 func (s *Service) Spawner(parent string, priority int, category string) host.Spawner {
 	return &spawner{s: s, parent: parent, priority: priority, category: category}
 }
 
+// attemptSpawner is the Spawner of an attempt of rec: a retried attempt
+// (one that is not the task's first) looks for children an earlier
+// attempt spawned in the store too.
+func (s *Service) attemptSpawner(rec *Record) host.Spawner {
+	return &spawner{s: s, parent: rec.ID, priority: rec.Priority, category: rec.Category, retry: rec.Attempts > 1}
+}
+
 // spawner is one run's host.Spawner.
+//
+// Spawns are pipelined: task_spawn queues the child's creation in the
+// group commit and returns at once; a goroutine per child waits for the
+// commit and queues the child to run. Every await first waits for all
+// those commits, so a parent sees only durable children, and the parent's
+// own outcome, queued after them in the same committer, cannot be durable
+// before they are (groups commit in order).
 type spawner struct {
 	s        *Service
 	parent   string
 	priority int
 	category string
+	retry    bool     // earlier runs may have spawned children
 	ids      []string // by spawn number
+
+	pending sync.WaitGroup // creations being committed
+	mu      sync.Mutex
+	lost    map[int]error // spawn numbers whose creation failed to commit
 }
 
 // Spawn implements host.Spawner.
@@ -103,7 +123,7 @@ func (p *spawner) Spawn(ctx context.Context, seq int, module string, input, opti
 	spec, err := childSpec(module, input, options, p.priority, p.category)
 	if err == nil {
 		id := ChildID(p.parent, seq)
-		if err = p.s.submitChild(ctx, id, spec); err == nil {
+		if err = p.submit(ctx, seq, id, spec); err == nil {
 			p.ids = append(p.ids, id)
 			return 0
 		}
@@ -120,24 +140,48 @@ func (p *spawner) Spawn(ctx context.Context, seq int, module string, input, opti
 	return abi.ErrInternal
 }
 
-// submitChild commits the child id of spec unless it exists: an earlier
-// attempt of its parent spawned it. Like Submit, it returns once the
-// child is durable.
-func (s *Service) submitChild(ctx context.Context, id string, spec Spec) error {
-	if _, found, err := s.lookup(id); err != nil || found {
-		return err
+// submit queues the creation of child seq, id, of spec unless it exists
+// (an earlier attempt of the parent spawned it), and returns without
+// waiting for the commit (see spawner).
+func (p *spawner) submit(ctx context.Context, seq int, id string, spec Spec) error {
+	s := p.s
+	s.mu.Lock()
+	_, active := s.active[id]
+	s.mu.Unlock()
+	if active {
+		return nil
+	}
+	if p.retry {
+		if _, found, err := s.store.Task(id); err != nil || found {
+			return err
+		}
 	}
 	spec.id = id
-	p, _, err := s.prepare(ctx, spec, true)
-	if p == nil {
+	pt, _, err := s.prepare(ctx, spec, true)
+	if pt == nil {
 		return err
 	}
-	cerr := s.commit.commit(Write{Rec: p.r})
-	_, _, err = s.settle(p, cerr)
-	if errors.Is(cerr, ErrStale) {
-		return nil // another writer created it first
+	done, err := s.commit.commitLater(Write{Rec: pt.r})
+	if err != nil {
+		s.settle(pt, err)
+		return err
 	}
-	return err
+	p.pending.Add(1)
+	go func() {
+		defer p.pending.Done()
+		cerr := <-done
+		if _, _, err := s.settle(pt, cerr); err != nil && !errors.Is(cerr, ErrStale) {
+			// ErrStale: another writer created the child first.
+			s.log.Error("task: committing a spawned child", "task", p.parent, "child", id, "err", err)
+			p.mu.Lock()
+			if p.lost == nil {
+				p.lost = map[int]error{}
+			}
+			p.lost[seq] = err
+			p.mu.Unlock()
+		}
+	}()
+	return nil
 }
 
 // lookup returns the record of id from memory if it is active, else from
@@ -162,6 +206,15 @@ func (p *spawner) Await(ctx context.Context, seqs []int, park func(func(context.
 		}
 		ids[i] = p.ids[seq]
 	}
+	p.pending.Wait()
+	p.mu.Lock()
+	for i, seq := range seqs {
+		if p.lost[seq] != nil {
+			p.mu.Unlock()
+			return i, nil, abi.ErrInternal, nil
+		}
+	}
+	p.mu.Unlock()
 	if i, rec, code := p.s.firstDone(ids); i >= 0 || code != 0 {
 		return i, rec.Output, code, nil
 	}
