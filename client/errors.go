@@ -18,6 +18,7 @@ const (
 	CodeTaskNotFound     = "task_not_found"     // 404
 	CodeScheduleNotFound = "schedule_not_found" // 404
 	CodeBundleNotFound   = "bundle_not_found"   // 404
+	CodeWorkflowNotFound = "workflow_not_found" // 404
 	CodeNotFound         = "not_found"          // 404: no such endpoint
 	CodeMethodNotAllowed = "method_not_allowed" // 405
 	CodeConflict         = "conflict"           // 409: the resource's state does not allow it

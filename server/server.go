@@ -23,6 +23,7 @@ import (
 	"github.com/nexustask/nexus/internal/schedule"
 	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/internal/telemetry"
+	"github.com/nexustask/nexus/internal/workflow"
 	"github.com/nexustask/nexus/modules"
 )
 
@@ -43,6 +44,9 @@ type Config struct {
 	RequestLog RequestLog
 	// Tasks, if set, serves /v1/tasks; nil answers those with 503.
 	Tasks *tasks.Service
+	// Workflows, if set, serves /v1/workflows, /v1/batches and
+	// /v1/chains; nil answers those with 503.
+	Workflows *workflow.Engine
 	// Schedules, if set, serves /v1/schedules; nil answers 503 there. The
 	// caller closes it.
 	Schedules *schedule.Manager
@@ -207,6 +211,17 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.POST("/v1/tasks/results", s.taskResults, ready)
 	e.POST("/v1/tasks/:id/cancel", s.cancelTask, ready)
 	e.POST("/v1/tasks/:id/retry", s.retryTask, ready)
+	e.POST("/v1/workflows", s.submitWorkflow, ready)
+	e.GET("/v1/workflows", s.listWorkflows, ready)
+	e.GET("/v1/workflows/:id", s.getWorkflow, ready)
+	e.POST("/v1/workflows/:id/cancel", s.workflowOp((*workflow.Engine).Cancel), ready)
+	e.POST("/v1/workflows/:id/retry", s.workflowOp((*workflow.Engine).Retry), ready)
+	e.POST("/v1/workflows/:id/pause", s.workflowOp((*workflow.Engine).Pause), ready)
+	e.POST("/v1/workflows/:id/resume", s.workflowOp((*workflow.Engine).Resume), ready)
+	e.GET("/v1/workflows/:id/result", s.workflowResult, ready)
+	e.GET("/v1/workflows/:id/graph", s.workflowGraph, ready)
+	e.POST("/v1/batches", s.submitBatchWorkflow, ready)
+	e.POST("/v1/chains", s.submitChain, ready)
 	e.POST("/v1/schedules", s.createSchedule, ready)
 	e.GET("/v1/schedules", s.listSchedules, ready)
 	e.GET("/v1/schedules/:name", s.getSchedule, ready)

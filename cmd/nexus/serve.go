@@ -19,6 +19,7 @@ import (
 	"github.com/nexustask/nexus/internal/logbuf"
 	"github.com/nexustask/nexus/internal/logline"
 	"github.com/nexustask/nexus/internal/node"
+	"github.com/nexustask/nexus/internal/workflow"
 	"github.com/nexustask/nexus/server"
 	"github.com/spf13/cobra"
 )
@@ -85,6 +86,7 @@ SIGINT or SIGTERM stops accepting requests, lets in-flight invocations finish
 	f.BoolVar(&c.Init, "init", false, "create an empty database where the data directory holds data but no nexus.db, or where nexus.db is empty (kept aside as nexus.db.empty-TIME); never replaces a database with content")
 	f.DurationVar(&c.CompileTimeout, "compile-timeout", d.CompileTimeout, "longest an upload may spend validating, instrumenting, compiling and snapshotting (400 invalid_module past it)")
 	f.IntVar(&c.MaxCompiles, "max-compiles", 0, "uploads compiling at once (default: GOMAXPROCS)")
+	f.IntVar(&c.MaxSteps, "max-steps", workflow.DefaultMaxSteps, "most steps a workflow, batch or chain may have (400 invalid_request past it)")
 	f.IntVar(&c.CompileQueue, "compile-queue", 0, "uploads that may wait for a compilation slot (default: 4 per slot; past it 503 unavailable with Retry-After)")
 	fuelFlag(f, &c.SnapshotFuel, "snapshot-fuel", d.SnapshotFuel, "fuel budget of a module's _initialize when it is snapshotted at upload; past it the module runs without a snapshot")
 	f.DurationVar(&c.SnapshotTimeout, "snapshot-timeout", d.SnapshotTimeout, "deadline of a module's _initialize when it is snapshotted at upload")

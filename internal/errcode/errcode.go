@@ -51,6 +51,12 @@ var (
 	ErrScheduleNotFound = errkind.ErrScheduleNotFound
 )
 
+// Workflow errors, raised by internal/workflow.
+var (
+	// ErrWorkflowNotFound means no workflow has that id.
+	ErrWorkflowNotFound = errkind.ErrWorkflowNotFound
+)
+
 // Bundle errors, raised by internal/bundle.
 var (
 	// ErrBundleNotFound means no bundle (or no such version) has that name.
@@ -66,6 +72,7 @@ const (
 	TaskNotFound     = errkind.CodeTaskNotFound
 	ScheduleNotFound = errkind.CodeScheduleNotFound
 	BundleNotFound   = errkind.CodeBundleNotFound
+	WorkflowNotFound = errkind.CodeWorkflowNotFound
 	NotFound         = errkind.CodeNotFound
 	MethodNotAllowed = errkind.CodeMethodNotAllowed
 	Conflict         = errkind.CodeConflict
@@ -96,6 +103,7 @@ var table = map[string]int{
 	TaskNotFound:     http.StatusNotFound,
 	ScheduleNotFound: http.StatusNotFound,
 	BundleNotFound:   http.StatusNotFound,
+	WorkflowNotFound: http.StatusNotFound,
 	NotFound:         http.StatusNotFound,
 	MethodNotAllowed: http.StatusMethodNotAllowed,
 	Conflict:         http.StatusConflict,

@@ -16,6 +16,7 @@ const (
 	CodeTaskNotFound     = "task_not_found"
 	CodeScheduleNotFound = "schedule_not_found"
 	CodeBundleNotFound   = "bundle_not_found"
+	CodeWorkflowNotFound = "workflow_not_found"
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeConflict         = "conflict"
@@ -73,6 +74,7 @@ var kinds = []kind{
 	{is(ErrConflict), CodeConflict},
 	{is(ErrScheduleNotFound), CodeScheduleNotFound},
 	{is(ErrBundleNotFound), CodeBundleNotFound},
+	{is(ErrWorkflowNotFound), CodeWorkflowNotFound},
 	{is(ErrGone), CodeGone},
 	{is(ErrHostClosed), CodeModuleNotFound},
 	{is(ErrNoRoute), CodeNotFound},

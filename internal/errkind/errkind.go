@@ -65,6 +65,12 @@ var (
 	ErrScheduleNotFound = errors.New("schedule not found")
 )
 
+// Workflow errors, raised by internal/workflow.
+var (
+	// ErrWorkflowNotFound means no workflow has that id.
+	ErrWorkflowNotFound = errors.New("workflow not found")
+)
+
 // Bundle errors, raised by internal/bundle.
 var (
 	// ErrBundleNotFound means no bundle (or no such version) has that name.

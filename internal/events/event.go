@@ -33,6 +33,14 @@ const (
 	ScheduleMissed   = "schedule.missed"
 	CacheInvalidated = "cache.invalidated"
 	WebhookFailing   = "webhook.failing"
+
+	WorkflowSubmitted    = "workflow.submitted"
+	WorkflowStarted      = "workflow.started"
+	WorkflowStepFinished = "workflow.step_finished"
+	WorkflowSucceeded    = "workflow.succeeded"
+	WorkflowFailed       = "workflow.failed"
+	WorkflowCanceled     = "workflow.canceled"
+	BatchCallbackFired   = "batch.callback_fired"
 )
 
 // Types lists every event type, in the order of the contract.
@@ -43,6 +51,8 @@ var Types = []string{
 	ModuleUploaded, ModuleDeleted, BundleUploaded, BundleDeleted,
 	ScheduleFired, ScheduleSkipped, ScheduleMissed, CacheInvalidated,
 	WebhookFailing,
+	WorkflowSubmitted, WorkflowStarted, WorkflowStepFinished,
+	WorkflowSucceeded, WorkflowFailed, WorkflowCanceled, BatchCallbackFired,
 }
 
 // KnownType reports whether t is one of Types.
@@ -73,6 +83,9 @@ type Event struct {
 	Priority int      `json:"priority,omitempty"`
 	Category string   `json:"category,omitempty"`
 	Tags     []string `json:"tags,omitempty"`
+	// Workflow is the workflow of workflow.* and batch.* events, and of
+	// a step's task events where known.
+	Workflow string `json:"workflow_id,omitempty"`
 	// Node names the node that published the event.
 	Node string `json:"node,omitempty"`
 	// Data carries the type's details.
@@ -121,6 +134,11 @@ type Data struct {
 	// Webhook and URL: the endpoint of a webhook.failing.
 	Webhook string `json:"webhook,omitempty"`
 	URL     string `json:"url,omitempty"`
+	// Step: the workflow step of workflow.step_finished.
+	Step string `json:"step,omitempty"`
+	// Summary: a batch's summary (batch.callback_fired), the JSON its
+	// callback gets.
+	Summary json.RawMessage `json:"summary,omitempty"`
 	// Output: a finished task's output, in per-task callback deliveries
 	// only (never in the log).
 	Output []byte `json:"output_base64,omitempty"`

@@ -24,6 +24,8 @@ type Filter struct {
 	Task     string
 	Tag      string
 	Category string
+	// Workflow matches the event's workflow id.
+	Workflow string
 }
 
 // Validate refuses a type that is not one of Types nor a prefix of one.
@@ -47,6 +49,7 @@ func (f *Filter) Match(e *Event) bool {
 	if f.Module != "" && e.Module != f.Module ||
 		f.Task != "" && e.TaskID != f.Task ||
 		f.Category != "" && e.Category != f.Category ||
+		f.Workflow != "" && e.Workflow != f.Workflow ||
 		f.Tag != "" && !slices.Contains(e.Tags, f.Tag) {
 		return false
 	}

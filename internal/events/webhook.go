@@ -36,6 +36,9 @@ type Endpoint struct {
 	Types  []string `json:"types,omitempty"`
 	Module string   `json:"module,omitempty"`
 	Tags   []string `json:"tags,omitempty"`
+	// Workflow, if set, sends only that workflow's events (a batch's URL
+	// callback).
+	Workflow string `json:"workflow_id,omitempty"`
 	// Secret signs the deliveries (Sign); empty: unsigned. The API
 	// never shows it.
 	Secret  string    `json:"secret,omitempty"`
@@ -55,7 +58,7 @@ var webhookName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // Filter returns the events the endpoint is sent.
 func (ep *Endpoint) Filter() Filter {
-	return Filter{Types: ep.Types, Module: ep.Module}
+	return Filter{Types: ep.Types, Module: ep.Module, Workflow: ep.Workflow}
 }
 
 // Match reports whether the endpoint is sent e.

@@ -82,6 +82,8 @@ type Config struct {
 	// CompileQueue how many more may wait (0: 4 per slot, negative: none).
 	MaxCompiles  int
 	CompileQueue int
+	// MaxSteps bounds a workflow's steps (0: workflow.DefaultMaxSteps).
+	MaxSteps int
 	// NoCompileCache keeps compiled code in memory only, not under
 	// DataDir/compiled.
 	NoCompileCache bool

@@ -25,6 +25,7 @@ import (
 	"github.com/nexustask/nexus/internal/schedule"
 	"github.com/nexustask/nexus/internal/store"
 	"github.com/nexustask/nexus/internal/tasks"
+	"github.com/nexustask/nexus/internal/workflow"
 	"github.com/nexustask/nexus/modules"
 	"github.com/nexustask/nexus/server"
 )
@@ -47,6 +48,7 @@ type Node struct {
 	exec  *executor.Executor
 	cache *cache.Cache // nil: no result cache
 	tasks *tasks.Service
+	wf    *workflow.Engine
 	sched *schedule.Manager
 	srv   *server.Server
 	ev    *eventSystem
@@ -132,11 +134,19 @@ func New(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if n.tasks, err = newTaskService(cfg, n.db, n.bs, runner, m, n.cache); err != nil {
 		return nil, err
 	}
+	n.wf = workflow.New(workflow.Config{
+		Tasks: n.tasks, Store: n.db, Webhooks: n.ev.deliverer, MaxSteps: cfg.MaxSteps, Logger: n.log,
+		Resolve: func(ctx context.Context, name string, version int) error {
+			_, _, err := n.reg.Resolve(ctx, name, version)
+			return err
+		},
+	})
 	if n.sched, err = newScheduler(n.db, n.tasks, n.log); err != nil {
 		return nil, err
 	}
 	n.srv = server.New(n.reg, n.rt, n.exec, m, server.Config{
 		Tasks:          n.tasks,
+		Workflows:      n.wf,
 		Schedules:      n.sched,
 		Runner:         runner,
 		MaxModuleBytes: cfg.MaxModuleBytes,
@@ -210,9 +220,13 @@ func (n *Node) load(ctx context.Context) error {
 	if err := n.reg.Load(ctx); err != nil {
 		return err
 	}
+	if err := n.wf.Load(ctx); err != nil {
+		return err
+	}
 	if err := n.tasks.Start(ctx); err != nil {
 		return err
 	}
+	n.wf.Started()
 	if err := n.ev.start(); err != nil {
 		return err
 	}
@@ -340,6 +354,9 @@ func (n *Node) Bus() *events.Bus { return n.ev.bus }
 
 // DB returns the node's database, e.g. for DB.Backup or DB.Check.
 func (n *Node) DB() *store.DB { return n.db }
+
+// Workflows returns the node's workflow engine.
+func (n *Node) Workflows() *workflow.Engine { return n.wf }
 
 // Tasks returns the durable task service.
 func (n *Node) Tasks() *tasks.Service { return n.tasks }

@@ -82,6 +82,9 @@ func (db *DB) init() error {
 		if err := createBuckets(tx, eventBuckets); err != nil {
 			return err
 		}
+		if err := createBuckets(tx, workflowBuckets); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		if got == SchemaVersion {
 			return nil

@@ -78,8 +78,8 @@ func (db *DB) CommitTasks(ws []tasks.Write) error {
 
 func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 	r := w.Rec
-	if r == nil { // events only
-		return nil
+	if r == nil { // events or side records only
+		return applySide(tx, w.Side)
 	}
 	if err := checkTaskWrite(tx, w); err != nil {
 		return err
@@ -103,7 +103,7 @@ func applyTaskWrite(tx *bolt.Tx, w *tasks.Write) error {
 			return err
 		}
 	}
-	return nil
+	return applySide(tx, w.Side)
 }
 
 // checkTaskWrite checks w's condition (tasks.Store.CommitTasks) against

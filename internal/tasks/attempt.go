@@ -271,9 +271,18 @@ func (s *Service) finish(ctx context.Context, e *entry, res *host.Result, err er
 // start-up runs the task again. A store that refuses the write because
 // the attempt's claim is no longer the record's (lostClaim) is not asked
 // again.
-func (s *Service) commitOutcome(w Write) error {
+func (s *Service) commitOutcome(w Write) (err error) {
+	ws, tx, done, err := s.startOutcome(w)
+	if err == nil {
+		err = <-done
+	}
+	if tx != nil {
+		defer func() { tx.settle(err) }()
+	}
+	if errors.Is(err, errNoOutcome) || ws == nil {
+		return err
+	}
 	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
-		err := s.commit.commit(w)
 		if err == nil || lostClaim(err) {
 			return err
 		}
@@ -281,6 +290,7 @@ func (s *Service) commitOutcome(w Write) error {
 		if !s.sleep(delay) {
 			return ErrClosed
 		}
+		err = s.commit.commit(ws...)
 	}
 }
 

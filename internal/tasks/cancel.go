@@ -49,7 +49,14 @@ func (s *Service) Cancel(ctx context.Context, id string) (Record, error) {
 	e.last = &next
 	delete(s.active, id)
 	s.mu.Unlock()
-	if err := s.commit.commit(w); err != nil {
+	_, tx, done, err := s.startOutcome(w)
+	if err == nil {
+		err = <-done
+	}
+	if tx != nil {
+		tx.settle(err)
+	}
+	if err != nil {
 		return Record{}, err
 	}
 	s.count.outcome(Canceled)

@@ -213,7 +213,7 @@ func coalesce(ws []Write) []Write {
 	}
 	out := make([]Write, 0, len(ws)-drop)
 	for _, w := range ws {
-		if w.Rec != nil || len(w.Events) > 0 {
+		if w.Rec != nil || len(w.Events) > 0 || len(w.Side) > 0 {
 			out = append(out, w)
 		}
 	}

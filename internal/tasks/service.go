@@ -68,6 +68,7 @@ type Service struct {
 	// (Record.Owner): its claims are its own.
 	owner  string
 	commit *committer
+	tx     txState
 
 	runCtx    context.Context // parent of attempts; canceled by Close
 	cancelRun context.CancelCauseFunc

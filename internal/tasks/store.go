@@ -87,6 +87,9 @@ type Write struct {
 	// the change; the store sets their ids. A write may carry events
 	// only (Rec nil): a task's progress, a preemption.
 	Events []*events.Event
+	// Side are side records (a workflow's) written in the same
+	// transaction, after the change; a write may carry them with Rec nil.
+	Side []SideOp
 	// Encoded, if not nil, is Rec as EncodeTask encodes it: the group
 	// commit has the writers it waits for encode their own records, so
 	// that the one goroutine that commits every group spends its time in
