@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/tasks"
@@ -39,6 +40,42 @@ func runAcross(t *testing.T, open func(t *testing.T) Store) {
 		if err := st.Set("mod", "x", nil, 2+5+5); !errors.Is(err, host.ErrKVFull) {
 			t.Fatalf("Set past the total after an attempt's writes: %v", err)
 		}
+	})
+	t.Run("FencedOutcome", func(t *testing.T) {
+		// A node claims a task, loses it (its lease ended and the task
+		// was requeued and claimed by another node), and comes back with
+		// its checkpoint and its outcome: both are refused, with their kv
+		// writes, and the task succeeds once, by the second claim.
+		st := open(t)
+		r := newTask(1)
+		create(t, st, r)
+		a := claim(r, "node-a")
+		commit(t, st, a)
+		requeue := change(*a.Rec, func(r *tasks.Record) { r.State, r.Owner, r.LeaseUntil = tasks.Queued, "", time.Time{} })
+		commit(t, st, requeue)
+		b := claim(*requeue.Rec, "node-b")
+		commit(t, st, b)
+		cp := change(*a.Rec, func(r *tasks.Record) { r.CheckpointBytes = 5 })
+		cp.Checkpoint = []byte("stale")
+		cp.KV = []tasks.KVOp{{Namespace: "mod", Key: "n", Value: []byte("a-cp")}}
+		wantErr(t, st.CommitTasks([]tasks.Write{cp}), tasks.ErrStale)
+		stale := finish(*a.Rec)
+		stale.KV = []tasks.KVOp{{Namespace: "mod", Key: "n", Value: []byte("a")}}
+		wantErr(t, st.CommitTasks([]tasks.Write{stale}), tasks.ErrStale)
+		wantKV(t, st, "mod", "n", "", false)
+		if got, err := st.Checkpoint(r.ID); err != nil || got != nil {
+			t.Fatalf("Checkpoint after a fenced one = %q, %v", got, err)
+		}
+		won := finish(*b.Rec)
+		won.KV = []tasks.KVOp{{Namespace: "mod", Key: "n", Value: []byte("b")}}
+		commit(t, st, won)
+		wantKV(t, st, "mod", "n", "b", true)
+		got := get(t, st, r.ID)
+		if got.State != tasks.Succeeded || got.Attempts != 2 {
+			t.Fatalf("after the fenced outcome: %s, attempt %d", got.State, got.Attempts)
+		}
+		// The stale outcome stays refused once the task has finished.
+		wantErr(t, st.CommitTasks([]tasks.Write{stale}), tasks.ErrStale)
 	})
 	t.Run("DeleteModuleKV", func(t *testing.T) {
 		st := open(t)
