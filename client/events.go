@@ -28,6 +28,8 @@ type Event struct {
 	Category string    `json:"category,omitempty"`
 	Tags     []string  `json:"tags,omitempty"`
 	Node     string    `json:"node,omitempty"`
+	// Workflow is the workflow of workflow.* and batch.* events.
+	Workflow string `json:"workflow_id,omitempty"`
 	// Data are the type's details (error_code, error_message, fuel_used,
 	// duration_ms, done, total, run_at, schedule, due, reason, …).
 	Data map[string]any `json:"data"`
@@ -51,6 +53,8 @@ type EventFilter struct {
 	Task     string
 	Tag      string
 	Category string
+	// Workflow selects one workflow's events.
+	Workflow string
 	// After is a cursor (an event id): the events after it. Since, if
 	// After is empty, starts at the first event at or after it.
 	After string
@@ -62,7 +66,7 @@ func (f EventFilter) query() url.Values {
 	for _, t := range f.Types {
 		q.Add("type", t)
 	}
-	for k, v := range map[string]string{"module": f.Module, "task": f.Task, "tag": f.Tag, "category": f.Category, "after": f.After} {
+	for k, v := range map[string]string{"module": f.Module, "task": f.Task, "tag": f.Tag, "category": f.Category, "workflow": f.Workflow, "after": f.After} {
 		if v != "" {
 			q.Set(k, v)
 		}

@@ -70,7 +70,7 @@ func (s *Server) CloseStreams() { s.stopStreams() }
 // eventFilter reads the filter of a GET /v1/events.
 func eventFilter(c echo.Context) (events.Filter, error) {
 	q := c.QueryParams()
-	f := events.Filter{Module: q.Get("module"), Task: q.Get("task"), Tag: q.Get("tag"), Category: q.Get("category")}
+	f := events.Filter{Module: q.Get("module"), Task: q.Get("task"), Tag: q.Get("tag"), Category: q.Get("category"), Workflow: q.Get("workflow")}
 	for _, t := range q["type"] {
 		for _, x := range strings.Split(t, ",") {
 			if x = strings.TrimSpace(x); x != "" {

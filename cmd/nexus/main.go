@@ -14,6 +14,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/nexustask/nexus/client"
 	"os"
 	"strings"
 
@@ -55,6 +56,9 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newConfigCmd())
 	root.AddCommand(newEventsCmd(), newWebhookCmd())
 	root.AddCommand(newMetricsCmd())
+	root.AddCommand(newWorkflowCmd(),
+		newShapeCmd("batch", "Submit batches: independent tasks and a callback", (*client.Client).SubmitBatch),
+		newShapeCmd("chain", "Submit chains: tasks that each take the previous one's output", (*client.Client).SubmitChain))
 	return withAliases(root)
 }
 

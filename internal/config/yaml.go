@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
@@ -41,4 +42,18 @@ func block(n *yaml.Node) {
 	for _, c := range n.Content {
 		block(c)
 	}
+}
+
+// YAMLToJSON converts a YAML document to JSON (a JSON document is YAML,
+// and comes back as the same value). Mappings must have string keys.
+func YAMLToJSON(doc []byte) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal(doc, &v); err != nil {
+		return nil, fmt.Errorf("config: not YAML: %w", err)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return out, nil
 }
