@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
 
@@ -56,7 +57,11 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = api.EncodeI32(code)
 		return
 	}
-	v, found, err := t.kv.Get(t.namespace, string(key))
+	var v []byte
+	var found bool
+	var err error
+	ns, k := t.namespace, string(key)
+	t.bounded(ctx, func() { v, found, err = t.kv.Get(ns, k) })
 	switch {
 	case err != nil:
 		stack[0] = api.EncodeI32(abi.ErrInternal)
@@ -85,7 +90,10 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = api.EncodeI32(abi.ErrLimit)
 		return
 	}
-	switch err := t.kv.Set(t.namespace, string(key), v, t.kvMax); {
+	var err error
+	ns, k, val, max := t.namespace, string(key), bytes.Clone(v), t.kvMax
+	t.bounded(ctx, func() { err = t.kv.Set(ns, k, val, max) })
+	switch {
 	case errors.Is(err, ErrKVFull):
 		stack[0] = api.EncodeI32(abi.ErrLimit)
 	case err != nil:
@@ -108,7 +116,11 @@ func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = api.EncodeI32(code)
 		return
 	}
-	switch found, err := t.kv.Delete(t.namespace, string(key)); {
+	var found bool
+	var err error
+	ns, k := t.namespace, string(key)
+	t.bounded(ctx, func() { found, err = t.kv.Delete(ns, k) })
+	switch {
 	case err != nil:
 		stack[0] = api.EncodeI32(abi.ErrInternal)
 	case !found:

@@ -39,6 +39,10 @@ func contain(name string, fn api.GoModuleFunc) api.GoModuleFunc {
 			if v == nil {
 				return
 			}
+			if pe, ok := v.(*PanicError); ok { // from a bounded call's goroutine
+				pe.Import = abi.ModuleNexus + "." + name
+				panic(pe)
+			}
 			if err, ok := v.(error); ok {
 				if _, bug := err.(runtime.Error); !bug {
 					panic(v)

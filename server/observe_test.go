@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/server"
 )
@@ -156,5 +157,38 @@ func TestHostFunctionPanic(t *testing.T) {
 	if !strings.Contains(string(text), `nexus_panics_total{where="task"} 1`) ||
 		!strings.Contains(string(text), `nexus_invocations_total{module="counter",outcome="internal"} 1`) {
 		t.Errorf("panic not counted:\n%s", text)
+	}
+}
+
+// blockKV is a KV store stuck in every call until release is closed.
+type blockKV struct{ release chan struct{} }
+
+func (b blockKV) Get(string, string) ([]byte, bool, error) { <-b.release; return nil, false, nil }
+func (b blockKV) Set(string, string, []byte, int64) error  { <-b.release; return nil }
+func (b blockKV) Delete(string, string) (bool, error)      { <-b.release; return false, nil }
+
+// TestStuckHostCall: with one worker, an invoke whose kv call blocks past
+// its deadline is answered 422 timeout at the deadline, the call
+// abandoned and counted, and the worker free: the next invoke runs.
+func TestStuckHostCall(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	ecfg := executor.DefaultConfig()
+	ecfg.Workers = 1
+	in := startWith(t, t.TempDir(), server.Config{}, ecfg)
+	upload(t, in.URL, "counter", readFile(t, "../examples/wat/counter.wasm"))
+	upload(t, in.URL, "echo", readFile(t, "../examples/wat/echo.wasm"))
+	server.SetInvokeKV(in.srv, blockKV{release})
+	resp, body := do(t, "POST", in.URL+"/v1/modules/counter/invoke?timeout=100ms", "", []byte("1"))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"code":"timeout"`) {
+		t.Fatalf("stuck invoke: %d %s", resp.StatusCode, body)
+	}
+	server.SetInvokeKV(in.srv, nil)
+	if resp, body := do(t, "POST", in.URL+"/v1/modules/echo/invoke?queue_timeout=5s", "", []byte("free")); resp.StatusCode != 200 || string(body) != "free" {
+		t.Fatalf("the next invoke: %d %s", resp.StatusCode, body)
+	}
+	_, text := do(t, "GET", in.URL+"/metrics", "", nil)
+	if !strings.Contains(string(text), "nexus_host_calls_abandoned_total ") {
+		t.Errorf("abandoned calls not exposed")
 	}
 }

@@ -34,3 +34,10 @@ func (s *Server) guard(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// wireAbandoned exposes the runtime's abandoned host calls on /metrics.
+func (s *Server) wireAbandoned() {
+	if err := s.metrics.RegisterAbandoned(s.rt.AbandonedCalls); err != nil {
+		s.log.Warn("abandoned-call metrics not registered", "err", err)
+	}
+}

@@ -182,6 +182,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 		s.wireCache(cfg.Cache)
 	}
 	s.wireInstances()
+	s.wireAbandoned()
 	s.wireDamage()
 	s.wireBundles()
 	e := echo.New()

@@ -23,3 +23,12 @@ func newRefused() prometheus.Counter {
 
 // Refused counts a request for new work refused while unhealthy.
 func (m *Metrics) Refused() { m.refused.Inc() }
+
+// RegisterAbandoned exposes nexus_host_calls_abandoned_total, reading
+// abandoned() at each scrape (safe for concurrent use).
+func (m *Metrics) RegisterAbandoned(abandoned func() uint64) error {
+	return m.reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "nexus_host_calls_abandoned_total",
+		Help: "Host calls (kv operations) still blocked at their task's deadline, abandoned so that the worker was freed.",
+	}, func() float64 { return float64(abandoned()) }))
+}

@@ -37,7 +37,10 @@ type Config struct {
 	ServiceName string
 	// Version, if set, is the service.version resource attribute.
 	Version string
-	// Getenv reads the environment; nil: os.Getenv.
+	// Getenv reads the variables that choose the endpoint, protocol,
+	// sampler and service name; nil: os.Getenv. The exporter reads the
+	// others (OTEL_EXPORTER_OTLP_HEADERS, timeouts, TLS) from the
+	// process's environment.
 	Getenv func(string) string
 }
 

@@ -67,16 +67,25 @@ func newExporter(ctx context.Context, cfg Config) (*otlptrace.Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	ep := cfg.Endpoint
+	// The endpoint: the flag's, else the signal's variable (used as it
+	// is), else the generic one (for HTTP, with the signal's path added).
+	ep, exact := cfg.Endpoint, false
+	if ep == "" {
+		if ep = strings.TrimSpace(cfg.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")); ep != "" {
+			exact = true
+		} else if ep = strings.TrimSpace(cfg.getenv("OTEL_EXPORTER_OTLP_ENDPOINT")); ep != "" && proto == ProtocolHTTP {
+			ep = strings.TrimSuffix(ep, "/") + "/v1/traces"
+		}
+	}
 	if ep != "" && !strings.Contains(ep, "://") {
 		ep = "http://" + ep
 	}
 	if ep != "" {
 		u, err := url.Parse(ep)
 		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("telemetry: endpoint %q: want a URL or host:port", cfg.Endpoint)
+			return nil, fmt.Errorf("telemetry: endpoint %q: want a URL or host:port", ep)
 		}
-		if proto == ProtocolHTTP && (u.Path == "" || u.Path == "/") {
+		if proto == ProtocolHTTP && !exact && (u.Path == "" || u.Path == "/") {
 			u.Path = "/v1/traces"
 		}
 		ep = u.String()

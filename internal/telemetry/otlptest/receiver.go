@@ -14,6 +14,7 @@ import (
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -46,7 +47,9 @@ type Event struct {
 
 // Receiver is the test receiver. Its methods are safe for concurrent use.
 type Receiver struct {
-	srv *httptest.Server
+	srv  *httptest.Server // OTLP/HTTP (New)
+	grpc *grpc.Server     // OTLP/gRPC (NewGRPC)
+	addr string
 
 	mu       sync.Mutex
 	spans    []Span
@@ -66,7 +69,24 @@ func New() *Receiver {
 func (r *Receiver) URL() string { return r.srv.URL }
 
 // Close stops the receiver.
-func (r *Receiver) Close() { r.srv.Close() }
+func (r *Receiver) Close() {
+	if r.srv != nil {
+		r.srv.Close()
+	}
+	if r.grpc != nil {
+		r.grpc.Stop()
+	}
+}
+
+// add keeps spans and wakes Wait.
+func (r *Receiver) add(spans []Span) {
+	r.mu.Lock()
+	r.spans = append(r.spans, spans...)
+	r.requests++
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+}
 
 func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost || req.URL.Path != "/v1/traces" {
@@ -87,13 +107,7 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	spans := decode(&msg)
-	r.mu.Lock()
-	r.spans = append(r.spans, spans...)
-	r.requests++
-	close(r.changed)
-	r.changed = make(chan struct{})
-	r.mu.Unlock()
+	r.add(decode(&msg))
 	out, _ := proto.Marshal(&collectortrace.ExportTraceServiceResponse{})
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	w.Write(out)
