@@ -346,7 +346,7 @@ func (d *Deliverer) deliver(ctx context.Context, w *worker, e *Event) bool {
 	body, _ := json.Marshal(e)
 	delay := d.cfg.BackoffBase
 	for attempt := 1; ; attempt++ {
-		status, latency, err := d.post(ctx, w.ep, e.ID, body)
+		status, latency, err := d.post(ctx, w.ep, e.ID, e.TraceParent, body)
 		if ctx.Err() != nil {
 			return false
 		}
@@ -379,8 +379,9 @@ func (d *Deliverer) deliver(ctx context.Context, w *worker, e *Event) bool {
 	}
 }
 
-// post sends one delivery; an answer other than 2xx is an error.
-func (d *Deliverer) post(ctx context.Context, ep Endpoint, id string, body []byte) (int, time.Duration, error) {
+// post sends one delivery, with the event's traceparent if it has one;
+// an answer other than 2xx is an error.
+func (d *Deliverer) post(ctx context.Context, ep Endpoint, id, traceparent string, body []byte) (int, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, 0, err
@@ -390,6 +391,9 @@ func (d *Deliverer) post(ctx context.Context, ep Endpoint, id string, body []byt
 	req.Header.Set("User-Agent", "NexusTask-Webhooks")
 	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	if traceparent != "" {
+		req.Header.Set("traceparent", traceparent)
+	}
 	if ep.Secret != "" {
 		req.Header.Set(HeaderSignature, Sign(ep.Secret, id, ts, body))
 	}

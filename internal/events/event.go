@@ -88,6 +88,10 @@ type Event struct {
 	Workflow string `json:"workflow_id,omitempty"`
 	// Node names the node that published the event.
 	Node string `json:"node,omitempty"`
+	// TraceParent is the W3C trace context of the task's submission (a
+	// task event of a task submitted with one): webhook deliveries send
+	// it as their traceparent header.
+	TraceParent string `json:"traceparent,omitempty"`
 	// Data carries the type's details.
 	Data Data `json:"data"`
 

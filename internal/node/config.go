@@ -184,6 +184,7 @@ type Config struct {
 	// WebhookAllow, if not empty, lists the CIDRs, addresses and host
 	// names webhooks may reach (--webhook-allow).
 	WebhookAllow []string
+
 	// OTelEndpoint, OTelProtocol and OTelSample configure tracing
 	// (telemetry.Config's Endpoint, Protocol and Sample): off unless
 	// OTelEndpoint or an OTEL_EXPORTER_OTLP_*ENDPOINT variable is set. A

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -256,3 +257,49 @@ func TestTracePreemption(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestWebhookTraceparent: the webhook delivery of a task's event carries
+// the traceparent its submission came with (tracing off: the header's
+// context is kept all the same, for the receiver's trace).
+func TestWebhookTraceparent(t *testing.T) {
+	got := make(chan string, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("traceparent")
+	}))
+	defer hook.Close()
+	cfg := node.DefaultConfig()
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", t.TempDir()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.WebhookAllow = []string{"127.0.0.1/32"}
+	n, err := node.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(context.Background()) })
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c := newClient(t, n)
+	wasm, err := os.ReadFile("../../examples/wat/echo.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PushModule(ctx, "echo", wasm, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateWebhook(ctx, client.WebhookSpec{Name: "done", URL: hook.URL, Types: []string{"task.succeeded"}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := post(t, n.URL()+"/v1/tasks", "application/json", `{"module":"echo","input":"x"}`); code != http.StatusAccepted {
+		t.Fatalf("submit: %d %s", code, body)
+	}
+	select {
+	case tp := <-got:
+		if tp != submitterParent {
+			t.Fatalf("delivery traceparent %q, want %q", tp, submitterParent)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery")
+	}
+}

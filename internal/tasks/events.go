@@ -95,7 +95,7 @@ func (s *Service) taskEvent(typ string, r *Record, now time.Time) *events.Event 
 	return &events.Event{
 		Type: typ, Time: now, TaskID: r.ID, Module: r.Module, Version: r.Version,
 		State: string(r.State), Attempt: r.Attempts, Priority: r.Priority,
-		Category: r.Category, Tags: r.Tags, Node: s.cfg.Node,
+		Category: r.Category, Tags: r.Tags, Node: s.cfg.Node, TraceParent: r.TraceParent,
 	}
 }
 
