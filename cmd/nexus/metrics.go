@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -38,8 +41,8 @@ JSON.`,
 				filter = args[0]
 			}
 			out := cmd.OutOrStdout()
-			show := func() error {
-				fams, raw, err := c.Metrics(cmd.Context(), filter)
+			show := func(ctx context.Context) error {
+				fams, raw, err := c.Metrics(ctx, filter)
 				if err != nil {
 					return err
 				}
@@ -49,9 +52,12 @@ JSON.`,
 				return writeMetrics(out, fams)
 			}
 			if !watch {
-				return show()
+				return show(cmd.Context())
 			}
-			return watchMetrics(cmd.Context(), out, every, show)
+			// Ctrl-C ends the watch, not the process: exit status 0.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return watchMetrics(ctx, out, every, show)
 		},
 	}
 	addServerFlag(cmd, &server)
@@ -63,7 +69,7 @@ JSON.`,
 
 // watchMetrics calls show every interval, clearing the terminal before
 // each, until ctx ends.
-func watchMetrics(ctx context.Context, out io.Writer, every time.Duration, show func() error) error {
+func watchMetrics(ctx context.Context, out io.Writer, every time.Duration, show func(context.Context) error) error {
 	if every <= 0 {
 		return usageError{fmt.Errorf("--interval must be positive")}
 	}
@@ -72,7 +78,10 @@ func watchMetrics(ctx context.Context, out io.Writer, every time.Duration, show 
 	for {
 		fmt.Fprint(out, "\x1b[H\x1b[2J")
 		fmt.Fprintf(out, "%s  (every %v, Ctrl-C to stop)\n\n", time.Now().Format(time.TimeOnly), every)
-		if err := show(); err != nil {
+		if err := show(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			return err
 		}
 		select {

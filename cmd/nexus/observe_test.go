@@ -1,9 +1,12 @@
 package main_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -151,5 +154,35 @@ func TestTraceJoinedAfterRestart(t *testing.T) {
 		if p.Name == "queue" && (p.Attrs["nexus.task.id"] != task.ID || p.End.Sub(p.Start) < 3*time.Second) {
 			t.Errorf("queue span %+v: the task waited 4s from its submission", p)
 		}
+	}
+}
+
+// TestMetricsWatch: nexus metrics --watch redraws the table every
+// --interval until interrupted, then exits 0.
+func TestMetricsWatch(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	cmd := exec.Command(nexusBin, "metrics", "--watch", "--interval", "20ms", "nexus_modules")
+	cmd.Env = append(os.Environ(), "NEXUS_SERVER="+d.url)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	screens := 0
+	for sc.Scan() && screens < 3 {
+		if strings.Contains(sc.Text(), "nexus_modules") && strings.Contains(sc.Text(), " 0") {
+			screens++
+		}
+	}
+	if screens < 3 {
+		t.Fatalf("%d screens before the output ended", screens)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	go io.Copy(io.Discard, out)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("interrupted watch: %v", err)
 	}
 }
