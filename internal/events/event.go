@@ -179,15 +179,13 @@ func ParseID(id string) (uint64, error) {
 // Seq returns e's sequence number: 0 until committed.
 func (e *Event) Seq() uint64 { return e.seq }
 
-// Encode encodes e as the Log stores it (without its id) and keeps the
-// encoding for Encoded. Call it before handing e to a Log, on the
-// goroutine that built e.
+// Encode encodes e as the Log stores it (without its id, in the binary
+// form of codec.go) and keeps the encoding for the Log. Call it before
+// handing e to a Log, on the goroutine that built e.
 func (e *Event) Encode() []byte {
 	if e.enc == nil {
-		id := e.ID
-		e.ID = ""
-		e.enc, _ = json.Marshal(e) // no field can fail to encode
-		e.ID = id
+		e.Time = e.Time.Round(0).UTC() // as a reader of the log sees it
+		e.enc = appendEvent(make([]byte, 0, 96), e)
 	}
 	return e.enc
 }
@@ -199,16 +197,7 @@ func (e *Event) JSON() []byte {
 	if p := e.full.Load(); p != nil {
 		return *p
 	}
-	var b []byte
-	const blank = `{"id":""`
-	if enc := e.enc; len(enc) >= len(blank) && string(enc[:len(blank)]) == blank {
-		b = make([]byte, 0, len(enc)+16)
-		b = append(b, `{"id":"`...)
-		b = append(b, e.ID...)
-		b = append(b, enc[len(blank)-1:]...)
-	} else {
-		b, _ = json.Marshal(e)
-	}
+	b, _ := json.Marshal(e) // no field can fail to encode
 	e.full.Store(&b)
 	return b
 }
@@ -221,8 +210,8 @@ func (e *Event) Committed(seq uint64) {
 
 // Decode returns the event stored as b under sequence number seq.
 func Decode(seq uint64, b []byte) (*Event, error) {
-	e := new(Event)
-	if err := json.Unmarshal(b, e); err != nil {
+	e, err := decodeEvent(b)
+	if err != nil {
 		return nil, fmt.Errorf("events: event %s: %w", FormatID(seq), err)
 	}
 	e.enc = b

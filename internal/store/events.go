@@ -14,7 +14,7 @@ var _ events.Log = (*DB)(nil)
 
 // bucketEvents holds the event log: 8-byte big-endian sequence number →
 // 8-byte big-endian Unix nanoseconds of the event's time, then the
-// event's JSON without its id (events.Event.Encode). The bucket's
+// event in its binary form without its id (events.Event.Encode). The bucket's
 // sequence numbers the events: ids never repeat, also after trimming.
 var bucketEvents = []byte("events")
 
@@ -41,6 +41,9 @@ func (db *DB) SetEventNode(name string) { db.events.node = name }
 // appendEventsTx stores evs in tx and sets their ids.
 func appendEventsTx(tx *bolt.Tx, evs []*events.Event) error {
 	b := tx.Bucket(bucketEvents)
+	// Keys only grow, and pages fill from the left: fill them, as the
+	// default (half full) would sync twice the pages.
+	b.FillPercent = 0.95
 	for _, e := range evs {
 		seq, err := b.NextSequence()
 		if err != nil {
