@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -42,4 +43,23 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoding %x: %v", b, err)
 		}
 	})
+}
+
+// TestJSON: Event.JSON is what encoding/json makes of the event.
+func TestJSON(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 60, time.UTC)
+	for _, e := range []*Event{
+		{Type: TaskSubmitted, Time: at, TaskID: "0123", Module: "m", Version: 3, State: "queued", Priority: 9, Category: "c", Tags: []string{"a", "b\"<"}, Node: "n"},
+		{Type: TaskFailed, Time: at, Attempt: 2, Data: Data{ErrorCode: "trap", ErrorMessage: "x \u2028 é", FuelUsed: 7, DurationMs: 1, RunAt: &at}},
+		{Type: WebhookFailing, Time: time.Unix(0, 0).UTC(), Version: -1},
+	} {
+		e.Committed(42)
+		want, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.JSON(); string(got) != string(want) {
+			t.Fatalf("JSON\n%s\nwant\n%s", got, want)
+		}
+	}
 }

@@ -3,7 +3,6 @@ package events
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -343,7 +342,7 @@ func (d *Deliverer) run(ctx context.Context, w *worker) {
 // deliver posts e until it is accepted (true), ctx ends, or it is older
 // than MaxAge (the endpoint is marked failing).
 func (d *Deliverer) deliver(ctx context.Context, w *worker, e *Event) bool {
-	body, _ := json.Marshal(e)
+	body := e.JSON()
 	delay := d.cfg.BackoffBase
 	for attempt := 1; ; attempt++ {
 		status, latency, err := d.post(ctx, w.ep, e.ID, e.TraceParent, body)

@@ -1,7 +1,6 @@
 package events
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -197,7 +196,7 @@ func (e *Event) JSON() []byte {
 	if p := e.full.Load(); p != nil {
 		return *p
 	}
-	b, _ := json.Marshal(e) // no field can fail to encode
+	b := appendJSON(make([]byte, 0, 256+len(e.enc)), e)
 	e.full.Store(&b)
 	return b
 }
