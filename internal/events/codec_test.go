@@ -18,12 +18,12 @@ func TestCodecRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := *e
-		want.ID, want.seq, want.enc = FormatID(5), 5, got.enc
+		want := e
 		if !reflect.DeepEqual(got.Type, want.Type) || !reflect.DeepEqual(got.Data, want.Data) || got.TaskID != want.TaskID ||
 			!got.Time.Equal(want.Time) || !reflect.DeepEqual(got.Tags, want.Tags) || got.Version != want.Version ||
-			got.Attempt != want.Attempt || got.Priority != want.Priority || got.Node != want.Node || got.ID != want.ID {
-			t.Fatalf("decoded %+v, want %+v", got, &want)
+			got.Attempt != want.Attempt || got.Priority != want.Priority || got.Node != want.Node || got.ID != FormatID(5) ||
+			got.Module != want.Module || got.State != want.State || got.Category != want.Category {
+			t.Fatalf("decoded %+v, want %+v", got, want)
 		}
 	}
 }
