@@ -22,8 +22,11 @@ const (
 	DefaultTimeout     = 10 * time.Second
 	// MaxDeliveries is how many recent attempts are kept per endpoint.
 	MaxDeliveries = 100
-	// cursorFlush is how often delivered cursors are stored.
+	// cursorFlush is how often delivered cursors are saved: written with
+	// the next group commit (no sync of their own under load), or, if
+	// none comes, every cursorSync.
 	cursorFlush = 100 * time.Millisecond
+	cursorSync  = time.Second
 )
 
 // DelivererConfig configures a Deliverer.
@@ -287,6 +290,9 @@ func (d *Deliverer) Close() {
 	d.stop()
 	d.wg.Wait()
 	d.flush()
+	if err := d.cfg.Store.SyncWebhookCursors(); err != nil {
+		d.log.Error("webhook: storing cursors", "err", err)
+	}
 }
 
 func (d *Deliverer) startLocked(ep Endpoint) {
@@ -439,17 +445,23 @@ func (w *worker) record(r Delivery) {
 	w.recent = append(w.recent, r)
 }
 
-// flushLoop stores delivered cursors every cursorFlush.
+// flushLoop saves delivered cursors every cursorFlush, and syncs them
+// every cursorSync.
 func (d *Deliverer) flushLoop() {
 	defer d.wg.Done()
 	t := time.NewTicker(cursorFlush)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-d.ctx.Done():
 			return
 		case <-t.C:
 			d.flush()
+			if n%int(cursorSync/cursorFlush) == 0 {
+				if err := d.cfg.Store.SyncWebhookCursors(); err != nil {
+					d.log.Error("webhook: storing cursors", "err", err)
+				}
+			}
 		}
 	}
 }

@@ -166,6 +166,10 @@ type WebhookStore interface {
 	// Webhook returns one endpoint, Webhooks all of them by name.
 	Webhook(name string) (Endpoint, error)
 	Webhooks() ([]Endpoint, error)
-	// SaveWebhookCursors stores the cursors of the named endpoints.
+	// SaveWebhookCursors saves the cursors of the named endpoints, to be
+	// written with the store's next transaction that appends events, or
+	// by SyncWebhookCursors. A cursor never moves back.
 	SaveWebhookCursors(cursors map[string]uint64) error
+	// SyncWebhookCursors writes the cursors saved and not yet written.
+	SyncWebhookCursors() error
 }

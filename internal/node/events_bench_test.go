@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/client"
+	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/node"
 	"github.com/nexustask/nexus/internal/tasks"
 )
@@ -38,9 +40,14 @@ func benchNode(b *testing.B) (*node.Node, *client.Client) {
 	if err := n.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+	// The Ps and the garbage collection target nexus serve runs with.
 	if p := n.GOMAXPROCS(); os.Getenv("GOMAXPROCS") == "" && p > runtime.GOMAXPROCS(0) {
 		prev := runtime.GOMAXPROCS(p)
 		b.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	}
+	if os.Getenv("GOGC") == "" {
+		prev := debug.SetGCPercent(executor.GCPercent)
+		b.Cleanup(func() { debug.SetGCPercent(prev) })
 	}
 	c, err := client.New(n.URL())
 	if err != nil {

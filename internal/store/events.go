@@ -27,6 +27,11 @@ type eventLog struct {
 	mu   sync.Mutex
 	sink func([]*events.Event)
 	node string // names the node in the events the store makes
+
+	// cursors are webhook cursors saved (SaveWebhookCursors) and not yet
+	// written: the next event-writing transaction writes them.
+	curMu   sync.Mutex
+	cursors map[string]uint64
 }
 
 // SetEventSink sets the function that receives every event after its
@@ -66,13 +71,21 @@ func (db *DB) updateWithEvents(fn func(tx *bolt.Tx) ([]*events.Event, error)) er
 	db.events.mu.Lock()
 	defer db.events.mu.Unlock()
 	var evs []*events.Event
+	var cursors map[string]uint64
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		var err error
 		if evs, err = fn(tx); err != nil {
 			return err
 		}
-		return appendEventsTx(tx, evs)
+		if err := appendEventsTx(tx, evs); err != nil {
+			return err
+		}
+		cursors, err = db.putCursorsTx(tx)
+		return err
 	})
+	if err != nil && len(cursors) > 0 {
+		db.SaveWebhookCursors(cursors) // again with the next transaction
+	}
 	if err == nil && len(evs) > 0 && db.events.sink != nil {
 		db.events.sink(evs)
 	}

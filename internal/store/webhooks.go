@@ -124,19 +124,59 @@ func (db *DB) decodeWebhook(tx *bolt.Tx, k, v []byte) (events.Endpoint, error) {
 	return ep, nil
 }
 
-// SaveWebhookCursors implements events.WebhookStore. A cursor of an
-// endpoint deleted meanwhile is dropped.
+// SaveWebhookCursors implements events.WebhookStore: the cursors are
+// written with the next transaction that appends events (a group commit
+// of tasks, usually: no sync of their own under load), or by
+// SyncWebhookCursors, whichever comes first.
 func (db *DB) SaveWebhookCursors(cursors map[string]uint64) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketWebhookCursors)
-		for name, seq := range cursors {
-			if tx.Bucket(bucketWebhooks).Get([]byte(name)) == nil {
-				continue
-			}
-			if err := b.Put([]byte(name), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
-				return err
-			}
+	db.events.curMu.Lock()
+	defer db.events.curMu.Unlock()
+	if db.events.cursors == nil {
+		db.events.cursors = make(map[string]uint64, len(cursors))
+	}
+	for name, seq := range cursors {
+		if seq > db.events.cursors[name] {
+			db.events.cursors[name] = seq
 		}
-		return nil
+	}
+	return nil
+}
+
+// SyncWebhookCursors implements events.WebhookStore: it writes the
+// cursors saved and not yet written, in a transaction of its own.
+func (db *DB) SyncWebhookCursors() error {
+	db.events.mu.Lock()
+	defer db.events.mu.Unlock()
+	var taken map[string]uint64
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		var err error
+		taken, err = db.putCursorsTx(tx)
+		return err
 	})
+	if err != nil {
+		db.SaveWebhookCursors(taken) // again with the next transaction
+	}
+	return err
+}
+
+// putCursorsTx writes the saved cursors in tx and returns them: the
+// caller saves them again if tx does not commit.
+func (db *DB) putCursorsTx(tx *bolt.Tx) (map[string]uint64, error) {
+	db.events.curMu.Lock()
+	pending := db.events.cursors
+	db.events.cursors = nil
+	db.events.curMu.Unlock()
+	b := tx.Bucket(bucketWebhookCursors)
+	for name, seq := range pending {
+		if tx.Bucket(bucketWebhooks).Get([]byte(name)) == nil {
+			continue // deleted meanwhile
+		}
+		if old := b.Get([]byte(name)); len(old) == 8 && binary.BigEndian.Uint64(old) >= seq {
+			continue
+		}
+		if err := b.Put([]byte(name), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+			return pending, err
+		}
+	}
+	return pending, nil
 }
