@@ -28,6 +28,7 @@ const dispatchQueue = 4096
 type Bus struct {
 	log   Log
 	queue chan []*Event // to the dispatcher
+	ring  ring          // the last events published, for lagging readers
 
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
@@ -56,6 +57,7 @@ func (b *Bus) Publish(evs []*Event) {
 	if len(evs) == 0 {
 		return
 	}
+	b.ring.add(evs)
 	select {
 	case b.queue <- evs:
 	default:
@@ -177,7 +179,8 @@ func (s *Subscription) lagLocked() {
 
 // Next returns the next event, waiting for one until ctx ends. It
 // returns a *GoneError if the subscriber fell so far behind that the
-// events it missed were trimmed from the log, ErrClosed after Close.
+// events it missed were trimmed from the log (and are no longer among
+// the bus's recent ones), ErrClosed after Close.
 func (s *Subscription) Next(ctx context.Context) (*Event, error) {
 	for {
 		if len(s.pending) > 0 {
@@ -226,7 +229,7 @@ func (s *Subscription) Next(ctx context.Context) (*Event, error) {
 // more, so no event published meanwhile is missed (Next drops the copies
 // the channel then brings).
 func (s *Subscription) replay() error {
-	evs, err := s.bus.log.ReadEvents(s.last, &s.filter, replayPage)
+	evs, err := s.bus.read(s.last, &s.filter, replayPage)
 	if err != nil {
 		return err
 	}
@@ -244,7 +247,7 @@ func (s *Subscription) replay() error {
 		if len(evs) > 0 {
 			after = evs[len(evs)-1].seq
 		}
-		more, err := s.bus.log.ReadEvents(after, &s.filter, replayPage)
+		more, err := s.bus.read(after, &s.filter, replayPage)
 		if err != nil {
 			return err
 		}
@@ -255,6 +258,16 @@ func (s *Subscription) replay() error {
 	}
 	s.pending = evs
 	return nil
+}
+
+// read returns up to limit events after `after` that pass f: from the
+// ring of recent events, shared by every reader (their JSON made once),
+// when it reaches back that far, else from the log.
+func (b *Bus) read(after uint64, f *Filter, limit int) ([]*Event, error) {
+	if evs, ok := b.ring.after(after, f, limit); ok {
+		return evs, nil
+	}
+	return b.log.ReadEvents(after, f, limit)
 }
 
 // Buffered returns how many events Next can return without waiting

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/client"
+	"github.com/nexustask/nexus/internal/events"
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/node"
 	"github.com/nexustask/nexus/internal/tasks"
@@ -66,15 +67,39 @@ func benchNode(b *testing.B) (*node.Node, *client.Client) {
 // latencies records the time from an event's commit (its time, taken as
 // its write is queued, before the commit) to its arrival.
 type latencies struct {
-	mu sync.Mutex
-	d  []time.Duration
+	mu      sync.Mutex
+	d       []time.Duration
+	arrived map[string]time.Time // event id → arrival
 }
 
-func (l *latencies) add(t time.Time) {
-	d := time.Since(t)
+func (l *latencies) add(t time.Time) { l.addID("", t) }
+
+// addID records the arrival, now, of event id of time t.
+func (l *latencies) addID(id string, t time.Time) {
+	now := time.Now()
 	l.mu.Lock()
-	l.d = append(l.d, d)
+	l.d = append(l.d, now.Sub(t))
+	if id != "" {
+		if l.arrived == nil {
+			l.arrived = make(map[string]time.Time)
+		}
+		l.arrived[id] = now
+	}
 	l.mu.Unlock()
+}
+
+// since returns, for each event of l that committed holds, its arrival
+// less its commit.
+func (l *latencies) since(committed map[string]time.Time) *latencies {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := &latencies{}
+	for id, at := range l.arrived {
+		if c, ok := committed[id]; ok {
+			out.d = append(out.d, at.Sub(c))
+		}
+	}
+	return out
 }
 
 func (l *latencies) report(b *testing.B, name string) {
@@ -102,7 +127,7 @@ func listen(b *testing.B, c *client.Client, sse bool, types []string) (*latencie
 			body, _ := io.ReadAll(r.Body)
 			if bytes.Contains(body, []byte(`"type":"task.succeeded"`)) {
 				if t, ok := eventTime(body); ok {
-					hookLat.add(t)
+					hookLat.addID(r.Header.Get("webhook-id"), t)
 				}
 			}
 			delivered.Add(1)
@@ -129,15 +154,17 @@ func listen(b *testing.B, c *client.Client, sse bool, types []string) (*latencie
 			defer resp.Body.Close()
 			sc := bufio.NewScanner(resp.Body)
 			sc.Buffer(make([]byte, 64<<10), 1<<20)
-			succeeded := false
+			succeeded, id := false, ""
 			for sc.Scan() {
 				line := sc.Bytes()
 				switch {
+				case bytes.HasPrefix(line, []byte("id: ")):
+					id = string(line[4:])
 				case bytes.HasPrefix(line, []byte("event: ")):
 					succeeded = string(line[7:]) == "task.succeeded"
 				case succeeded && bytes.HasPrefix(line, []byte("data: ")):
 					if t, ok := eventTime(line); ok {
-						sseLat.add(t)
+						sseLat.addID(id, t)
 					}
 				}
 			}
@@ -235,27 +262,58 @@ func BenchmarkEventsEndToEnd(b *testing.B) {
 	}
 }
 
-// BenchmarkEventsLatency paces trivial tasks at 1,000 a second (b.N of
-// them) and reports the time from each task.succeeded event's commit to
-// its arrival at an SSE client and at a webhook receiver: p50 and p99.
+// BenchmarkEventsLatency submits trivial tasks at 1,000 a second (b.N
+// of them, each from a goroutine of its own) and reports, for each
+// task.succeeded event, the time to its arrival at an SSE client and at
+// a webhook receiver: from its commit (its arrival at an in-process
+// subscriber of the bus, which the store hands it to once the
+// transaction has committed) and from its time (taken as its write is
+// queued, so this includes the group commit and its fsync). p50 and p99.
 func BenchmarkEventsLatency(b *testing.B) {
 	n, cl := benchNode(b)
 	sseLat, hookLat, _, stop := listen(b, cl, true, []string{"task.succeeded"})
+	sub, err := n.Bus().SubscribeLive(events.Filter{Types: []string{"task.succeeded"}}, 1<<16)
+	if err != nil {
+		b.Fatal(err)
+	}
+	committed := make(map[string]time.Time, b.N)
+	var commitMu sync.Mutex
+	subDone := make(chan struct{})
+	go func() {
+		defer close(subDone)
+		for {
+			e, err := sub.Next(context.Background())
+			if err != nil {
+				return
+			}
+			commitMu.Lock()
+			committed[e.ID] = time.Now()
+			commitMu.Unlock()
+		}
+	}()
 	svc := n.Tasks()
 	ctx := context.Background()
 	b.ResetTimer()
 	tick := time.NewTicker(time.Millisecond)
-	var ids []string
+	ids := make(chan string, b.N)
+	var submits sync.WaitGroup
 	for range b.N {
 		<-tick.C
-		r, _, err := svc.Submit(ctx, tasks.Spec{Module: "tt", Input: []byte("n")})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ids = append(ids, r.ID)
+		submits.Add(1)
+		go func() {
+			defer submits.Done()
+			r, _, err := svc.Submit(ctx, tasks.Spec{Module: "tt", Input: []byte("n")})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			ids <- r.ID
+		}()
 	}
 	tick.Stop()
-	for _, id := range ids {
+	submits.Wait()
+	close(ids)
+	for id := range ids {
 		svc.Wait(ctx, id)
 	}
 	b.StopTimer()
@@ -273,29 +331,45 @@ func BenchmarkEventsLatency(b *testing.B) {
 		time.Sleep(time.Millisecond)
 	}
 	stop()
+	sub.Close()
+	<-subDone
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
-	sseLat.report(b, "sse")
-	hookLat.report(b, "webhook")
+	commitMu.Lock()
+	sseLat.since(committed).report(b, "commit-sse")
+	hookLat.since(committed).report(b, "commit-webhook")
+	commitMu.Unlock()
+	sseLat.report(b, "time-sse")
+	hookLat.report(b, "time-webhook")
 }
 
 // BenchmarkEventsSubscribers runs BenchmarkEventsEndToEnd's tasks with
-// 0 and 1,000 idle-reading SSE clients following every event, and
-// reports the memory per subscriber (heap and stacks of the whole
-// process, both ends of each connection, measured after the clients
-// connected) and the tasks/s (benchstat -col /subscribers).
+// no SSE client, with 1,000 following every event, and with 1,000 each
+// following one task of its own, as `nexus task wait` does (tasks not in
+// the run: their streams stay idle). It reports the memory per
+// subscriber (heap and stacks of the whole process, both ends of each
+// connection, measured once the clients are connected) and the tasks/s
+// (benchstat -col /subscribers).
 func BenchmarkEventsSubscribers(b *testing.B) {
-	for _, subs := range []int{0, 1000} {
-		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		n     int
+		query func(i int) string
+	}{
+		{"0", 0, nil},
+		{"1000-all", 1000, func(int) string { return "" }},
+		{"1000-one-task", 1000, func(i int) string { return fmt.Sprintf("?task=%032x", i) }},
+	} {
+		b.Run("subscribers="+c.name, func(b *testing.B) {
 			n, _ := benchNode(b)
 			before := memInUse()
-			conns := make([]net.Conn, 0, subs)
+			conns := make([]net.Conn, 0, c.n)
 			var readers sync.WaitGroup
-			for range subs {
+			for i := range c.n {
 				conn, err := net.Dial("tcp", n.Addr())
 				if err != nil {
 					b.Fatal(err)
 				}
-				fmt.Fprintf(conn, "GET /v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+				fmt.Fprintf(conn, "GET /v1/events%s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n", c.query(i))
 				conns = append(conns, conn)
 				readers.Add(1)
 				go func() {
@@ -308,16 +382,20 @@ func BenchmarkEventsSubscribers(b *testing.B) {
 					}
 				}()
 			}
-			for n.Bus().Subscribers() < subs {
+			for n.Bus().Subscribers() < c.n {
 				time.Sleep(time.Millisecond) // nothing to wait on but the count
 			}
-			if subs > 0 {
-				b.ReportMetric(float64(memInUse()-before)/float64(subs), "bytes/subscriber")
+			perSub := 0.0
+			if c.n > 0 {
+				perSub = float64(memInUse()-before) / float64(c.n)
 			}
 			b.ResetTimer()
 			runTasks(b, n.Tasks())
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
+			if c.n > 0 {
+				b.ReportMetric(perSub, "bytes/subscriber")
+			}
 			for _, c := range conns {
 				c.Close()
 			}
