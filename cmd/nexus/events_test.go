@@ -3,11 +3,16 @@ package main_test
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -80,5 +85,74 @@ func TestEventsCLI(t *testing.T) {
 	must(nexus(t, d, "webhook", "rm", "cli"))
 	if out, err := nexus(t, d, "webhook", "get", "cli"); err == nil || !strings.Contains(out, "not_found") {
 		t.Fatalf("webhook get after rm: %v %q", err, out)
+	}
+}
+
+var sseConns = flag.Int("sse.conns", 1000, "idle SSE connections of TestIdleSSEConnections (the issue's full size is 10000; mind ulimit -n)")
+
+// TestIdleSSEConnections opens many idle SSE streams to a real `nexus
+// serve`: the server keeps serving (a task runs, its events reach the
+// streams), and every stream ends when the server shuts down.
+func TestIdleSSEConnections(t *testing.T) {
+	must := mustf(t)
+	d := startDaemon(t, t.TempDir())
+	must(nexus(t, d, "module", "push", "tt", "../../internal/tasks/testdata/tasktest.wasm"))
+	addr := strings.TrimPrefix(d.url, "http://")
+	conns := make([]net.Conn, 0, *sseConns)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	readers := make([]*bufio.Reader, 0, *sseConns)
+	for i := range *sseConns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		fmt.Fprintf(c, "GET /v1/events?type=task.succeeded HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", addr)
+		readers = append(readers, bufio.NewReader(c))
+	}
+	// Every stream is open: its answer's head and the first comment came.
+	for i, r := range readers {
+		conns[i].SetReadDeadline(time.Now().Add(time.Minute))
+		status, err := r.ReadString('\n')
+		if err != nil || !strings.Contains(status, "200") {
+			t.Fatalf("stream %d: %q %v", i, status, err)
+		}
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("stream %d: %v", i, err)
+			}
+			if strings.Contains(line, ": connected") {
+				break
+			}
+		}
+	}
+	// The server still serves, and the streams get the events.
+	out := must(nexus(t, d, "task", "submit", "tt", "--data", "n", "--wait"))
+	if out != "" {
+		t.Fatalf("task: %q", out)
+	}
+	for _, i := range []int{0, len(readers) / 2, len(readers) - 1} {
+		for {
+			line, err := readers[i].ReadString('\n')
+			if err != nil {
+				t.Fatalf("stream %d: %v", i, err)
+			}
+			if strings.HasPrefix(line, "event: task.succeeded") {
+				break
+			}
+		}
+	}
+	// Shutdown ends every stream (it does not wait for them).
+	d.stop(t, syscall.SIGTERM)
+	for i, r := range readers {
+		conns[i].SetReadDeadline(time.Now().Add(time.Minute))
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			t.Fatalf("stream %d after shutdown: %v", i, err)
+		}
 	}
 }
