@@ -31,7 +31,12 @@ type Bus struct {
 	ring  ring          // the last events published, for lagging readers
 
 	mu   sync.Mutex
-	subs map[*Subscription]struct{}
+	subs map[*Subscription]struct{} // every subscription
+	// all are the subscriptions without a Task filter; byTask the others,
+	// by task: a thousand clients each waiting for its own task cost the
+	// dispatcher one map lookup per event, not a thousand filters.
+	all    map[*Subscription]struct{}
+	byTask map[string]map[*Subscription]struct{}
 
 	// OnPublish, if set before the first Publish, is called with each
 	// event published (metrics), on the dispatcher's goroutine.
@@ -42,7 +47,8 @@ type Bus struct {
 // dispatcher runs for the life of the process; a Bus is meant to live as
 // long as its Log.
 func NewBus(log Log) *Bus {
-	b := &Bus{log: log, subs: make(map[*Subscription]struct{}), queue: make(chan []*Event, dispatchQueue)}
+	b := &Bus{log: log, subs: make(map[*Subscription]struct{}), all: make(map[*Subscription]struct{}),
+		byTask: make(map[string]map[*Subscription]struct{}), queue: make(chan []*Event, dispatchQueue)}
 	go b.dispatch()
 	return b
 }
@@ -78,8 +84,15 @@ func (b *Bus) Publish(evs []*Event) {
 func (b *Bus) dispatch() {
 	for evs := range b.queue {
 		b.mu.Lock()
-		for s := range b.subs {
+		for s := range b.all {
 			s.offer(evs)
+		}
+		if len(b.byTask) > 0 {
+			for i, e := range evs {
+				for s := range b.byTask[e.TaskID] {
+					s.offer(evs[i : i+1])
+				}
+			}
 		}
 		b.mu.Unlock()
 		if b.OnPublish != nil {
@@ -112,6 +125,14 @@ func (b *Bus) Subscribe(f Filter, after uint64, buffer int) *Subscription {
 	s.lagging = true
 	b.mu.Lock()
 	b.subs[s] = struct{}{}
+	if f.Task == "" {
+		b.all[s] = struct{}{}
+	} else {
+		if b.byTask[f.Task] == nil {
+			b.byTask[f.Task] = make(map[*Subscription]struct{})
+		}
+		b.byTask[f.Task][s] = struct{}{}
+	}
 	b.mu.Unlock()
 	return s
 }
@@ -281,9 +302,17 @@ func (s *Subscription) Last() uint64 { return s.last }
 // Close ends the subscription: the publisher forgets it and Next
 // returns ErrClosed.
 func (s *Subscription) Close() {
-	s.bus.mu.Lock()
-	delete(s.bus.subs, s)
-	s.bus.mu.Unlock()
+	b := s.bus
+	b.mu.Lock()
+	delete(b.subs, s)
+	delete(b.all, s)
+	if t := s.filter.Task; t != "" {
+		delete(b.byTask[t], s)
+		if len(b.byTask[t]) == 0 {
+			delete(b.byTask, t)
+		}
+	}
+	b.mu.Unlock()
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()

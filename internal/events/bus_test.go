@@ -42,6 +42,8 @@ func TestBusHammer(t *testing.T) {
 		{events.Filter{}, 4, false},
 		{events.Filter{Types: []string{"task.*"}}, 2, true},
 		{events.Filter{Module: "m1"}, 8, false},
+		{events.Filter{Task: "t1"}, 1, true},
+		{events.Filter{Task: "t1", Types: []string{"task.*"}}, 2, false},
 	}
 	subs := make([]*events.Subscription, len(cases))
 	for i, c := range cases {
@@ -62,7 +64,11 @@ func TestBusHammer(t *testing.T) {
 					typ = events.ModuleUploaded
 				}
 				mod := []string{"m0", "m1"}[(w+i)%2]
-				if err := db.AppendEvents(&events.Event{Type: typ, Module: mod, Time: time.Now()}); err != nil {
+				task := ""
+				if i%5 == 0 {
+					task = "t1"
+				}
+				if err := db.AppendEvents(&events.Event{Type: typ, Module: mod, TaskID: task, Time: time.Now()}); err != nil {
 					t.Error(err)
 					return
 				}
