@@ -13,11 +13,16 @@ import (
 // once per event.
 //
 // Layout (codecV1): the byte codecV1; the type as a uvarint index into
-// Types; the time as Unix nanoseconds (varint); TaskID, Module, State,
-// Category, Node as strings (a uvarint length, the bytes); Version,
-// Attempt, Priority as varints; Tags as a uvarint count and strings; and
-// Data as a string holding its JSON, empty when Data is zero.
-const codecV1 = 0x01
+// Types (types are only ever appended to Types); the time as Unix
+// nanoseconds (varint); TaskID, Module, State, Category, Node as strings
+// (a uvarint length, the bytes); Version, Attempt, Priority as varints;
+// Tags as a uvarint count and strings; and Data as a string holding its
+// JSON, empty when Data is zero. codecV2 is codecV1 followed by Workflow
+// (a string); both are read, codecV2 is written.
+const (
+	codecV1 = 0x01
+	codecV2 = 0x02
+)
 
 var (
 	errTruncated = errors.New("truncated")
@@ -34,7 +39,7 @@ var typeIndex = func() map[string]uint64 {
 }()
 
 func appendEvent(b []byte, e *Event) []byte {
-	b = append(b, codecV1)
+	b = append(b, codecV2)
 	b = binary.AppendUvarint(b, typeIndex[e.Type])
 	b = binary.AppendVarint(b, e.Time.UnixNano())
 	for _, s := range [...]string{e.TaskID, e.Module, e.State, e.Category, e.Node} {
@@ -48,10 +53,12 @@ func appendEvent(b []byte, e *Event) []byte {
 		b = appendString(b, t)
 	}
 	if e.Data.isZero() {
-		return append(b, 0)
+		b = append(b, 0)
+	} else {
+		data, _ := json.Marshal(&e.Data) // no field can fail to encode
+		b = appendString(b, string(data))
 	}
-	data, _ := json.Marshal(&e.Data) // no field can fail to encode
-	return appendString(b, string(data))
+	return appendString(b, e.Workflow)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -65,7 +72,7 @@ func (d *Data) isZero() bool {
 		d.Done == 0 && d.Total == 0 && d.RunAt == nil && d.Cache == "" && d.CheckpointBytes == 0 &&
 		d.Schedule == "" && d.Due == nil && d.Reason == "" && d.Bundle == "" && d.Digest == "" &&
 		d.Size == 0 && d.Tag == "" && d.Key == "" && d.Removed == 0 && d.Webhook == "" && d.URL == "" &&
-		d.Output == nil
+		d.Step == "" && len(d.Summary) == 0 && d.Output == nil
 }
 
 // decoder reads a binary event; the first error sticks.
@@ -115,7 +122,7 @@ func (d *decoder) string() string {
 }
 
 func decodeEvent(b []byte) (*Event, error) {
-	if len(b) == 0 || b[0] != codecV1 {
+	if len(b) == 0 || b[0] != codecV1 && b[0] != codecV2 {
 		return nil, errFormat
 	}
 	d := &decoder{b: b[1:]}
@@ -140,6 +147,9 @@ func decodeEvent(b []byte) (*Event, error) {
 		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
 			return nil, err
 		}
+	}
+	if b[0] >= codecV2 {
+		e.Workflow = d.string()
 	}
 	if d.err != nil {
 		return nil, d.err

@@ -43,6 +43,7 @@ func appendJSON(b []byte, e *Event) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = appendField(b, "workflow_id", e.Workflow)
 	b = appendField(b, "node", e.Node)
 	b = append(b, `,"data":`...)
 	if e.Data.isZero() {
