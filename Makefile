@@ -1,7 +1,7 @@
 # NexusTask. `make check` is what CI runs.
 GO ?= go
 
-.PHONY: build test race check examples conformance bench clean
+.PHONY: build test race check examples conformance bench clean proto
 
 build:
 	$(GO) build -o bin/nexus ./cmd/nexus
@@ -27,6 +27,11 @@ examples:
 	cd host/fuel && GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -buildvcs=false -o testdata/kernels.wasm ./testdata/kernels
 	host/fuel/testdata/ckernels/build.sh
 	host/testdata/fsprobe/build.sh
+
+# proto regenerates the Go code of proto/*.proto (needs protoc: Debian's
+# protobuf-compiler; protoc-gen-go is installed at go.mod's version).
+proto:
+	sh proto/generate.sh
 
 # conformance regenerates conformance/RESULTS.md: the matrix against a live server.
 conformance:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nexustask/nexus/proto"
 )
 
 // QueueOptions configures a Queue.
@@ -80,11 +81,17 @@ func (s *Store) Queue(o QueueOptions) (*Queue, error) {
 // subject returns the subject of band's stream.
 func (q *Queue) subject(band int) string { return q.s.root + "_q." + strconv.Itoa(band) }
 
-// Push queues the job of task id in band. Pushes with the same dedup key
-// within two minutes queue one job (a retried push after a lost ack).
-func (q *Queue) Push(band int, id, dedup string) error {
+// Push queues e in its band, in its wire format. Pushes with the same
+// dedup key within two minutes queue one job (a retried push after a lost
+// ack).
+func (q *Queue) Push(e *proto.TaskEnvelope, dedup string) error {
+	band := int(e.Band)
 	if band < 0 || band >= len(q.bands) {
 		return fmt.Errorf("jetstream: band %d of %d", band, len(q.bands))
+	}
+	b, err := e.Encode()
+	if err != nil {
+		return err
 	}
 	ctx, cancel := q.s.ctx()
 	defer cancel()
@@ -92,17 +99,16 @@ func (q *Queue) Push(band int, id, dedup string) error {
 	if dedup != "" {
 		opts = append(opts, jetstream.WithMsgID(dedup))
 	}
-	if _, err := q.s.js.Publish(ctx, q.subject(band), []byte(id), opts...); err != nil {
-		return fmt.Errorf("jetstream: queue %s: %w", id, err)
+	if _, err := q.s.js.Publish(ctx, q.subject(band), b, opts...); err != nil {
+		return fmt.Errorf("jetstream: queue %s: %w", e.TaskId, err)
 	}
 	return q.s.nc.Publish(q.bell, nil)
 }
 
-// Job is a pulled job: its task id, band and delivery count, held under
-// the lease until acknowledged.
+// Job is a pulled job: its envelope and delivery count, held under the
+// lease until acknowledged.
 type Job struct {
-	TaskID    string
-	Band      int
+	*proto.TaskEnvelope
 	Delivered uint64 // 1 for the first delivery
 	msg       jetstream.Msg
 }
@@ -130,7 +136,14 @@ func (q *Queue) Pull(ctx context.Context) (*Job, error) {
 				if err != nil {
 					return nil, fmt.Errorf("jetstream: pull band %d: %w", band, err)
 				}
-				return &Job{TaskID: string(m.Data()), Band: band, Delivered: md.NumDelivered, msg: m}, nil
+				e, err := proto.DecodeTaskEnvelope(m.Data())
+				if err != nil {
+					// Not ours to run: a message no node can read would
+					// otherwise come back after every lease.
+					_ = m.Term()
+					return nil, fmt.Errorf("jetstream: pull band %d: %w", band, err)
+				}
+				return &Job{TaskEnvelope: e, Delivered: md.NumDelivered, msg: m}, nil
 			}
 			if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
 				return nil, fmt.Errorf("jetstream: pull band %d: %w", band, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nexustask/nexus/internal/store/jetstream"
+	"github.com/nexustask/nexus/proto"
 )
 
 func queue(t *testing.T, st *jetstream.Store, lease time.Duration) *jetstream.Queue {
@@ -17,6 +18,12 @@ func queue(t *testing.T, st *jetstream.Store, lease time.Duration) *jetstream.Qu
 		t.Fatal(err)
 	}
 	return q
+}
+
+// envelope returns the envelope of task id queued in band.
+func envelope(id string, band int) *proto.TaskEnvelope {
+	return &proto.TaskEnvelope{TaskId: id, Module: "mod", Version: 1, Band: int32(band),
+		NodeSelector: map[string]string{"zone": "a"}}
 }
 
 func pull(t *testing.T, q *jetstream.Queue) *jetstream.Job {
@@ -45,18 +52,18 @@ func TestQueueBands(t *testing.T) {
 	st := open(t)
 	q := queue(t, st, time.Minute)
 	for i, band := range []int{0, 0, 2, 1, 0} {
-		if err := q.Push(band, fmt.Sprintf("t%d", i), fmt.Sprintf("t%d/1", i)); err != nil {
+		if err := q.Push(envelope(fmt.Sprintf("t%d", i), band), fmt.Sprintf("t%d/1", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := q.Push(0, "t0", "t0/1"); err != nil { // a retried push
+	if err := q.Push(envelope("t0", 0), "t0/1"); err != nil { // a retried push
 		t.Fatal(err)
 	}
 	wantLen(t, q, 5)
 	var got []string
 	for range 5 {
 		j := pull(t, q)
-		got = append(got, fmt.Sprintf("%s@%d", j.TaskID, j.Band))
+		got = append(got, fmt.Sprintf("%s@%d", j.TaskId, j.Band))
 		if err := j.Ack(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -68,11 +75,11 @@ func TestQueueBands(t *testing.T) {
 	// A pull waits for a push.
 	done := make(chan *jetstream.Job)
 	go func() { done <- pull(t, q) }()
-	if err := q.Push(1, "late", ""); err != nil {
+	if err := q.Push(envelope("late", 1), ""); err != nil {
 		t.Fatal(err)
 	}
-	if j := <-done; j.TaskID != "late" {
-		t.Fatalf("pulled %s after waiting", j.TaskID)
+	if j := <-done; j.TaskId != "late" {
+		t.Fatalf("pulled %s after waiting", j.TaskId)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -86,32 +93,32 @@ func TestQueueBands(t *testing.T) {
 // and a job renewed with InProgress is not.
 func TestQueueLease(t *testing.T) {
 	a, b := twoNodes(t)
-	const lease = time.Second
+	const lease = 2 * time.Second
 	qa, qb := queue(t, a, lease), queue(t, b, lease)
-	if err := qa.Push(0, "dies", ""); err != nil {
+	if err := qa.Push(envelope("dies", 0), ""); err != nil {
 		t.Fatal(err)
 	}
-	if j := pull(t, qa); j.TaskID != "dies" || j.Delivered != 1 {
-		t.Fatalf("first pull: %s, delivery %d", j.TaskID, j.Delivered)
+	if j := pull(t, qa); j.TaskId != "dies" || j.Delivered != 1 {
+		t.Fatalf("first pull: %s, delivery %d", j.TaskId, j.Delivered)
 	}
 	// a "dies": it never acks. b gets the job again after the lease.
 	j := pull(t, qb)
-	if j.TaskID != "dies" || j.Delivered != 2 {
-		t.Fatalf("after a's lease: %s, delivery %d", j.TaskID, j.Delivered)
+	if j.TaskId != "dies" || j.Delivered != 2 {
+		t.Fatalf("after a's lease: %s, delivery %d", j.TaskId, j.Delivered)
 	}
 	if err := j.Ack(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// a holds a job and renews it for three leases: b, pulling
+	// a holds a job and renews it for two leases: b, pulling
 	// meanwhile, does not get it.
-	if err := qa.Push(0, "lives", ""); err != nil {
+	if err := qa.Push(envelope("lives", 0), ""); err != nil {
 		t.Fatal(err)
 	}
 	held := pull(t, qa)
 	stop := make(chan struct{})
 	renewed := make(chan error, 1)
 	go func() {
-		tick := time.NewTicker(lease / 5)
+		tick := time.NewTicker(lease / 20)
 		defer tick.Stop()
 		for {
 			select {
@@ -126,7 +133,7 @@ func TestQueueLease(t *testing.T) {
 			}
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*lease)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*lease)
 	defer cancel()
 	if j, err := qb.Pull(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("b pulled %+v, %v while a renewed its lease", j, err)
