@@ -19,15 +19,23 @@
 // is enough. The rewriting also bounds call depth (ErrCallDepth).
 //
 // A Runtime is safe for concurrent use. Modules returned by Compile are
-// shared by every task of that module; each Run instantiates its own copy
-// and closes it before returning, so no guest state survives between tasks.
+// shared by every task of that module; each Run runs in an instance no
+// earlier task's state survives in: its own copy, closed before Run
+// returns, or (instance reset, the default where it is provably the
+// same) an earlier task's instance reset to the state right after
+// initialisation.
 //
 // Three things make starting that copy cheap (see RATIONALE.md). Snapshot
 // pre-initialises a nexus-v1 module: its tasks start in a fresh instance
 // filled from the state right after _initialize, mapped copy-on-write, and
 // cannot tell it from running the initialisation themselves. Linear memory
 // is mapped rather than allocated, zero-filled page by page as tasks touch
-// it. Config.ReadyInstances keeps fresh instances made ahead of demand. A
+// it. Config.ReadyInstances keeps fresh instances made ahead of demand.
+// Instance reset (pool_reset.go, Config.NoReset) keeps a used instance
+// and puts back, between two tasks, everything a task can observe: the
+// memory pages it wrote, every mutable global, the deterministic clocks
+// and random source; tasks for which that is not provably the same as a
+// new instance fall back to one, counted by reason (InstanceStats). A
 // module may instead opt out of fresh instances per name
 // (Module.SetIsolation, Request.Isolation): IsolationWarm reuses instances
 // across its tasks.
@@ -44,8 +52,11 @@
 // one per area (abi_imports.go lists them; fuel_remaining and the fuel
 // module's imports are in metering.go). A task starts in instance.go,
 // which picks a warm instance (pool_warm.go), a ready one (pool_ready.go),
-// one restored from a snapshot (snapshot.go, snapshot_memory.go) or a
-// fresh one; pool.go holds a module's per-name state for all three.
+// a reset one (pool_reset.go, its pristine state in reset_state.go, the
+// WASI calls that rule it out in wasi_state.go, memory pressure in
+// pressure.go), one restored from a snapshot (snapshot.go,
+// snapshot_memory.go) or a fresh one; pool.go holds a module's per-name
+// state for all of them.
 // shape.go reads a module's imports, exports, memory and tables before
 // compiling it, compile.go compiles it.
 //

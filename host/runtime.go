@@ -245,13 +245,15 @@ func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, 
 	m := &Module{compiled: compiled, imports: sh.imports, shape: sh, readsSources: readsSources(sh.imports), rt: r,
 		spawns: ImportsSpawn(sh.imports)}
 	m.effects, m.effectsKnown = fuel.ReadEffects(artifact)
-	m.fast.artifact = artifact
 	m.exports = append([]string(nil), sh.exports...)
 	sort.Strings(m.exports)
 	m.pure = abi.DeclaresPure(m.exports)
 	if m.profile, err = abi.DetectProfile(m.exports); err != nil {
 		compiled.Close(ctx)
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+	}
+	if m.profile == abi.ProfileNexusV1 && m.effectsKnown && !m.effects.WritesTables {
+		m.fast.artifact = artifact // for its reset instances' code (reset_state.go)
 	}
 	return m, nil
 }
