@@ -152,8 +152,9 @@ func taskFrom(ctx context.Context) *task {
 	return t
 }
 
-// Run runs one task of m in a fresh instance and closes the instance before
-// returning. The error is nil on success; otherwise it is an *ExitError,
+// Run runs one task of m in a fresh instance, closed before Run returns,
+// or in a reset one (see Config.NoReset), which the task cannot tell from
+// a fresh one. The error is nil on success; otherwise it is an *ExitError,
 // *TrapError, *TaskError, *FuelError, *LimitError or wraps ErrTimeout,
 // ErrCanceled, ErrMemoryLimit, ErrOutputLimit, ErrCallDepth or ErrClosed.
 func (r *Runtime) Run(ctx context.Context, m *Module, req Request) (*Result, error) {
