@@ -71,8 +71,8 @@ type Config struct {
 	// and of the idle reset instances with them; 0 means DefaultReadyBytes.
 	ReadyBytes int64
 	// NoReset turns instance reset off: every fresh-isolation task then
-	// gets a new instance. By default a fresh-isolation task of a nexus-v1
-	// module without grants runs, where that is provably equivalent, in an
+	// gets a new instance. By default a fresh-isolation task without
+	// grants runs, where that is provably equivalent, in an
 	// instance an earlier task ran in, reset to the state right after
 	// initialisation, which it cannot tell from a new one (RATIONALE.md,
 	// "Instance reset").

@@ -46,7 +46,7 @@ func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, li
 			defer ns.putStdio(c)
 			return r.runRestored(ctx, m, t, s, c.cfg)
 		}
-	} else if !r.cfg.NoReset && m.profile == abi.ProfileNexusV1 && ns.mode(req.Isolation) == IsolationFresh {
+	} else if !r.cfg.NoReset && ns.mode(req.Isolation) == IsolationFresh {
 		r.counts.resetFallback(ResetGrants)
 	}
 	var cfg wazero.ModuleConfig

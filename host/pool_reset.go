@@ -9,6 +9,7 @@ import (
 	"github.com/nexustask/nexus/host/fuel"
 	"github.com/nexustask/nexus/host/internal/snapshot"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
 )
 
 // DefaultResetIdle is how many idle reset instances a module keeps per
@@ -21,8 +22,6 @@ const DefaultResetIdle = 8
 const (
 	// ResetGrants: the task has grants, which configure its instance.
 	ResetGrants = "grants"
-	// ResetWASICommand: a wasi-command's _start ends its instance.
-	ResetWASICommand = "wasi_command"
 	// ResetTableWrite: the module's code can change a table or an element
 	// segment, which the host cannot restore.
 	ResetTableWrite = "table_write"
@@ -47,6 +46,9 @@ const (
 	ResetOutputLimit = "output_limit"
 	ResetTimeout     = "timeout"
 	ResetCanceled    = "canceled"
+	// ResetExit: the task called proc_exit, which ends the instance (a
+	// wasi-command compiled from Go always does).
+	ResetExit = "exit"
 	// ResetWASIState: the task called a WASI function that changes the
 	// instance's WASI state, which cannot be rebuilt in place.
 	ResetWASIState = "wasi_state"
@@ -67,9 +69,9 @@ const (
 // resetReasons lists every reason, in the order InstanceStats reports
 // them.
 var resetReasons = [...]string{
-	ResetGrants, ResetWASICommand, ResetTableWrite, ResetNoPristine, ResetPreparing, ResetLimits,
+	ResetGrants, ResetTableWrite, ResetNoPristine, ResetPreparing, ResetLimits,
 	ResetPoolEmpty, ResetTrap, ResetFuel, ResetMemoryLimit, ResetOutputLimit, ResetTimeout,
-	ResetCanceled, ResetWASIState, ResetMemoryGrown, ResetBudget, ResetPressure, ResetRetired,
+	ResetCanceled, ResetExit, ResetWASIState, ResetMemoryGrown, ResetBudget, ResetPressure, ResetRetired,
 	ResetFailed,
 }
 
@@ -117,7 +119,7 @@ func (r *Runtime) runReset(ctx context.Context, m *Module, ns *nsState, t *task,
 	} else {
 		r.counts.resetFallback(ResetPoolEmpty)
 		var err error
-		if w, err = r.newReset(ctx, ns, t, s, uint64(lim.MemoryBytes)); err != nil {
+		if w, err = r.newReset(ctx, m, ns, t, s, uint64(lim.MemoryBytes)); err != nil {
 			return true, err
 		}
 		if s.initialised {
@@ -148,9 +150,12 @@ func (r *Runtime) runReset(ctx context.Context, m *Module, ns *nsState, t *task,
 // with err (what call returned), or why not.
 func (r *Runtime) reusable(ctx context.Context, t *task, w *resetInstance, err error) string {
 	var te *TaskError
+	var exit *sys.ExitError
 	switch {
 	case t.out.Exceeded():
 		return ResetOutputLimit
+	case errors.As(err, &exit):
+		return ResetExit
 	case err != nil && !errors.As(err, &te):
 		return resetFailure(ctx, t, err)
 	case ctx.Err() != nil:
@@ -184,9 +189,12 @@ func resetFailure(ctx context.Context, t *task, err error) string {
 // newReset makes a reset instance of m's pristine state s for a task t
 // with memory quota limit: a restored instance whose memory, globals and
 // deterministic sources it keeps handles on.
-func (r *Runtime) newReset(ctx context.Context, ns *nsState, t *task, s *snapshotState, limit uint64) (*resetInstance, error) {
+func (r *Runtime) newReset(ctx context.Context, m *Module, ns *nsState, t *task, s *snapshotState, limit uint64) (*resetInstance, error) {
 	w := &resetInstance{state: s, madeFor: limit, quota: &quota{limit: limit}, io: &instanceIO{t: t}}
 	cfg := ns.base.WithStderr(ioErr{w.io})
+	if m.profile == abi.ProfileWASICommand {
+		cfg = cfg.WithStdin(ioIn{w.io}).WithStdout(ioOut{w.io})
+	}
 	alloc := &imageAllocator{q: w.quota, s: s}
 	mod, src, err := r.restoreWith(ctx, t, s, cfg, alloc)
 	if err != nil {

@@ -24,7 +24,8 @@ func resetRun(t *testing.T, rt *host.Runtime, m *host.Module, namespace, input s
 // TestResetLeaks: a task writes a secret into linear memory, over an active
 // data segment's bytes and what _initialize wrote, and into two mutable
 // globals (reset_leak.wat); a table slot (reset_table.wat); drops a passive
-// data segment (reset_passive.wat); closes stderr (reset_wasi.wat). The
+// data segment (reset_passive.wat); closes stderr (reset_wasi.wat); reads
+// the clocks and random source, advancing them (reset_clock.wat). The
 // next task of the same module and name looks for each: it must find what
 // a new instance holds, with the same fuel. The first module runs in
 // reset instances (both from its snapshot and from its post-instantiation
@@ -40,6 +41,7 @@ func TestResetLeaks(t *testing.T) {
 		{"testdata/reset_leak.wasm", "write:SECRET-0123456789", "", false},
 		{"testdata/reset_leak.wasm", "write:SECRET-0123456789", "", true},
 		{"testdata/reset_leak.wasm", "grow", host.ResetMemoryGrown, false},
+		{"testdata/reset_clock.wasm", "write", "", false},
 		{"testdata/reset_table.wasm", "write", host.ResetTableWrite, false},
 		{"testdata/reset_passive.wasm", "write", host.ResetNoPristine, false},
 		{"testdata/reset_wasi.wasm", "write", host.ResetWASIState, false},
@@ -238,5 +240,39 @@ func TestResetPressure(t *testing.T) {
 	}
 	if n := rt.InstanceStats().ResetFallbacks[host.ResetPressure]; n != 1 {
 		t.Fatalf("%d pressure fallbacks", n)
+	}
+}
+
+// TestResetWASICommand: a wasi-command whose _start returns (the WAT echo)
+// runs in reset instances, its stdin read from the start for each task;
+// one that calls proc_exit (the Go echo) falls back, counted as exit.
+func TestResetWASICommand(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t, host.DefaultConfig())
+	for _, tc := range []struct {
+		file   string
+		reason string
+	}{
+		{"../examples/wat/echo.wasm", ""},
+		{"../examples/go/echo/echo.wasm", host.ResetExit},
+	} {
+		m, _ := prepareFile(t, rt, tc.file)
+		if err := rt.PrepareReset(ctx, m, "cmd"); err != nil {
+			t.Fatal(err)
+		}
+		before := rt.InstanceStats()
+		for _, in := range []string{"a longer first input, which the next must not see", "short", ""} {
+			res, err := rt.Run(ctx, m, host.Request{Namespace: "cmd", Input: []byte(in)})
+			if err != nil || string(res.Output) != in {
+				t.Fatalf("%s %q: %q, %v", tc.file, in, res.Output, err)
+			}
+		}
+		after := rt.InstanceStats()
+		if tc.reason == "" && after.Reset-before.Reset != 2 {
+			t.Fatalf("%s: %d of 3 tasks reset (%+v)", tc.file, after.Reset-before.Reset, after)
+		}
+		if tc.reason != "" && after.ResetFallbacks[tc.reason]-before.ResetFallbacks[tc.reason] != 3 {
+			t.Fatalf("%s: %+v", tc.file, after.ResetFallbacks)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/nexustask/nexus/abi"
 )
 
 // pristineState is a namespace's post-instantiation state, for the reset
@@ -22,10 +21,7 @@ type pristineState struct {
 // and why tasks cannot run in one: its snapshot if it has one, otherwise
 // its post-instantiation state, captured in the background on first use.
 func (r *Runtime) pristine(m *Module, ns *nsState) (*snapshotState, string) {
-	switch {
-	case m.profile != abi.ProfileNexusV1:
-		return nil, ResetWASICommand
-	case !m.effectsKnown || m.effects.WritesTables:
+	if !m.effectsKnown || m.effects.WritesTables {
 		return nil, ResetTableWrite
 	}
 	if s := ns.snap.Load(); s != nil {

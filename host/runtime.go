@@ -252,7 +252,7 @@ func (r *Runtime) Compile(ctx context.Context, wasm, artifact []byte) (*Module, 
 		compiled.Close(ctx)
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
 	}
-	if m.profile == abi.ProfileNexusV1 && m.effectsKnown && !m.effects.WritesTables {
+	if m.effectsKnown && !m.effects.WritesTables {
 		m.fast.artifact = artifact // for its reset instances' code (reset_state.go)
 	}
 	return m, nil

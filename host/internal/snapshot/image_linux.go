@@ -186,6 +186,7 @@ func writtenPage(e uint64) bool {
 var pagemap struct {
 	once sync.Once
 	f    *os.File // nil: restoreWritten is not used
+	scan bool     // the PAGEMAP_SCAN ioctl works as scanWritten reads it
 }
 
 // openPagemap opens /proc/self/pagemap if this kernel tells written pages
@@ -203,6 +204,7 @@ func openPagemap() {
 		return
 	}
 	pagemap.f = f
+	pagemap.scan = probeScan(f)
 }
 
 func probePagemap(f *os.File) bool {
@@ -239,6 +241,73 @@ func readPagemap(f *os.File, b []byte, ents []uint64) bool {
 	return err == nil && got == len(raw)
 }
 
+// PAGEMAP_SCAN (Linux 6.7) asks the kernel for the ranges of pages in
+// given categories, instead of one page map entry per page: for a Go
+// reactor's 3 MiB of memory it replaces reading 768 entries (6 KiB) and
+// looking at each with a list of the few ranges the task wrote.
+const (
+	pagemapScanIoctl = 0xc0606610 // _IOWR('f', 16, struct pm_scan_arg)
+	pageIsFile       = 1 << 2
+	pageIsPresent    = 1 << 3
+	pageIsSwapped    = 1 << 4
+	pageIsPFNZero    = 1 << 5
+)
+
+// pmScanArg is struct pm_scan_arg.
+type pmScanArg struct {
+	size, flags, start, end, walkEnd, vec, vecLen, maxPages       uint64
+	categoryInverted, categoryMask, categoryAnyofMask, returnMask uint64
+}
+
+// pageRegion is struct page_region.
+type pageRegion struct{ start, end, categories uint64 }
+
+// scanWritten appends to regions the ranges of b's pages that the task
+// wrote, as writtenPage tells them: present or swapped, neither a file's
+// page nor the zero page. Ranges are offsets into b.
+func scanWritten(f *os.File, b []byte, regions []pageRegion) ([]pageRegion, bool) {
+	base := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+	var vec [32]pageRegion
+	for start, end := base, base+uint64(len(b)); start < end; {
+		arg := pmScanArg{
+			start: start, end: end,
+			vec: uint64(uintptr(unsafe.Pointer(&vec[0]))), vecLen: uint64(len(vec)),
+			categoryInverted: pageIsFile | pageIsPFNZero, categoryMask: pageIsFile | pageIsPFNZero,
+			categoryAnyofMask: pageIsPresent | pageIsSwapped, returnMask: pageIsPresent | pageIsSwapped,
+		}
+		arg.size = uint64(unsafe.Sizeof(arg))
+		n, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), pagemapScanIoctl, uintptr(unsafe.Pointer(&arg)))
+		runtime.KeepAlive(b)
+		if errno != 0 || arg.walkEnd <= start {
+			return regions, false
+		}
+		for _, r := range vec[:n] {
+			regions = append(regions, pageRegion{start: r.start - base, end: r.end - base})
+		}
+		start = arg.walkEnd
+	}
+	return regions, true
+}
+
+// probeScan reports whether scanWritten finds, in a probe mapping of a
+// file, the page written and not the page only read.
+func probeScan(f *os.File) bool {
+	page := os.Getpagesize()
+	im, err := NewImage(make([]byte, 3*page))
+	if err != nil {
+		return false
+	}
+	m, err := syscall.Mmap(int(im.f.Fd()), 0, 3*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
+	if err != nil {
+		return false
+	}
+	defer syscall.Munmap(m)
+	m[page] = 1              // written
+	_ = readByte(m[2*page:]) // read only
+	regions, ok := scanWritten(f, m, nil)
+	return ok && len(regions) == 1 && regions[0] == pageRegion{start: uint64(page), end: uint64(2 * page)}
+}
+
 // restoreWritten resets b, a used region that maps image privately over
 // its start, to the image (and zeros after it) by copying over the pages
 // the task wrote, as /proc/self/pagemap tells them (writtenPage). It
@@ -252,6 +321,12 @@ func restoreWritten(b, image []byte) bool {
 	}
 	if len(b) == 0 {
 		return true
+	}
+	if pagemap.scan {
+		var small [32]pageRegion
+		if regions, ok := scanWritten(pagemap.f, b, small[:0]); ok {
+			return resetRegions(b, image, regions)
+		}
 	}
 	var small [512]uint64
 	ents := pageMarks(b, small[:])
@@ -307,6 +382,27 @@ func resetPages[M any](b, image []byte, marks []M, marked func(M) bool) bool {
 			continue
 		}
 		lo, hi := i*page, min((i+1)*page, len(b))
+		if lo < len(image) {
+			lo += copy(b[lo:hi], image[lo:min(hi, len(image))])
+		}
+		clear(b[lo:hi])
+	}
+	return true
+}
+
+// resetRegions resets the ranges regions of b to image's bytes, and zeros
+// past the image. It reports false, changing nothing, if they are more
+// than maxClearBytes.
+func resetRegions(b, image []byte, regions []pageRegion) bool {
+	n := uint64(0)
+	for _, r := range regions {
+		n += r.end - r.start
+	}
+	if n > maxClearBytes {
+		return false
+	}
+	for _, r := range regions {
+		lo, hi := int(r.start), min(int(r.end), len(b))
 		if lo < len(image) {
 			lo += copy(b[lo:hi], image[lo:min(hi, len(image))])
 		}
