@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
 )
 
 // pristineState is a namespace's post-instantiation state, for the reset
