@@ -92,9 +92,10 @@ type resetInstance struct {
 
 // resetPool holds the idle reset instances of one module and name.
 type resetPool struct {
-	mu     sync.Mutex
-	idle   []*resetInstance
-	closed bool
+	mu         sync.Mutex
+	idle       []*resetInstance
+	closed     bool
+	registered bool // in the runtime's resetPools
 }
 
 // runReset runs t in a reset instance of m when that is equivalent to a
@@ -293,7 +294,10 @@ func (p *resetPool) put(w *resetInstance, r *Runtime) bool {
 		return false
 	}
 	p.idle = append(p.idle, w)
-	r.resets.add(p)
+	if !p.registered {
+		p.registered = true
+		r.resets.add(p)
+	}
 	return true
 }
 
