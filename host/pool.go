@@ -42,10 +42,14 @@ type nsState struct {
 	// reset holds the instances kept across tasks and reset between them;
 	// post is the state they start from when there is no snapshot, and
 	// preparing is set once its capture started (reset_state.go).
-	reset     resetPool
-	post      atomic.Pointer[pristineState]
-	preparing atomic.Bool
-	stdio     sync.Pool // *stdioConfig
+	reset resetPool
+	// resetMisses counts the reset instances closed in a row after their
+	// task for what it did; resetSkips the tasks that then did not try
+	// (pool_reset.go).
+	resetMisses, resetSkips atomic.Int64
+	post                    atomic.Pointer[pristineState]
+	preparing               atomic.Bool
+	stdio                   sync.Pool // *stdioConfig
 }
 
 // stdioConfig is a namespace's base configuration with stdio that reach

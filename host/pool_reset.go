@@ -64,6 +64,21 @@ const (
 	ResetRetired = "retired"
 	// ResetFailed: restoring the memory failed.
 	ResetFailed = "reset_failed"
+	// ResetUnreusable: the last resetGiveUp instances of the module and
+	// name were all closed after their task (exit, wasi_state or
+	// memory_grown: a Go wasi-command always exits, say), so the task ran
+	// in a new instance without trying; one task in resetRetry still
+	// tries.
+	ResetUnreusable = "unreusable"
+)
+
+// resetGiveUp and resetRetry: after resetGiveUp instances in a row closed
+// after their task for what the task did (not for how it failed), a
+// module and name stop making reset instances but for one task in
+// resetRetry.
+const (
+	resetGiveUp = 16
+	resetRetry  = 64
 )
 
 // resetReasons lists every reason, in the order InstanceStats reports
@@ -72,7 +87,7 @@ var resetReasons = [...]string{
 	ResetGrants, ResetTableWrite, ResetNoPristine, ResetPreparing, ResetLimits,
 	ResetPoolEmpty, ResetTrap, ResetFuel, ResetMemoryLimit, ResetOutputLimit, ResetTimeout,
 	ResetCanceled, ResetExit, ResetWASIState, ResetMemoryGrown, ResetBudget, ResetPressure, ResetRetired,
-	ResetFailed,
+	ResetFailed, ResetUnreusable,
 }
 
 // resetInstance is an instance of a module's restore module kept across
@@ -111,6 +126,10 @@ func (r *Runtime) runReset(ctx context.Context, m *Module, ns *nsState, t *task,
 		r.counts.resetFallback(ResetLimits)
 		return false, nil
 	}
+	if ns.resetMisses.Load() >= resetGiveUp && ns.resetSkips.Add(1)%resetRetry != 0 {
+		r.counts.resetFallback(ResetUnreusable)
+		return false, nil
+	}
 	w := ns.reset.take(uint64(lim.MemoryBytes), s, r)
 	if w != nil {
 		r.counts.reset.Add(1)
@@ -140,9 +159,13 @@ func (r *Runtime) runReset(ctx context.Context, m *Module, ns *nsState, t *task,
 	}
 	if reason := r.reusable(ctx, t, w, err); reason != "" {
 		r.counts.resetFallback(reason)
+		if reason == ResetExit || reason == ResetWASIState || reason == ResetMemoryGrown {
+			ns.resetMisses.Add(1)
+		}
 		w.mod.Close(context.WithoutCancel(ctx))
 		return true, err
 	}
+	ns.resetMisses.Store(0)
 	r.keepReset(ns, w)
 	return true, err
 }

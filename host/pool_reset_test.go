@@ -245,7 +245,9 @@ func TestResetPressure(t *testing.T) {
 
 // TestResetWASICommand: a wasi-command whose _start returns (the WAT echo)
 // runs in reset instances, its stdin read from the start for each task;
-// one that calls proc_exit (the Go echo) falls back, counted as exit.
+// one that calls proc_exit (the Go echo) falls back, counted as exit, and
+// after 16 such instances in a row stops making them, trying again once
+// in 64 tasks.
 func TestResetWASICommand(t *testing.T) {
 	ctx := context.Background()
 	rt := newRuntime(t, host.DefaultConfig())
@@ -271,8 +273,20 @@ func TestResetWASICommand(t *testing.T) {
 		if tc.reason == "" && after.Reset-before.Reset != 2 {
 			t.Fatalf("%s: %d of 3 tasks reset (%+v)", tc.file, after.Reset-before.Reset, after)
 		}
-		if tc.reason != "" && after.ResetFallbacks[tc.reason]-before.ResetFallbacks[tc.reason] != 3 {
+		if tc.reason == "" {
+			continue
+		}
+		if after.ResetFallbacks[tc.reason]-before.ResetFallbacks[tc.reason] != 3 {
 			t.Fatalf("%s: %+v", tc.file, after.ResetFallbacks)
+		}
+		for i := 3; i < 16+64; i++ {
+			if res, err := rt.Run(ctx, m, host.Request{Namespace: "cmd", Input: []byte("x")}); err != nil || string(res.Output) != "x" {
+				t.Fatalf("task %d: %v", i, err)
+			}
+		}
+		st := rt.InstanceStats()
+		if exits, skipped := st.ResetFallbacks[host.ResetExit], st.ResetFallbacks[host.ResetUnreusable]; exits != 17 || skipped != 63 {
+			t.Fatalf("%d exits, %d skipped; want 17 and 63", exits, skipped)
 		}
 	}
 }
