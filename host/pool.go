@@ -47,6 +47,7 @@ type nsState struct {
 	// task for what it did; resetSkips the tasks that then did not try
 	// (pool_reset.go).
 	resetMisses, resetSkips atomic.Int64
+	resetAsked              atomic.Int64 // tasks that asked for a post-instantiation state
 	post                    atomic.Pointer[pristineState]
 	preparing               atomic.Bool
 	stdio                   sync.Pool // *stdioConfig

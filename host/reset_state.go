@@ -16,9 +16,17 @@ type pristineState struct {
 	err    error  // what made it fail, for PrepareReset
 }
 
+// resetPrepareAfter is how many tasks of a module and name without a
+// snapshot run in new instances before its post-instantiation state is
+// captured: the capture compiles the module twice more (the probe and
+// restore modules), which a module that runs a few tasks, or whose
+// instances cannot be reset anyway, should not pay for at once.
+const resetPrepareAfter = 64
+
 // pristine returns the state m's reset instances for ns start from, or nil
 // and why tasks cannot run in one: its snapshot if it has one, otherwise
-// its post-instantiation state, captured in the background on first use.
+// its post-instantiation state, captured in the background once
+// resetPrepareAfter tasks asked for it (at once by PrepareReset).
 func (r *Runtime) pristine(m *Module, ns *nsState) (*snapshotState, string) {
 	if !m.effectsKnown || m.effects.WritesTables {
 		return nil, ResetTableWrite
@@ -28,6 +36,9 @@ func (r *Runtime) pristine(m *Module, ns *nsState) (*snapshotState, string) {
 	}
 	if p := ns.post.Load(); p != nil {
 		return p.state, p.reason
+	}
+	if ns.resetAsked.Add(1) < resetPrepareAfter {
+		return nil, ResetPreparing
 	}
 	if ns.preparing.CompareAndSwap(false, true) {
 		r.background(func() { r.preparePost(context.Background(), m, ns) }, nil)
