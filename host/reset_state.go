@@ -19,9 +19,12 @@ type pristineState struct {
 // resetPrepareAfter is how many tasks of a module and name without a
 // snapshot run in new instances before its post-instantiation state is
 // captured: the capture compiles the module twice more (the probe and
-// restore modules), which a module that runs a few tasks, or whose
-// instances cannot be reset anyway, should not pay for at once.
-const resetPrepareAfter = 64
+// restore modules), which only a module that runs many tasks pays back
+// (a Go wasi-command never does: it always exits). On a 2-core machine
+// compiling the Go echo twice more took seconds of CPU, which made the
+// first few hundred of its tasks up to 1.7× slower (BenchmarkInvoke,
+// bench/RESULTS.md).
+const resetPrepareAfter = 1000
 
 // pristine returns the state m's reset instances for ns start from, or nil
 // and why tasks cannot run in one: its snapshot if it has one, otherwise
