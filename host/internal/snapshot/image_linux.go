@@ -262,12 +262,20 @@ type pmScanArg struct {
 // pageRegion is struct page_region.
 type pageRegion struct{ start, end, categories uint64 }
 
+// scanVecs are the buffers scanWritten has the kernel fill.
+var scanVecs = sync.Pool{New: func() any { return new([32]pageRegion) }}
+
 // scanWritten appends to regions the ranges of b's pages that the task
 // wrote, as writtenPage tells them: present or swapped, neither a file's
 // page nor the zero page. Ranges are offsets into b.
 func scanWritten(f *os.File, b []byte, regions []pageRegion) ([]pageRegion, bool) {
 	base := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
-	var vec [32]pageRegion
+	// The kernel writes the ranges at an address passed as an integer, so
+	// the buffer must not move: it is taken from a pool, on the heap, not
+	// from the goroutine's stack, which may be copied elsewhere on growth.
+	vp := scanVecs.Get().(*[32]pageRegion)
+	defer scanVecs.Put(vp)
+	vec := vp[:]
 	for start, end := base, base+uint64(len(b)); start < end; {
 		arg := pmScanArg{
 			start: start, end: end,
@@ -278,10 +286,14 @@ func scanWritten(f *os.File, b []byte, regions []pageRegion) ([]pageRegion, bool
 		arg.size = uint64(unsafe.Sizeof(arg))
 		n, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), pagemapScanIoctl, uintptr(unsafe.Pointer(&arg)))
 		runtime.KeepAlive(b)
-		if errno != 0 || arg.walkEnd <= start {
+		runtime.KeepAlive(vp)
+		if errno != 0 || arg.walkEnd <= start || n > uintptr(len(vec)) {
 			return regions, false
 		}
 		for _, r := range vec[:n] {
+			if r.start < start || r.end > end || r.start >= r.end {
+				return regions, false
+			}
 			regions = append(regions, pageRegion{start: r.start - base, end: r.end - base})
 		}
 		start = arg.walkEnd

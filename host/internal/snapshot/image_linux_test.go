@@ -114,3 +114,46 @@ func seq(from, to int) []int {
 	}
 	return s
 }
+
+// TestScanWrittenFreshStacks restores written pages from new goroutines,
+// whose small stacks grow during the call: the ranges the kernel reports
+// must land where scanWritten reads them (not on a stack since copied),
+// and the region must hold the image again.
+func TestScanWrittenFreshStacks(t *testing.T) {
+	pagemap.once.Do(openPagemap)
+	if pagemap.f == nil || !pagemap.scan {
+		t.Skip("PAGEMAP_SCAN is not available")
+	}
+	page := os.Getpagesize()
+	image := make([]byte, 8*page)
+	for i := range image {
+		image[i] = byte(i / page)
+	}
+	im, err := NewImage(image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	region, pool, err := im.MapRegion(uint64(16 * page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ReleaseRegion(region, uint64(len(region)), pool)
+	for i := 0; i < 200; i++ {
+		region[(i%8)*page+1] = 0xff
+		region[(8+i%8)*page] = 0xee
+		done := make(chan bool)
+		go func() { done <- ResetRegion(region, pool) }()
+		if !<-done {
+			t.Fatalf("round %d: reset failed", i)
+		}
+		for p := 0; p < 16; p++ {
+			want := byte(0)
+			if p < 8 {
+				want = byte(p)
+			}
+			if region[p*page+1] != want || region[p*page] != want {
+				t.Fatalf("round %d: page %d holds %x, want %x", i, p, region[p*page+1], want)
+			}
+		}
+	}
+}
