@@ -192,3 +192,43 @@ func TestStuckHostCall(t *testing.T) {
 		t.Errorf("abandoned calls not exposed")
 	}
 }
+
+// TestWorkflowTimeline: GET /v1/workflows/{id}/timeline has each step's
+// task timeline, the second step's starting after the first's outcome.
+func TestWorkflowTimeline(t *testing.T) {
+	in := startWorkflows(t)
+	v := submitWF(t, in.URL, "/v1/workflows", `{"steps": [
+		{"id": "a", "module": "step", "input": "x", "config": {"mode": "echo"}},
+		{"id": "b", "depends_on": ["a"], "input_from": "a", "module": "step", "config": {"mode": "echo"}}]}`)
+	if code, out := wfResult(t, in.URL, v.ID); code != http.StatusOK {
+		t.Fatalf("result: %d %s", code, out)
+	}
+	resp, body := do(t, "GET", in.URL+"/v1/workflows/"+v.ID+"/timeline", "", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("timeline: %d %s", resp.StatusCode, body)
+	}
+	var wt server.WorkflowTimeline
+	if err := json.Unmarshal(body, &wt); err != nil {
+		t.Fatal(err)
+	}
+	if wt.WorkflowID != v.ID || len(wt.Steps) != 2 || wt.DurationMs <= 0 {
+		t.Fatalf("timeline %s", body)
+	}
+	var outcome [2]server.Phase
+	for i, st := range wt.Steps {
+		if st.Timeline == nil || len(st.Timeline.Phases) == 0 || st.TaskID == "" {
+			t.Fatalf("step %s: %s", st.Step, body)
+		}
+		ph := st.Timeline.Phases
+		if ph[0].Phase != "submitted" || ph[len(ph)-1].Phase != "succeeded" {
+			t.Fatalf("step %s phases %+v", st.Step, ph)
+		}
+		outcome[i] = ph[len(ph)-1]
+	}
+	if b := wt.Steps[1].Timeline.Phases[0]; b.Start.Before(outcome[0].Start) {
+		t.Errorf("step b submitted at %v, before step a finished at %v", b.Start, outcome[0].Start)
+	}
+	if resp, _ := do(t, "GET", in.URL+"/v1/workflows/nosuch/timeline", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown workflow: %d", resp.StatusCode)
+	}
+}

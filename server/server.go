@@ -221,6 +221,7 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.POST("/v1/workflows/:id/resume", s.workflowOp((*workflow.Engine).Resume), ready)
 	e.GET("/v1/workflows/:id/result", s.workflowResult, ready)
 	e.GET("/v1/workflows/:id/graph", s.workflowGraph, ready)
+	e.GET("/v1/workflows/:id/timeline", s.workflowTimeline, ready)
 	e.POST("/v1/batches", s.submitBatchWorkflow, ready)
 	e.POST("/v1/chains", s.submitChain, ready)
 	e.POST("/v1/schedules", s.createSchedule, ready)

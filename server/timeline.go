@@ -13,6 +13,10 @@ import (
 // maxTimelineEvents bounds the events one timeline reads.
 const maxTimelineEvents = 10000
 
+// submitSlack is how long before a task's SubmittedAt its timeline looks
+// for its events.
+const submitSlack = 5 * time.Second
+
 // Timeline is a task's life as phases, from its events
 // (GET /v1/tasks/{id}/timeline).
 type Timeline struct {
@@ -79,7 +83,10 @@ func (s *Server) taskTimeline(c echo.Context) error {
 // partial if the oldest were trimmed.
 func taskEvents(log EventLog, rec tasks.Record) ([]*events.Event, bool, error) {
 	f := &events.Filter{Task: rec.ID}
-	after, err := log.EventSeqBefore(rec.SubmittedAt)
+	// From a little before the submission: a task created inside a
+	// larger write (a workflow's step) has its events stamped when that
+	// write was queued, which may precede the record's own time.
+	after, err := log.EventSeqBefore(rec.SubmittedAt.Add(-submitSlack))
 	partial := false
 	if ge := (*events.GoneError)(nil); errors.As(err, &ge) {
 		oldest, _, err := log.EventBounds()
