@@ -23,6 +23,7 @@ import (
 	"github.com/nexustask/nexus/internal/schedule"
 	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/internal/telemetry"
+	"github.com/nexustask/nexus/internal/ui"
 	"github.com/nexustask/nexus/internal/workflow"
 	"github.com/nexustask/nexus/modules"
 )
@@ -247,6 +248,9 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.GET("/v1/webhooks/:name/deliveries", s.webhookDeliveries, ready)
 	e.GET("/v1/health", s.health)
 	e.GET("/v1/metrics", s.metricsJSON)
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, ui.Prefix) })
+	e.GET("/ui", func(c echo.Context) error { return c.Redirect(http.StatusFound, ui.Prefix) })
+	e.GET(ui.Prefix+"*", echo.WrapHandler(ui.Handler()))
 	s.e = e
 	s.h = s.limitBodies(e)
 	return s
