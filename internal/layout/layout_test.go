@@ -30,6 +30,7 @@ var owners = map[string]string{
 	"github.com/knadh/koanf":             module + "/internal/config",
 	"github.com/DataDog/datadog-go":      module + "/internal/metrics",
 	"go.yaml.in/yaml":                    module + "/internal/config",
+	"github.com/chromedp/":               module + "/internal/ui",
 }
 
 // coOwners are further packages allowed to import a dependency of owners:

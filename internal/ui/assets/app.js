@@ -2,7 +2,7 @@
 // names, in-page navigation without reloads, the theme switch and the
 // live stream's status.
 import { live } from './api.js';
-import { h, message } from './dom.js';
+import { h, fill, message } from './dom.js';
 import { overview } from './overview.js';
 import { taskList, taskNew, taskDetail } from './tasks.js';
 import { moduleList, moduleDetail, bundleList, bundleDetail } from './modules.js';
@@ -41,7 +41,7 @@ async function draw() {
     const m = path.match(re);
     if (!m) continue;
     document.title = `${title} · NexusTask`;
-    main.replaceChildren();
+    fill(main);
     const params = m.slice(1).map(decodeURIComponent);
     try {
       stop = (await page(main, params, new URLSearchParams(location.search))) || null;
@@ -52,7 +52,7 @@ async function draw() {
     return;
   }
   document.title = 'Not found · NexusTask';
-  main.replaceChildren(h('h1', null, 'Not found'), h('p', null, 'No page has this address. ', h('a', { href: '/ui/' }, 'Overview')));
+  fill(main, h('h1', null, 'Not found'), h('p', null, 'No page has this address. ', h('a', { href: '/ui/' }, 'Overview')));
 }
 
 // navigate moves to a dashboard path without reloading the page.

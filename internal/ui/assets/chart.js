@@ -40,18 +40,21 @@ export function chart(title, series, labels, unit = '') {
     let max = 0;
     for (const s of series) for (const v of s.values) if (v > max) max = v;
     max = max || 1;
+    // The graph spans the samples there are, from a minute up to the
+    // series' size: young history is not a sliver at the right edge.
+    const span = Math.max(60, Math.min(series[0].size, Math.max(...series.map((s) => s.values.length))));
     series.forEach((s, i) => {
-      const n = s.values.length, size = s.size;
+      const n = s.values.length;
       let d = '';
       for (let j = 0; j < n; j++) {
-        const x = ((size - n + j) / (size - 1)) * 600;
+        const x = ((span - n + j) / (span - 1)) * 600;
         const y = 118 - (s.values[j] / max) * 112;
         d += `${j ? 'L' : 'M'}${x.toFixed(1)} ${y.toFixed(1)}`;
       }
       paths[i].setAttribute('d', d);
       values[i].textContent = num(s.last());
     });
-    peak.textContent = `(peak ${num(max)}${unit})`;
+    peak.textContent = `(last ${span < 120 ? `${span} s` : `${Math.round(span / 60)} min`}, peak ${num(max)}${unit})`;
     svg.setAttribute('aria-label', `${title}: ${labels.map((l, i) => `${l} ${num(series[i].last())}`).join(', ')}`);
   };
   return el;

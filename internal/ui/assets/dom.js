@@ -17,6 +17,14 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+// fill replaces el's children, leaving out null, undefined and false
+// and flattening arrays as h does.
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
@@ -82,7 +90,7 @@ export function table(headers, rows, caption) {
 
 // message is a status line: an error (role alert) or a notice.
 export function message(el, text, isError) {
-  el.replaceChildren(text ? h('p', { class: isError ? 'error' : 'notice', role: isError ? 'alert' : 'status' }, text) : '');
+  fill(el, text ? h('p', { class: isError ? 'error' : 'notice', role: isError ? 'alert' : 'status' }, text) : '');
 }
 
 // hex renders bytes as a hex dump: offset, 16 bytes, their text.

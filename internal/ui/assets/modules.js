@@ -1,7 +1,7 @@
 // Modules and bundles: lists, versions, upload by drag and drop or a
 // file field, and invoking a module from the browser.
 import { get, request, live } from './api.js';
-import { h, link, enc, when, num, bytes, table, message, kv } from './dom.js';
+import { h, fill, link, enc, when, num, bytes, table, message, kv } from './dom.js';
 import { navigate } from './app.js';
 import { preview } from './tasks.js';
 
@@ -11,7 +11,7 @@ export async function moduleList(main) {
   const tbody = h('tbody');
   const load = async () => {
     const doc = await get('/v1/modules');
-    tbody.replaceChildren(...doc.modules.map((m) => h('tr', null,
+    fill(tbody, ...doc.modules.map((m) => h('tr', null,
       h('td', null, link(`/ui/modules/${enc(m.name)}`, m.name)), h('td', null, m.latest.version), h('td', null, m.versions),
       h('td', null, m.latest.profile), h('td', null, bytes(m.latest.size)), h('td', null, m.latest.snapshot || '—'),
       h('td', null, m.state || 'ok'), h('td', null, when(m.latest.created_at)))));
@@ -66,14 +66,14 @@ export async function moduleDetail(main, [name]) {
     for (const c of String(d.get('config') || '').split('\n').map((s) => s.trim()).filter(Boolean)) p.append('config', c);
     const f = d.get('file');
     const input = f && f.size ? f : String(d.get('input') || '');
-    result.replaceChildren(h('p', { class: 'muted' }, 'Running…'));
+    fill(result, h('p', { class: 'muted' }, 'Running…'));
     try {
       const res = await request('POST', `/v1/modules/${enc(name)}/invoke${p.size ? '?' + p : ''}`, input);
       const buf = await res.arrayBuffer();
       const hdrs = [...res.headers.entries()].filter(([k]) => k.startsWith('x-nexus-'));
-      result.replaceChildren(h('h2', null, 'Output'), h('div', { id: 'invoke-headers' }, kv(hdrs.map(([k, v]) => [k, v]))), preview(buf, `${name}.out`));
+      fill(result, h('h2', null, 'Output'), h('div', { id: 'invoke-headers' }, kv(hdrs.map(([k, v]) => [k, v]))), preview(buf, `${name}.out`));
       result.dataset.fuel = res.headers.get('X-Nexus-Fuel-Used') || '';
-    } catch (err) { result.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message)); }
+    } catch (err) { fill(result, h('p', { class: 'error', role: 'alert' }, err.message)); }
   } },
   h('div', { class: 'grid' },
     q('version', 'Version', { type: 'number', min: 1, placeholder: String(latest.version) }),

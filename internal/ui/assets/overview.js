@@ -1,7 +1,7 @@
 // The overview: live figures and graphs of the last 15 minutes, from
 // GET /v1/metrics once a second and the event stream.
 import { get, live } from './api.js';
-import { h, link, num, when, enc, table } from './dom.js';
+import { h, fill, link, num, when, enc, table } from './dom.js';
 import { Series, chart } from './chart.js';
 
 const WINDOW = 900; // seconds of history: 15 minutes at one sample a second
@@ -28,10 +28,12 @@ function sum(byName, name, keep = () => true, field = 'value') {
 }
 
 async function sample() {
+  // The sample's time is when the request left: the server gathers the
+  // figures as it arrives, while the answer may wait for a busy page.
+  const now = performance.now();
   let doc;
   try { doc = await get('/v1/metrics?filter=nexus_'); } catch { return; }
   const by = new Map(doc.map((m) => [m.name, m]));
-  const now = performance.now();
   const c = {
     t: now,
     runs: sum(by, 'nexus_invocations_total'),
@@ -84,13 +86,14 @@ live.subscribe((batch) => {
   }
 });
 
-let timer = null;
-function startSampling() {
-  if (timer) return;
-  sample();
-  timer = setInterval(sample, 1000);
+// One sample a second, never two at once: a slow answer delays the next
+// sample rather than bunching two, whose rates would be noise.
+async function sampleLoop() {
+  const t0 = performance.now();
+  await sample();
+  setTimeout(sampleLoop, Math.max(0, 1000 - (performance.now() - t0)));
 }
-startSampling();
+sampleLoop();
 
 // overview draws the overview page.
 export function overview(main) {
@@ -134,14 +137,14 @@ export function overview(main) {
     vHit.textContent = `${num(100 * latest.hit)} %`;
     vFuel.textContent = num(latest.fuelPerSec);
     const s = latest.states;
-    stateLine.textContent = `Durable tasks: ${num(s.scheduled || 0)} scheduled, ${num(s.queued || 0)} queued, ${num(s.running || 0)} running; ${num(latest.finished)} finished since the server started; ${num(latest.modules)} modules; token utilization ${num(100 * latest.utilization)} %.`;
+    stateLine.textContent = `Durable tasks: ${num(s.scheduled || 0)} scheduled, ${num(s.queued || 0)} queued, ${num(s.running || 0)} running; ${num(latest.finished)} finished since the server started; modules: ${num(latest.modules)}; token utilization ${num(100 * latest.utilization)} %.`;
     for (const c of charts) c.update();
-    depthBody.replaceChildren(...Object.keys(latest.depth).sort((a, b) => b - a)
+    fill(depthBody, ...Object.keys(latest.depth).sort((a, b) => b - a)
       .map((p) => h('tr', null, h('td', null, p), h('td', null, num(latest.depth[p])))));
     const rows = [...running.entries()].slice(0, 20).map(([id, r]) =>
       h('tr', null, h('td', null, link(`/ui/tasks/${enc(id)}`, id.slice(0, 12))), h('td', null, r.module || '—'),
         h('td', null, r.priority ?? '—'), h('td', null, when(r.since))));
-    runningBody.replaceChildren(...(rows.length ? rows : [h('tr', null, h('td', { colspan: 4, class: 'muted' }, 'Nothing is running.'))]));
+    fill(runningBody, ...(rows.length ? rows : [h('tr', null, h('td', { colspan: 4, class: 'muted' }, 'Nothing is running.'))]));
   };
   update();
   listeners.add(update);

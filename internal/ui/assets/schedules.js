@@ -1,14 +1,14 @@
 // Schedules: next due times, last runs with their lag and outcome; pause
 // and resume.
 import { get, post, live } from './api.js';
-import { h, link, enc, when, state, table, message, kv, ms } from './dom.js';
+import { h, fill, link, enc, when, state, table, message, kv, ms } from './dom.js';
 
 // scheduleList draws /ui/schedules, refreshed by schedule events.
 export async function scheduleList(main) {
   const tbody = h('tbody');
   const load = async () => {
     const doc = await get('/v1/schedules');
-    tbody.replaceChildren(...(doc.schedules.length ? doc.schedules.map((s) => h('tr', null,
+    fill(tbody, ...(doc.schedules.length ? doc.schedules.map((s) => h('tr', null,
       h('td', null, link(`/ui/schedules/${enc(s.name)}`, s.name)), h('td', null, s.cron || `every ${s.every}`),
       h('td', null, s.paused ? state('paused') : when(s.next_due)), h('td', null, s.running || 0),
       h('td', null, s.overlap || ''), h('td', null, JSON.parse(JSON.stringify(s.task || {})).module || '')))
@@ -31,9 +31,9 @@ export async function scheduleDetail(main, [name]) {
       try { await post(path); message(status, `${label}: done.`); } catch (err) { message(status, err.message, true); }
       load();
     } }, label);
-    actions.replaceChildren(s.paused ? act('Resume', `/v1/schedules/${enc(name)}/resume`) : act('Pause', `/v1/schedules/${enc(name)}/pause`));
+    fill(actions, s.paused ? act('Resume', `/v1/schedules/${enc(name)}/resume`) : act('Pause', `/v1/schedules/${enc(name)}/pause`));
     const runs = s.runs || [];
-    body.replaceChildren(kv([['When', s.cron ? `cron ${s.cron}${s.timezone ? ' ' + s.timezone : ''}` : `every ${s.every}`],
+    fill(body, kv([['When', s.cron ? `cron ${s.cron}${s.timezone ? ' ' + s.timezone : ''}` : `every ${s.every}`],
       ['Next due', s.paused ? state('paused') : when(s.next_due)], ['Overlap', s.overlap || '—'], ['Catch up', s.catch_up || '—'],
       ['Running', s.running || 0], ['Created', when(s.created_at)]]),
     h('h2', null, 'Template'), h('pre', { tabindex: 0 }, JSON.stringify(s.task, null, 2)),

@@ -1,7 +1,7 @@
 // Tasks: the filterable, paginated, live list; a task's detail with its
 // output, logs, attempts and timeline; the form that submits new ones.
 import { get, post, request, live } from './api.js';
-import { h, link, state, enc, when, num, bytes, ms, kv, table, message, hex, isText } from './dom.js';
+import { h, fill, link, state, enc, when, num, bytes, ms, kv, table, message, hex, isText } from './dom.js';
 import { navigate } from './app.js';
 
 const STATES = ['scheduled', 'queued', 'running', 'succeeded', 'failed', 'canceled', 'dead'];
@@ -60,7 +60,7 @@ export async function taskList(main, _, q) {
   };
   const order = [];
   for (const t of doc.tasks.filter(keep)) { const r = rowOf(t); rows.set(t.id, r); order.push(r); }
-  tbody.replaceChildren(...order.map((r) => r.tr));
+  fill(tbody, ...order.map((r) => r.tr));
   if (!order.length) message(status, 'No task matches.');
   pager.append(
     cursor ? h('a', { href: `/ui/tasks?${new URLSearchParams({ ...Object.fromEntries(Object.entries(f).filter(([, v]) => v)) })}` }, 'First page') : null,
@@ -101,7 +101,7 @@ export async function taskList(main, _, q) {
       if (!r.dirty) continue;
       r.dirty = false;
       r.tr.dataset.state = r.t.state;
-      r.stateCell.replaceChildren(state(r.t.state));
+      fill(r.stateCell, state(r.t.state));
       r.fuelCell.textContent = num(r.t.fuel_used || 0);
     }
   });
@@ -219,13 +219,13 @@ export async function taskDetail(main, [id]) {
     // a button a progress event just replaced.
     if (actions.dataset.state !== r.state) {
       actions.dataset.state = r.state;
-      actions.replaceChildren(
+      fill(actions, 
         !FINAL.has(r.state) ? act('Cancel', `/v1/tasks/${enc(id)}/cancel`, 'danger') : null,
         ['failed', 'dead', 'canceled'].includes(r.state) ? act('Retry', `/v1/tasks/${enc(id)}/retry`) : null,
         h('a', { href: `/ui/tasks/new?module=${enc(r.module)}` }, 'New task like this'));
     }
     const [done, total] = r.progress || [0, 0];
-    body.replaceChildren(kv([
+    fill(body, kv([
       ['State', state(r.state)],
       ['Module', link(`/ui/modules/${enc(r.module)}`, `${r.module} v${r.version}`)],
       ['Priority', r.priority], ['Category', r.category], ['Tags', (r.tags || []).join(', ') || '—'],
@@ -249,8 +249,8 @@ export async function taskDetail(main, [id]) {
   const drawTimeline = async () => {
     try {
       const tl = await get(`/v1/tasks/${enc(id)}/timeline`);
-      timeline.replaceChildren(h('h2', null, 'Timeline'), gantt(tl));
-    } catch (err) { timeline.replaceChildren(h('h2', null, 'Timeline'), h('p', { class: 'muted' }, err.message)); }
+      fill(timeline, h('h2', null, 'Timeline'), gantt(tl));
+    } catch (err) { fill(timeline, h('h2', null, 'Timeline'), h('p', { class: 'muted' }, err.message)); }
   };
 
   const drawOutput = async () => {
@@ -258,8 +258,8 @@ export async function taskDetail(main, [id]) {
     outputShown = true;
     try {
       const res = await request('GET', `/v1/tasks/${enc(id)}/result`);
-      output.replaceChildren(h('h2', null, 'Output'), preview(await res.arrayBuffer(), `${id}.out`));
-    } catch (err) { output.replaceChildren(h('h2', null, 'Output'), h('p', { class: 'error' }, err.message)); }
+      fill(output, h('h2', null, 'Output'), preview(await res.arrayBuffer(), `${id}.out`));
+    } catch (err) { fill(output, h('h2', null, 'Output'), h('p', { class: 'error' }, err.message)); }
   };
 
   let busy = false, again = false;
