@@ -80,12 +80,13 @@ export function kv(pairs) {
   return h('dl', { class: 'kv' }, pairs.filter(Boolean).flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
 }
 
-// table builds a table from headers and rows of cells.
+// table builds a table from headers and rows of cells, or a tbody the
+// caller keeps to fill.
 export function table(headers, rows, caption) {
   return h('div', { class: 'tablewrap' }, h('table', null,
     caption ? h('caption', { class: 'muted' }, caption) : null,
     h('thead', null, h('tr', null, headers.map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', null, rows)));
+    rows instanceof HTMLTableSectionElement ? rows : h('tbody', null, rows)));
 }
 
 // message is a status line: an error (role alert) or a notice.
