@@ -139,7 +139,7 @@ func (s *Server) workflowResult(c echo.Context) error {
 	id := c.Param("id")
 	ctx, cancel := context.WithTimeout(c.Request().Context(), wait)
 	defer cancel()
-	if _, err := eng.Wait(ctx, id); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if err := eng.Wait(ctx, id); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	v, out, done, err := eng.Result(c.Request().Context(), id)

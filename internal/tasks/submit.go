@@ -167,6 +167,13 @@ func (s *Service) prepare(ctx context.Context, spec Spec, wait bool) (*pendingTa
 // settle finishes a prepared submission once its commit returned err:
 // the task is queued (or scheduled) if it is durable, forgotten if not.
 func (s *Service) settle(p *pendingTask, err error) (Record, bool, error) {
+	return s.settleShed(p, err, true)
+}
+
+// settleShed is settle; shed false keeps a large input in memory, for a
+// task queued before its record is durable (its attempt cannot read the
+// input from the store yet).
+func (s *Service) settleShed(p *pendingTask, err error, shed bool) (Record, bool, error) {
 	r, e := p.r, p.e
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -190,7 +197,9 @@ func (s *Service) settle(p *pendingTask, err error) (Record, bool, error) {
 	}
 	s.count.submitted.Add(1)
 	out := r.clone()
-	e.shedInput()
+	if shed {
+		e.shedInput()
+	}
 	if !s.closed {
 		s.enqueueLocked(e, s.clock.Now())
 	}

@@ -52,6 +52,8 @@ type Tx struct {
 	side     []SideOp
 	events   []*events.Event
 	onCommit []func(error)
+	// early: the new tasks were queued before the commit was durable.
+	early bool
 }
 
 // Submit prepares a new task from spec, created when the transaction
@@ -113,6 +115,16 @@ func (tx *Tx) settle(err error) {
 	for _, fn := range tx.onCommit {
 		fn(err)
 	}
+	if tx.early {
+		if err != nil && len(tx.pending) > 0 {
+			// Their records were not written: their claims and outcomes
+			// will be refused as stale, and dropped with their effects.
+			tx.s.log.Warn("task: the outcome that created tasks early did not commit", "tasks", len(tx.pending), "err", err)
+		}
+		// A large input stays in memory until the task ends: cheaper
+		// than racing the attempt that may already hold it.
+		return
+	}
 	for _, p := range tx.pending {
 		tx.s.settle(p, err)
 	}
@@ -172,6 +184,17 @@ func (s *Service) startOutcome(w Write) (ws []Write, tx *Tx, done <-chan error, 
 	if err != nil {
 		tx.settle(err)
 		return nil, nil, nil, err
+	}
+	if len(w.KV) == 0 {
+		// The new tasks start now, while the outcome is being committed:
+		// every write of theirs is queued after it, so none is durable
+		// before it (a crash loses them with it, and the outcome runs
+		// again). Not after an outcome with kv writes, which a new task
+		// reading kv must see.
+		tx.early = true
+		for _, p := range tx.pending {
+			s.settleShed(p, nil, false)
+		}
 	}
 	return ws, tx, done, nil
 }

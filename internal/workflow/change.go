@@ -358,6 +358,7 @@ func (c *change) flush() {
 				e.mu.Lock()
 				if e.runs[id] == r {
 					delete(e.runs, id)
+					e.rememberLocked(r)
 				}
 				e.mu.Unlock()
 			}

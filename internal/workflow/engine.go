@@ -62,6 +62,10 @@ type Engine struct {
 	runs   map[string]*run    // workflows with steps not finished
 	byTask map[string]taskRef // task id → its step
 	idem   map[string]string  // idempotency key → workflow id
+	// recent are the last finished runs, for readers (recentOrder
+	// oldest first); never changed.
+	recent      map[string]*run
+	recentOrder []string
 	// stopping are tasks of finished workflows to cancel once the task
 	// service runs (found at Load).
 	stopping []string
@@ -83,7 +87,7 @@ func New(cfg Config) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, runs: map[string]*run{}, byTask: map[string]taskRef{}, idem: map[string]string{}}
+	e := &Engine{cfg: cfg, log: cfg.Logger, runs: map[string]*run{}, byTask: map[string]taskRef{}, idem: map[string]string{}, recent: map[string]*run{}}
 	cfg.Tasks.SetOutcomes(e)
 	return e
 }
@@ -169,8 +173,10 @@ func (e *Engine) Submit(ctx context.Context, d Definition) (View, bool, error) {
 	if d.Callback != nil && d.Callback.URL != "" {
 		e.createHook(ctx, r.hdr.ID, d.Callback.URL)
 	}
-	v, err := e.Get(ctx, r.hdr.ID)
-	return v, true, err
+	e.mu.Lock()
+	v := r.viewLocked()
+	e.mu.Unlock()
+	return v, true, nil
 }
 
 var errHeld = errors.New("workflow: idempotency key held")

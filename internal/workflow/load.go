@@ -122,9 +122,40 @@ func (e *Engine) register(r *run) {
 	e.runs[r.hdr.ID] = r
 }
 
+// recentRuns bounds the finished runs kept for readers.
+const recentRuns = 64
+
+// remember keeps finished run r for readers (GET, result) for a while.
+// Called with e.mu held.
+func (e *Engine) rememberLocked(r *run) {
+	if _, ok := e.recent[r.hdr.ID]; !ok {
+		e.recentOrder = append(e.recentOrder, r.hdr.ID)
+	}
+	e.recent[r.hdr.ID] = r
+	for len(e.recentOrder) > recentRuns {
+		delete(e.recent, e.recentOrder[0])
+		e.recentOrder = e.recentOrder[1:]
+	}
+}
+
 // readRun reads workflow id from the store, without putting it in
-// memory.
-func (e *Engine) readRun(id string) (*run, error) {
+// memory: a copy, which the caller may change.
+func (e *Engine) readRun(id string) (*run, error) { return e.loadRun(id) }
+
+// cachedRun returns the finished run of id kept for readers, or reads
+// it. Its result must not be changed.
+func (e *Engine) cachedRun(id string) (*run, error) {
+	e.mu.Lock()
+	r, ok := e.recent[id]
+	e.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	return e.loadRun(id)
+}
+
+// loadRun reads workflow id from the store.
+func (e *Engine) loadRun(id string) (*run, error) {
 	hb, err := e.cfg.Store.SideRecord(tasks.SpaceWorkflows, []byte(id))
 	if err != nil {
 		return nil, err

@@ -131,21 +131,24 @@ func (e *Engine) Retry(ctx context.Context, id string) (View, error) {
 	})
 }
 
-// Wait returns workflow id once it has finished, or ctx's error.
-func (e *Engine) Wait(ctx context.Context, id string) (View, error) {
-	_, r, err := e.header(id)
-	if err != nil {
-		return View{}, err
+// Wait returns once workflow id has finished (nil), or with ctx's
+// error.
+func (e *Engine) Wait(ctx context.Context, id string) error {
+	e.mu.Lock()
+	r, ok := e.runs[id]
+	var done chan struct{}
+	if ok {
+		done = r.done
 	}
-	if r != nil {
-		e.mu.Lock()
-		done := r.done
-		e.mu.Unlock()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return View{}, context.Cause(ctx)
-		}
+	e.mu.Unlock()
+	if !ok {
+		_, _, err := e.header(id) // finished, or unknown
+		return err
 	}
-	return e.Get(ctx, id)
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }

@@ -63,6 +63,7 @@ func (e *Engine) Get(ctx context.Context, id string) (View, error) {
 // viewLocked is r's view from memory.
 func (r *run) viewLocked() View {
 	v := View{Header: r.hdr, Steps: make([]StepView, len(r.steps))}
+	v.Counts = cloneCounts(r.hdr.Counts)
 	for i := range r.steps {
 		v.Steps[i] = stepView(&r.def.Steps[i], &r.steps[i].rec)
 	}
@@ -83,10 +84,12 @@ func stepView(d *Step, rec *stepRec) StepView {
 
 // stored reads a finished workflow's view from the store.
 func (e *Engine) stored(id string) (View, error) {
-	r, err := e.readRun(id)
+	r, err := e.cachedRun(id)
 	if err != nil {
 		return View{}, err
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	return r.viewLocked(), nil
 }
 
@@ -94,16 +97,24 @@ func (e *Engine) stored(id string) (View, error) {
 // the output of its one last step (the step no other depends on) or, if
 // several, their envelope. ok is false while it runs.
 func (e *Engine) Result(ctx context.Context, id string) (v View, out []byte, ok bool, err error) {
-	if v, err = e.Get(ctx, id); err != nil || !terminalWorkflow(v.State) {
+	e.mu.Lock()
+	r, loaded := e.runs[id]
+	if loaded && !terminalWorkflow(r.hdr.State) {
+		e.mu.Unlock()
+		v, err = e.Get(ctx, id)
 		return v, nil, false, err
+	}
+	e.mu.Unlock()
+	if !loaded {
+		if r, err = e.cachedRun(id); err != nil {
+			return v, nil, false, err
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, loaded := e.runs[id]
-	if !loaded {
-		if r, err = e.readRun(id); err != nil {
-			return v, nil, false, err
-		}
+	v = r.viewLocked()
+	if !terminalWorkflow(r.hdr.State) { // retried meanwhile
+		return v, nil, false, nil
 	}
 	c := &change{e: e, r: r}
 	if r.def.Kind == KindBatch {
