@@ -3,6 +3,8 @@ package ui_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -176,7 +178,8 @@ func TestDashboard(t *testing.T) {
 		run  func(*testing.T)
 	}{
 		{"FirstPaint", d.firstPaint}, {"UploadAndInvoke", d.uploadAndInvoke}, {"TasksFinishLive", d.tasksFinishLive},
-		{"CancelRunning", d.cancelRunning}, {"ScheduleFires", d.scheduleFires}, {"LiveLoad", d.liveLoad}, {"Pages", d.pages},
+		{"CancelRunning", d.cancelRunning}, {"ScheduleFires", d.scheduleFires}, {"WorkflowDAG", d.workflowDAG},
+		{"LiveLoad", d.liveLoad}, {"Pages", d.pages},
 	} {
 		// Each subtest builds on the ones before: stop at the first failure.
 		if !t.Run(st.name, st.run) {
@@ -324,6 +327,51 @@ func (d *dashboard) scheduleFires(t *testing.T) {
 	d.shot(t, ctx, "schedule")
 	d.do(t, ctx, chromedp.Click(`button[data-action=pause]`))
 	until(t, ctx, `document.querySelector('button[data-action=resume]') !== null`, 10*time.Second)
+}
+
+// workflowDAG submits a diamond of steps that each spin for a while,
+// pauses it, opens its page, resumes it with the page's button and sees
+// the nodes of the graph turn green in the order of their dependencies.
+func (d *dashboard) workflowDAG(t *testing.T) {
+	wasm, err := os.ReadFile("../../server/testdata/pure_spin.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.api(t, http.MethodPost, "/v1/modules/spin", wasm, nil)
+	in := binary.LittleEndian.AppendUint32(nil, 30_000_000) // iterations of the spin loop
+	step := func(id string, deps ...string) map[string]any {
+		return map[string]any{"id": id, "module": "spin", "input_base64": base64.StdEncoding.EncodeToString(in),
+			"fuel": int64(1e12), "depends_on": deps}
+	}
+	left, right := step("left", "seed"), step("right", "seed")
+	left["group"], right["group"] = "fetch", "fetch"
+	var w struct{ ID string }
+	d.api(t, http.MethodPost, "/v1/workflows", map[string]any{"name": "diamond",
+		"steps": []any{step("seed"), left, right, step("report", "group:fetch")}}, &w)
+	d.api(t, http.MethodPost, "/v1/workflows/"+w.ID+"/pause", nil, nil)
+
+	ctx := d.tab(t, "/ui/workflows/"+w.ID)
+	until(t, ctx, `document.querySelectorAll('.dag .node').length === 4 && document.querySelector('button[data-action=resume]') !== null`, 10*time.Second)
+	// Record when each node is first seen green.
+	eval[bool](t, ctx, `(() => {
+		window.greenAt = {};
+		const rec = () => document.querySelectorAll('.dag .node').forEach((n) => {
+			if (n.dataset.state === 'succeeded' && !(n.dataset.step in greenAt)) greenAt[n.dataset.step] = performance.now();
+		});
+		new MutationObserver(rec).observe(document.querySelector('main'), {subtree: true, childList: true, attributes: true});
+		rec();
+		return true;
+	})()`)
+	d.do(t, ctx, chromedp.Click(`button[data-action=resume]`))
+	until(t, ctx, `document.querySelector('main[data-state=succeeded]') !== null && Object.keys(greenAt).length === 4`, 30*time.Second)
+	at := eval[map[string]float64](t, ctx, `greenAt`)
+	if !(at["seed"] < at["left"] && at["seed"] < at["right"] && max(at["left"], at["right"]) < at["report"]) {
+		t.Fatalf("nodes turned green at %v: not in the order of their dependencies", at)
+	}
+	d.shot(t, ctx, "workflow")
+	d.do(t, ctx, chromedp.Click(`nav a[href="/ui/workflows"]`))
+	until(t, ctx, fmt.Sprintf(`document.querySelector('tr[data-id=%q][data-state=succeeded]') !== null`, w.ID), 10*time.Second)
+	d.shot(t, ctx, "workflows")
 }
 
 // liveLoad submits 1,000 tasks a second for -ui.live seconds while a tab

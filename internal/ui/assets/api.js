@@ -54,9 +54,8 @@ export const EVENT_TYPES = [
   'task.failed', 'task.dead', 'task.canceled', 'invoke.finished', 'module.uploaded',
   'module.deleted', 'bundle.uploaded', 'bundle.deleted', 'schedule.fired', 'schedule.skipped',
   'schedule.missed', 'cache.invalidated', 'webhook.failing',
-  'workflow.submitted', 'workflow.started', 'workflow.succeeded', 'workflow.failed',
-  'workflow.canceled', 'workflow.paused', 'workflow.resumed',
-  'step.queued', 'step.started', 'step.succeeded', 'step.failed', 'step.canceled', 'step.skipped',
+  'workflow.submitted', 'workflow.started', 'workflow.step_finished', 'workflow.succeeded',
+  'workflow.failed', 'workflow.canceled', 'batch.callback_fired',
 ];
 
 // Live is the one event stream of the page. Events are parsed as they

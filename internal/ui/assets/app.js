@@ -8,6 +8,7 @@ import { taskList, taskNew, taskDetail } from './tasks.js';
 import { moduleList, moduleDetail, bundleList, bundleDetail } from './modules.js';
 import { scheduleList, scheduleDetail } from './schedules.js';
 import { eventStream } from './events.js';
+import { workflowList, workflowDetail } from './workflows.js';
 
 // routes maps a path (after /ui) to the function drawing its page; a
 // page function fills main and returns the function that stops it.
@@ -23,6 +24,8 @@ const routes = [
   [/^\/schedules\/?$/, scheduleList, 'Schedules'],
   [/^\/schedules\/([^/]+)\/?$/, scheduleDetail, 'Schedule'],
   [/^\/events\/?$/, eventStream, 'Events'],
+  [/^\/workflows\/?$/, workflowList, 'Workflows'],
+  [/^\/workflows\/([^/]+)\/?$/, workflowDetail, 'Workflow'],
 ];
 
 let stop = null;
