@@ -303,3 +303,47 @@ func TestWebhookTraceparent(t *testing.T) {
 		t.Fatal("no delivery")
 	}
 }
+
+// TestTraceSpawnedChildren: the children a traced task spawns keep its
+// trace context, so their spans are in the submitter's trace.
+func TestTraceSpawnedChildren(t *testing.T) {
+	rcv := otlptest.New()
+	defer rcv.Close()
+	n := startTracedNode(t, t.TempDir(), rcv, nil)
+	ctx := context.Background()
+	c := newClient(t, n)
+	for name, path := range map[string]string{"spawn": "../../examples/wat/spawn/spawn.wasm", "sha256": "../../examples/wat/sha256/sha256.wasm"} {
+		wasm, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.PushModule(ctx, name, wasm, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, body := post(t, n.URL()+"/v1/tasks", "application/json", `{"module":"spawn","input":"abc\nhello\n"}`)
+	if code != http.StatusAccepted {
+		t.Fatalf("submit: %d %s", code, body)
+	}
+	var task struct{ ID string }
+	if err := json.Unmarshal(body, &task); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.WaitTask(ctx, task.ID); err != nil || res.State != client.StateSucceeded {
+		t.Fatalf("spawn: %v %+v", err, res)
+	}
+	n.Tracer().Flush(ctx)
+	children := func(s []otlptest.Span) int {
+		k := 0
+		for _, q := range otlptest.Named(s, "queue") {
+			if q.Attrs["nexus.module"] == "sha256" && q.TraceID == submitterTrace {
+				k++
+			}
+		}
+		return k
+	}
+	spans, ok := rcv.Wait(10*time.Second, func(s []otlptest.Span) bool { return children(s) == 2 })
+	if !ok {
+		t.Fatalf("%d child queue spans in the submitter's trace, want 2", children(spans))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errkind"
+	"github.com/nexustask/nexus/internal/telemetry"
 	"github.com/nexustask/nexus/internal/executor"
 )
 
@@ -91,7 +92,8 @@ func (s *Service) Spawner(parent string, priority int, category string) host.Spa
 // (one that is not the task's first) looks for children an earlier
 // attempt spawned in the store too.
 func (s *Service) attemptSpawner(rec *Record) host.Spawner {
-	return &spawner{s: s, parent: rec.ID, priority: rec.Priority, category: rec.Category, retry: rec.Attempts > 1}
+	return &spawner{s: s, parent: rec.ID, priority: rec.Priority, category: rec.Category, retry: rec.Attempts > 1,
+		traceparent: rec.TraceParent, tracestate: rec.TraceState}
 }
 
 // spawner is one run's host.Spawner.
@@ -109,6 +111,9 @@ type spawner struct {
 	category string
 	retry    bool     // earlier runs may have spawned children
 	ids      []string // by spawn number
+	// traceparent and tracestate are the parent's trace context, which
+	// its children keep (for an invoke, the run's context has it).
+	traceparent, tracestate string
 
 	pending sync.WaitGroup // creations being committed
 	mu      sync.Mutex
@@ -121,6 +126,10 @@ func (p *spawner) Spawn(ctx context.Context, seq int, module string, input, opti
 		return abi.ErrInternal // the host numbers spawns from 0, one at a time
 	}
 	spec, err := childSpec(module, input, options, p.priority, p.category)
+	spec.TraceParent, spec.TraceState = p.traceparent, p.tracestate
+	if spec.TraceParent == "" {
+		spec.TraceParent, spec.TraceState = telemetry.TraceParent(ctx)
+	}
 	if err == nil {
 		id := ChildID(p.parent, seq)
 		if err = p.submit(ctx, seq, id, spec); err == nil {
