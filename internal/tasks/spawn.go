@@ -15,8 +15,8 @@ import (
 	"github.com/nexustask/nexus/abi"
 	"github.com/nexustask/nexus/host"
 	"github.com/nexustask/nexus/internal/errkind"
-	"github.com/nexustask/nexus/internal/telemetry"
 	"github.com/nexustask/nexus/internal/executor"
+	"github.com/nexustask/nexus/internal/telemetry"
 )
 
 // ChildID returns the id of the child task that the spawn number seq (0,
