@@ -43,7 +43,11 @@ func TestMetricsAndTimelineCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(id), &task); err != nil || task.ID == "" {
 		t.Fatalf("submit: %v %s", err, id)
 	}
-	must(nexus(t, d, "task", "wait", task.ID))
+	res, err := http.Get(d.url + "/v1/tasks/" + task.ID + "/result?wait=60s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
 	out = must(nexus(t, d, "task", "timeline", task.ID))
 	for _, want := range []string{"task " + task.ID + " (longjob) succeeded", "submitted", "running #1", "checkpoint #1", "24 bytes", "succeeded #1", "[", "="} {
 		if !strings.Contains(out, want) {
@@ -125,7 +129,15 @@ func TestTraceJoinedAfterRestart(t *testing.T) {
 	if rec := must(nexus(t, d, "task", "get", task.ID)); !strings.Contains(rec, "scheduled") {
 		t.Fatalf("the task is not waiting in the second process:\n%s", rec)
 	}
-	must(nexus(t, d, "task", "wait", task.ID))
+	// The result's long poll, bounded, rather than nexus task wait.
+	res, err = http.Get(d.url + "/v1/tasks/" + task.ID + "/result?wait=60s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the task's result: %d", res.StatusCode)
+	}
 	spans, ok := rcv.Wait(30*time.Second, func(s []otlptest.Span) bool {
 		for _, c := range otlptest.Named(s, "commit") {
 			if c.TraceID == trace {
