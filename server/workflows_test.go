@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nexustask/nexus/internal/workflow"
 	"github.com/nexustask/nexus/server"
@@ -263,5 +266,83 @@ func TestWorkflowValidation(t *testing.T) {
 	code, _, b := doReq(t, http.MethodPost, in.URL+"/v1/workflows", `{"steps": [`+strings.Join(steps, ",")+`]}`)
 	if code != http.StatusBadRequest || !strings.Contains(string(b), "--max-steps") {
 		t.Errorf("too many steps: %d %s", code, b)
+	}
+}
+
+func TestWorkflowBatchURLCallback(t *testing.T) {
+	in := startWorkflows(t)
+	got := make(chan *http.Request, 4)
+	bodies := make(chan []byte, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	defer recv.Close()
+	v := submitWF(t, in.URL, "/v1/batches", `{"tasks": [{"module": "step", "input": "1"},
+		{"module": "step", "config": {"mode": "fail"}, "max_retries": 0}],
+		"callback": {"url": "`+recv.URL+`/done", "secret": "whsec_c2VjcmV0"}, "on": "complete"}`)
+	if code, b := wfResult(t, in.URL, v.ID); code != http.StatusOK {
+		t.Fatalf("result: %d %s", code, b)
+	}
+	var r *http.Request
+	select {
+	case r = <-got:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no callback delivered")
+	}
+	body := <-bodies
+	var ev struct {
+		Type     string `json:"type"`
+		Workflow string `json:"workflow_id"`
+		Data     struct {
+			Summary struct {
+				Steps map[string]string `json:"steps"`
+			} `json:"summary"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Type != "batch.callback_fired" || ev.Workflow != v.ID ||
+		ev.Data.Summary.Steps["t0"] != "succeeded" || ev.Data.Summary.Steps["t1"] != "dead" {
+		t.Fatalf("delivery %s: %v", body, err)
+	}
+	if r.URL.Path != "/done" || r.Header.Get("webhook-signature") == "" {
+		t.Fatalf("delivery to %s, signature %q", r.URL.Path, r.Header.Get("webhook-signature"))
+	}
+	_, _, b := doReq(t, http.MethodGet, in.URL+"/v1/workflows/"+v.ID, "")
+	if w := decode[workflow.View](t, b); w.State != workflow.Succeeded || !w.CallbackFired {
+		t.Fatalf("batch on complete with a failed task: %s", b)
+	}
+}
+
+func TestWorkflowPauseResume(t *testing.T) {
+	in := startWorkflows(t)
+	v := submitWF(t, in.URL, "/v1/workflows", `{"steps": [
+		{"id": "a", "module": "step", "input": "x", "delay_ms": 1500},
+		{"id": "b", "module": "step", "depends_on": ["a"], "input_from": "a"}]}`)
+	// a waits 1.5 s, long enough for the pause to come first.
+	code, _, b := doReq(t, http.MethodPost, in.URL+"/v1/workflows/"+v.ID+"/pause", "")
+	if code != http.StatusOK || decode[workflow.View](t, b).State != workflow.Paused {
+		t.Fatalf("pause: %d %s", code, b)
+	}
+	// a, queued before the pause, runs; b does not start.
+	code, _, b = doReq(t, http.MethodGet, in.URL+"/v1/tasks/"+v.Steps[0].TaskID+"/result?wait=30s", "")
+	if code != http.StatusOK {
+		t.Fatalf("step a: %d %s", code, b)
+	}
+	var got workflow.View
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		_, _, b = doReq(t, http.MethodGet, in.URL+"/v1/workflows/"+v.ID, "")
+		if got = decode[workflow.View](t, b); got.Steps[0].State == "succeeded" {
+			break
+		}
+	}
+	if got.State != workflow.Paused || got.Steps[1].State != "pending" {
+		t.Fatalf("paused: %s", b)
+	}
+	if code, _, b = doReq(t, http.MethodPost, in.URL+"/v1/workflows/"+v.ID+"/resume", ""); code != http.StatusOK {
+		t.Fatalf("resume: %d %s", code, b)
+	}
+	if code, out := wfResult(t, in.URL, v.ID); code != http.StatusOK || string(out) != fnv([]byte(fnv([]byte("x")))) {
+		t.Fatalf("result after resume: %d %s", code, out)
 	}
 }

@@ -64,8 +64,10 @@ type Step struct {
 
 // Callback is a batch's (or workflow's) callback: a task (Spec) or a URL.
 type Callback struct {
-	URL  string     `json:"url,omitempty"`
-	Spec tasks.Spec `json:"-"`
+	URL string `json:"url,omitempty"`
+	// Secret, with a URL, signs the delivery as a webhook's secret does.
+	Secret string     `json:"-"`
+	Spec   tasks.Spec `json:"-"`
 }
 
 // stepJSON is a step on the wire: the step's fields beside any task
@@ -175,13 +177,14 @@ func decodeCallback(raw json.RawMessage) (*Callback, error) {
 		return nil, nil
 	}
 	var u struct {
-		URL string `json:"url"`
+		URL    string `json:"url"`
+		Secret string `json:"secret"`
 	}
 	if err := json.Unmarshal(raw, &u); err == nil && u.URL != "" {
 		if err := decodeStrict(raw, &u); err != nil {
-			return nil, bad("callback: a URL callback has only url: %v", err)
+			return nil, bad("callback: a URL callback has only url and secret: %v", err)
 		}
-		return &Callback{URL: u.URL}, nil
+		return &Callback{URL: u.URL, Secret: u.Secret}, nil
 	}
 	s, err := tasks.DecodeSpec(raw)
 	if err != nil {

@@ -35,6 +35,7 @@ type Store interface {
 // (events.Deliverer does).
 type Webhooks interface {
 	Create(ctx context.Context, ep events.Endpoint) (events.Endpoint, error)
+	Delete(name string) error
 }
 
 // Config configures an Engine.
@@ -130,6 +131,14 @@ func (e *Engine) Submit(ctx context.Context, d Definition) (View, bool, error) {
 	if err != nil {
 		return View{}, false, err
 	}
+	id := tasks.NewID()
+	if d.Callback != nil && d.Callback.URL != "" {
+		// The endpoint exists before the workflow does, so its event
+		// cannot be published with nobody to deliver it.
+		if err := e.createHook(ctx, id, d.Callback); err != nil {
+			return View{}, false, err
+		}
+	}
 	var r *run
 	var held string
 	err = e.cfg.Tasks.Transact(ctx, func(tx *tasks.Tx) error {
@@ -139,7 +148,7 @@ func (e *Engine) Submit(ctx context.Context, d Definition) (View, bool, error) {
 			held = id
 			return errHeld
 		}
-		r = newRun(tasks.NewID(), &d, g, tx.Now())
+		r = newRun(id, &d, g, tx.Now())
 		tx.Put(tasks.SpaceWorkflowDefs, []byte(r.hdr.ID), def)
 		c := e.change(tx, r)
 		for i := range r.steps {
@@ -163,15 +172,17 @@ func (e *Engine) Submit(ctx context.Context, d Definition) (View, bool, error) {
 		})
 		return nil
 	})
+	if err != nil && d.Callback != nil && d.Callback.URL != "" {
+		if derr := e.cfg.Webhooks.Delete(hookName(id)); derr != nil {
+			e.log.Error("workflow: removing the callback's webhook", "workflow", id, "err", derr)
+		}
+	}
 	if errors.Is(err, errHeld) {
 		v, err := e.Get(ctx, held)
 		return v, false, err
 	}
 	if err != nil {
 		return View{}, false, err
-	}
-	if d.Callback != nil && d.Callback.URL != "" {
-		e.createHook(ctx, r.hdr.ID, d.Callback.URL)
 	}
 	e.mu.Lock()
 	v := r.viewLocked()
@@ -207,17 +218,20 @@ func (e *Engine) forget(r *run) {
 	}
 }
 
+// hookName is the webhook endpoint of workflow id's URL callback.
+func hookName(id string) string { return "workflow-" + lower(id) }
+
 // createHook creates the webhook endpoint that delivers workflow id's
-// batch.callback_fired event to url. The event is in the log either way;
-// a failure here is logged.
-func (e *Engine) createHook(ctx context.Context, id, url string) {
+// batch.callback_fired event to cb's URL, signed with its secret.
+func (e *Engine) createHook(ctx context.Context, id string, cb *Callback) error {
 	_, err := e.cfg.Webhooks.Create(ctx, events.Endpoint{
-		Name: "workflow-" + lower(id), URL: url, Types: []string{events.BatchCallbackFired},
+		Name: hookName(id), URL: cb.URL, Secret: cb.Secret, Types: []string{events.BatchCallbackFired},
 		Workflow: id, Enabled: true,
 	})
 	if err != nil {
-		e.log.Error("workflow: creating the callback's webhook", "workflow", id, "err", err)
+		return fmt.Errorf("callback url: %w", err)
 	}
+	return nil
 }
 
 // lower returns s in lower case (ids are upper-case base32; webhook

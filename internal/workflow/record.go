@@ -90,6 +90,7 @@ type storedDef struct {
 	Steps    []storedStep    `json:"steps"`
 	Callback json.RawMessage `json:"callback_spec,omitempty"`
 	URL      string          `json:"callback_url,omitempty"`
+	Secret   string          `json:"callback_secret,omitempty"`
 }
 
 // encodeDef encodes d for the workflow_defs space.
@@ -109,7 +110,7 @@ func encodeDef(d *Definition) ([]byte, error) {
 		sd.Steps[i] = ss
 	}
 	if cb := d.Callback; cb != nil {
-		sd.URL = cb.URL
+		sd.URL, sd.Secret = cb.URL, cb.Secret
 		if cb.URL == "" {
 			var err error
 			if sd.Callback, err = json.Marshal(cb.Spec); err != nil {
@@ -146,7 +147,7 @@ func decodeDef(b []byte) (*Definition, error) {
 		d.Steps[i] = st
 	}
 	if sd.URL != "" {
-		d.Callback = &Callback{URL: sd.URL}
+		d.Callback = &Callback{URL: sd.URL, Secret: sd.Secret}
 	} else if len(sd.Callback) > 0 {
 		s, err := tasks.DecodeSpec(sd.Callback)
 		if err != nil {
