@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,6 +183,19 @@ func TestEventsLifecycle(t *testing.T) {
 	}
 	if _, err := c.CreateWebhook(ctx, client.WebhookSpec{Name: "hook", URL: hs.URL}); !client.IsCode(err, client.CodeConflict) {
 		t.Errorf("taken name: %v", err)
+	}
+	resp, err := http.Get(n.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`nexus_events_published_total{type="task.succeeded"} `, "nexus_event_subscribers ",
+		`nexus_webhook_deliveries_total{outcome="success"} `, `nexus_webhook_deliveries_total{outcome="failure"} 2`,
+		"nexus_webhook_delivery_seconds_count ", "nexus_webhook_outbox_depth "} {
+		if !strings.Contains(string(metricsText), want) {
+			t.Errorf("/metrics has no %q", want)
+		}
 	}
 	if err := c.DeleteWebhook(ctx, "hook"); err != nil {
 		t.Fatal(err)
