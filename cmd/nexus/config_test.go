@@ -135,6 +135,9 @@ func runningValue(t *testing.T, d *daemon, key string) string {
 func TestServeReconfigure(t *testing.T) {
 	file := writeConfig(t, "nexus.yaml", "retention: 1h\nrequest-log: errors\n")
 	d := startDaemon(t, t.TempDir(), "--config", file)
+	if out, err := nexus(t, d, "healthcheck"); err != nil || out != "ready\n" {
+		t.Errorf("healthcheck: %v: %q", err, out)
+	}
 
 	status, body := patchConfig(t, d, `{"log-level": "debug", "rate": ["batch=5:10"], "cache-bytes": "64MiB"}`)
 	if status != 200 || !strings.Contains(body, `{"key":"log-level","old":"info","new":"debug"}`) {

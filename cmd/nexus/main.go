@@ -59,6 +59,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newWorkflowCmd(),
 		newShapeCmd("batch", "Submit batches: independent tasks and a callback", (*client.Client).SubmitBatch),
 		newShapeCmd("chain", "Submit chains: tasks that each take the previous one's output", (*client.Client).SubmitChain))
+	root.AddCommand(newHealthcheckCmd())
 	return withAliases(root)
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // Collected counts what Collect removed.
@@ -75,7 +74,7 @@ func (s *Store) collectBlobs() (int, error) {
 			if err != nil {
 				return n, fmt.Errorf("bundle: %w", err)
 			}
-			if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+			if linkedElsewhere(fi) {
 				continue
 			}
 			if err := os.Remove(p); err != nil {

@@ -206,8 +206,8 @@ func osFlags(oflag experimentalsys.Oflag) int {
 	}{
 		{experimentalsys.O_APPEND, os.O_APPEND}, {experimentalsys.O_CREAT, os.O_CREATE},
 		{experimentalsys.O_EXCL, os.O_EXCL}, {experimentalsys.O_SYNC, os.O_SYNC},
-		{experimentalsys.O_TRUNC, os.O_TRUNC}, {experimentalsys.O_DIRECTORY, syscall.O_DIRECTORY},
-		{experimentalsys.O_NOFOLLOW, syscall.O_NOFOLLOW}, {experimentalsys.O_DSYNC, syscall.O_DSYNC},
+		{experimentalsys.O_TRUNC, os.O_TRUNC}, {experimentalsys.O_DIRECTORY, oDirectory},
+		{experimentalsys.O_NOFOLLOW, oNoFollow}, {experimentalsys.O_DSYNC, oDsync},
 	} {
 		if oflag&m.w != 0 {
 			flag |= m.os
