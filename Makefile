@@ -1,7 +1,7 @@
 # NexusTask. `make check` is what CI runs.
 GO ?= go
 
-.PHONY: build test race check examples conformance bench clean proto dist dist-check image-check
+.PHONY: build test race check examples conformance bench clean proto dist dist-check image-check docs-check
 
 build:
 	$(GO) build -o bin/nexus ./cmd/nexus
@@ -83,6 +83,10 @@ dist-check:
 # builder is installed.
 image-check:
 	.ci/image-check
+
+# docs-check parses every Mermaid diagram of the docs with Mermaid's parser.
+docs-check:
+	.ci/docs-check
 
 clean:
 	rm -rf bin dist nexus-data

@@ -134,6 +134,15 @@ type readmeRun struct {
 	dir  string  // where the commands run
 	d    *daemon // the server, once a serve command started it
 	addr string  // its host:port
+	name string  // the document, as messages name it; "" is README.md
+}
+
+// doc returns the name of the document being run.
+func (r *readmeRun) doc() string {
+	if r.name == "" {
+		return "README.md"
+	}
+	return r.name
 }
 
 // TestREADME runs README.md's ```sh blocks in order against a live server
@@ -164,6 +173,32 @@ func TestREADME(t *testing.T) {
 	if r.d != nil {
 		r.d.stop(t, os.Interrupt)
 	}
+}
+
+// TestGettingStarted runs docs/getting-started.md's ```sh blocks as
+// TestREADME runs the README's.
+func TestGettingStarted(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/getting-started.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := parseREADME(string(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blocks) < 5 {
+		t.Fatalf("docs/getting-started.md has %d ```sh blocks", len(blocks))
+	}
+	r := &readmeRun{t: t, dir: readmeDir(t), name: "docs/getting-started.md"}
+	for _, b := range blocks {
+		if err := r.runBlock(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.d == nil {
+		t.Fatal("docs/getting-started.md starts no server")
+	}
+	r.d.stop(t, os.Interrupt)
 }
 
 // TestREADMEHarness: the README test fails on a failing command and on a
@@ -282,7 +317,7 @@ func (r *readmeRun) serve(c readmeCmd) {
 		t.Fatal(err)
 	}
 	r.addr = u.Host
-	t.Logf("README.md:%d: %s: server on %s", c.line, c.text, r.addr)
+	t.Logf("%s:%d: %s: server on %s", r.doc(), c.line, c.text, r.addr)
 }
 
 // runScript runs cmds, commands of block b, as one bash script; if one
@@ -318,7 +353,7 @@ func (r *readmeRun) runScript(b readmeBlock, cmds []readmeCmd) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	t.Logf("README.md:%d: %d commands: %v", cmds[0].line, len(cmds), err)
+	t.Logf("%s:%d: %d commands: %v", r.doc(), cmds[0].line, len(cmds), err)
 	if err == nil {
 		return nil
 	}
@@ -326,7 +361,7 @@ func (r *readmeRun) runScript(b readmeBlock, cmds []readmeCmd) error {
 	if m := regexp.MustCompile(`README_FAILED (\d+)`).FindStringSubmatch(out.String()); m != nil {
 		if n, _ := strconv.Atoi(m[1]); n > head && n-head-1 < len(cmds) {
 			c := cmds[n-head-1]
-			failed = fmt.Sprintf("README.md:%d: %s", c.line, c.text)
+			failed = fmt.Sprintf("%s:%d: %s", r.doc(), c.line, c.text)
 		}
 	}
 	var block strings.Builder
@@ -337,10 +372,10 @@ func (r *readmeRun) runScript(b readmeBlock, cmds []readmeCmd) error {
 	if r.d != nil {
 		server = "server log:\n" + tail(r.d.log(), 20)
 	}
-	return fmt.Errorf("README.md:%d: the ```sh block starting here failed (%v).\nFailed command: %s\nThe block:\n%sOutput:\n%s\n%s\n\n"+
-		"Each ```sh block of README.md runs in order in a fresh copy of the repository, against a server started by the "+
+	return fmt.Errorf("%s:%d: the ```sh block starting here failed (%v).\nFailed command: %s\nThe block:\n%sOutput:\n%s\n%s\n\n"+
+		"Each ```sh block of "+r.doc()+" runs in order in a fresh copy of the repository, against a server started by the "+
 		"README's serve command; see CONTRIBUTING.md, \"README commands\".",
-		b.line, err, failed, block.String(), tail(out.String(), 40), server)
+		r.doc(), b.line, err, failed, block.String(), tail(out.String(), 40), server)
 }
 
 // tail returns the last n lines of s.
