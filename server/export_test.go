@@ -1,6 +1,9 @@
 package server
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // HoldCompileSlots takes every compilation slot of s, as uploads in
 // progress would, and returns the function that gives them back.
@@ -22,3 +25,19 @@ func HoldCompileSlots(s *Server) (release func()) {
 
 // CompileWaiting returns how many uploads wait for a compilation slot.
 func CompileWaiting(s *Server) int64 { return s.compile.waiting.Load() }
+
+// Routes returns the method and path of every route s registers, the
+// paths in OpenAPI's form (/v1/tasks/{id}).
+func Routes(s *Server) [][2]string {
+	var out [][2]string
+	for _, r := range s.e.Routes() {
+		parts := strings.Split(r.Path, "/")
+		for i, p := range parts {
+			if strings.HasPrefix(p, ":") {
+				parts[i] = "{" + p[1:] + "}"
+			}
+		}
+		out = append(out, [2]string{r.Method, strings.Join(parts, "/")})
+	}
+	return out
+}

@@ -251,10 +251,20 @@ func New(reg *modules.Registry, rt *host.Runtime, exec *executor.Executor, m *me
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, ui.Prefix) })
 	e.GET("/ui", func(c echo.Context) error { return c.Redirect(http.StatusFound, ui.Prefix) })
 	e.GET(ui.Prefix+"*", echo.WrapHandler(ui.Handler()))
+	e.GET("/v1/openapi.json", s.openAPI)
+	e.GET("/docs", s.docsPage)
+	e.GET("/docs/:asset", s.docsPage)
 	s.e = e
 	s.h = s.limitBodies(e)
+	if wrapHandler != nil {
+		s.h = wrapHandler(s.h)
+	}
 	return s
 }
+
+// wrapHandler, if set, wraps every Server's handler: the server's tests
+// set it to check each request and response against the OpenAPI document.
+var wrapHandler func(http.Handler) http.Handler
 
 // Handler returns the http.Handler serving the API.
 func (s *Server) Handler() http.Handler { return s.h }
