@@ -144,6 +144,18 @@ func TestServeReconfigure(t *testing.T) {
 		t.Fatalf("PATCH: %d %s", status, body)
 	}
 	d.waitLog(t, "msg=\"configuration changed\" key=log-level old=info new=debug source=runtime")
+	// Each change is a config.changed event.
+	res, err := http.Get(d.url + "/v1/events?type=config.changed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`"type":"config.changed"`, `"key":"log-level"`, `"old":"info","new":"debug","source":"runtime","by":"PATCH /v1/config"`} {
+		if !strings.Contains(string(evs), want) {
+			t.Errorf("GET /v1/events?type=config.changed lacks %s:\n%s", want, evs)
+		}
+	}
 	if got := runningValue(t, d, "cache-bytes"); got != "64MiB" {
 		t.Errorf("cache-bytes = %s after PATCH", got)
 	}

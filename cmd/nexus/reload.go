@@ -238,9 +238,16 @@ func (r *reloader) applyLocked(overrides map[string]any, by string) ([]config.Ch
 		return nil, err
 	}
 	r.cur, r.overrides = cfg, overrides
+	published := make([]node.ConfigChange, 0, len(changes))
 	for _, ch := range changes {
 		r.log.Info("configuration changed", "key", ch.Key, "old", ch.Old.Value, "new", ch.New.Value,
 			"source", string(ch.New.Source), "by", by)
+		published = append(published, node.ConfigChange{Key: ch.Key, Old: ch.Old.Value, New: ch.New.Value, Source: string(ch.New.Source), By: by})
+	}
+	if r.run.node != nil {
+		if err := r.run.node.PublishConfigChanged(published...); err != nil {
+			r.log.Error("events: publishing config.changed", "err", err)
+		}
 	}
 	return changes, nil
 }

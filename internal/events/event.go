@@ -41,6 +41,11 @@ const (
 	WorkflowFailed       = "workflow.failed"
 	WorkflowCanceled     = "workflow.canceled"
 	BatchCallbackFired   = "batch.callback_fired"
+
+	// ConfigChanged is a configuration key changed while the server runs
+	// (SIGHUP or PATCH /v1/config): Data.Key names it, Data.Summary is
+	// {"old", "new", "source", "by"}.
+	ConfigChanged = "config.changed"
 )
 
 // Types lists every event type, in the order of the contract.
@@ -53,6 +58,7 @@ var Types = []string{
 	WebhookFailing,
 	WorkflowSubmitted, WorkflowStarted, WorkflowStepFinished,
 	WorkflowSucceeded, WorkflowFailed, WorkflowCanceled, BatchCallbackFired,
+	ConfigChanged,
 }
 
 // KnownType reports whether t is one of Types.
