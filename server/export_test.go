@@ -27,7 +27,7 @@ func HoldCompileSlots(s *Server) (release func()) {
 func CompileWaiting(s *Server) int64 { return s.compile.waiting.Load() }
 
 // Routes returns the method and path of every route s registers, the
-// paths in OpenAPI's form (/v1/tasks/{id}).
+// paths in OpenAPI's form (/v1/tasks/{id}; a wildcard is {path}).
 func Routes(s *Server) [][2]string {
 	var out [][2]string
 	for _, r := range s.e.Routes() {
@@ -35,6 +35,8 @@ func Routes(s *Server) [][2]string {
 		for i, p := range parts {
 			if strings.HasPrefix(p, ":") {
 				parts[i] = "{" + p[1:] + "}"
+			} else if p == "*" {
+				parts[i] = "{path}"
 			}
 		}
 		out = append(out, [2]string{r.Method, strings.Join(parts, "/")})
