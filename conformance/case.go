@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,6 +29,12 @@ type Case struct {
 	Config map[string]string `json:"config,omitempty"`
 	Limits Limits            `json:"limits"`
 	Expect Expect            `json:"expect"`
+	// Children are fixtures the case's script spawns, loaded into the
+	// target under these names (name → fixture) before the case runs.
+	Children map[string]string `json:"children,omitempty"`
+	// Languages, if set, limits the case to these guests: an SDK helper
+	// that only those languages have (the workflow envelope).
+	Languages []string `json:"languages,omitempty"`
 }
 
 // Limits are the limits a case's task runs under; zero means the default.
@@ -93,6 +100,11 @@ func LoadCases() ([]Case, error) {
 }
 
 // input is the task input: the encoded script, or a Module case's input.
+// forLang reports whether the case runs in language lang's guest.
+func (c *Case) forLang(lang string) bool {
+	return len(c.Languages) == 0 || slices.Contains(c.Languages, lang)
+}
+
 func (c *Case) input() ([]byte, error) {
 	if c.Module != "" {
 		if c.Input == nil {

@@ -77,6 +77,7 @@ func (p *InProcess) Run(ctx context.Context, name string, input []byte, c *Case)
 	res, err := p.rt.Run(ctx, m, host.Request{
 		Input:     input,
 		Namespace: name,
+		Spawner:   &inProcessSpawner{p: p},
 		Config:    c.Config,
 		Limits: host.Limits{
 			Fuel:        c.Limits.Fuel,

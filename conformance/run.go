@@ -39,6 +39,15 @@ func runOne(ctx context.Context, target Target, c *Case, g *Guest) Result {
 		return Result{c, lang, fmt.Errorf("fixture %s: %w", c.Module, err)}
 	}
 	name := moduleName(lang, c.Name)
+	for child, file := range c.Children {
+		cw, err := fixture(file)
+		if err == nil {
+			err = target.Load(ctx, child, cw)
+		}
+		if err != nil {
+			return Result{c, lang, fmt.Errorf("child %s: %w", child, err)}
+		}
+	}
 	if err := target.Load(ctx, name, wasm); err != nil {
 		return Result{c, lang, fmt.Errorf("load: %w", err)}
 	}
@@ -64,7 +73,9 @@ func RunMatrix(ctx context.Context, target Target, guests []Guest, cases []Case)
 			continue
 		}
 		for j := range guests {
-			out = append(out, runOne(ctx, target, c, &guests[j]))
+			if c.forLang(guests[j].Lang) {
+				out = append(out, runOne(ctx, target, c, &guests[j]))
+			}
 		}
 	}
 	return out
@@ -91,6 +102,9 @@ func Run(t *testing.T, target Target, guests []Guest) {
 			}
 			for j := range guests {
 				g := &guests[j]
+				if !c.forLang(g.Lang) {
+					continue
+				}
 				t.Run(g.Lang, func(t *testing.T) {
 					if r := runOne(t.Context(), target, c, g); r.Err != nil {
 						t.Error(r.Err)

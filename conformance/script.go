@@ -49,6 +49,10 @@ var ops = map[string]op{
 	"recurse":         {0x13, []argKind{argU32}},
 	"return":          {0x14, []argKind{argU32}},
 	"stderr":          {0x15, []argKind{argBytes}},
+	"spawn":           {0x16, []argKind{argBytes, argBytes, argBytes}},
+	"await":           {0x17, []argKind{argU32, argU32}},
+	"await_any":       {0x18, []argKind{argBytes}},
+	"envelope":        {0x19, []argKind{argBytes, argBytes, argU32}},
 }
 
 // Command is one step of a case's script: its name, then its arguments.
