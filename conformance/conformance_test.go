@@ -14,6 +14,7 @@ import (
 	"github.com/nexustask/nexus/internal/executor"
 	"github.com/nexustask/nexus/internal/metrics"
 	"github.com/nexustask/nexus/internal/store"
+	"github.com/nexustask/nexus/internal/tasks"
 	"github.com/nexustask/nexus/modules"
 	"github.com/nexustask/nexus/server"
 )
@@ -65,7 +66,16 @@ func TestServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer exec.Close(context.Background())
-	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{Logger: slog.New(slog.DiscardHandler)})
+	// A task service, so that guests may spawn child tasks.
+	svc, err := tasks.New(db, db, &tasks.Runner{Registry: reg, Runtime: rt, Exec: exec}, tasks.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close(context.Background())
+	srv := server.New(reg, rt, exec, metrics.New(reg.Len), server.Config{Logger: slog.New(slog.DiscardHandler), Tasks: svc})
 	srv.SetReady(true)
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()

@@ -854,31 +854,15 @@ static inline int nexus__b64(uint8_t c)
 	return -1;
 }
 
-/* nexus_envelope_get returns the output length of source step id (a C
- * string) in the envelope env of len bytes, copying the output (decoded
- * from base64) to buf if it fits in cap bytes. It returns
- * NEXUS_ERR_NOT_FOUND if the envelope has no such step, NEXUS_ERR_FAILED if
- * the step did not succeed (nexus_envelope_state says how it ended), or
- * NEXUS_ERR_INVALID if env is not an envelope. */
-static inline int32_t nexus_envelope_get(const uint8_t *env, size_t len, const char *id,
-					 uint8_t *buf, size_t cap)
+/* nexus__b64_decode decodes the base64 text at p, up to a closing quote
+ * (a JSON string already checked), into out unless it is NULL, and
+ * returns the decoded length, or NEXUS_ERR_INVALID. */
+static inline int32_t nexus__b64_decode(const uint8_t *p, uint8_t *out)
 {
-	const uint8_t *end = env + len;
-	int code;
-	const uint8_t *v = nexus__envelope_find(env, end, id, &code);
-	if (v == NULL)
-		return code;
-	if (v < end && *v == '{')
-		return NEXUS_ERR_FAILED;
-	size_t n;
-	if (nexus__json_str(v, end, NULL, 0, &n) == NULL)
-		return NEXUS_ERR_INVALID;
-	/* Decode base64 straight from the JSON text: standard base64 needs
-	 * no escapes, apart from an optional "\/". */
 	uint32_t acc = 0;
 	int bits = 0, pad = 0;
-	size_t out = 0, chars = 0;
-	for (const uint8_t *p = v + 1; *p != '"'; p++) {
+	size_t n = 0, chars = 0;
+	for (; *p != '"'; p++) {
 		uint8_t c = *p;
 		if (c == '\\')
 			c = *++p;
@@ -895,14 +879,43 @@ static inline int32_t nexus_envelope_get(const uint8_t *env, size_t len, const c
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			if (out < cap)
-				buf[out] = (uint8_t)(acc >> bits);
-			out++;
+			if (out != NULL)
+				out[n] = (uint8_t)(acc >> bits);
+			n++;
 		}
 	}
 	if (chars % 4 != 0 || pad > 2)
 		return NEXUS_ERR_INVALID;
-	return (int32_t)out;
+	return (int32_t)n;
+}
+
+/* nexus_envelope_get returns the output length of source step id (a C
+ * string) in the envelope env of len bytes, copying the output (decoded
+ * from base64) to buf only if it fits in cap bytes (buf is untouched
+ * otherwise). It returns
+ * NEXUS_ERR_NOT_FOUND if the envelope has no such step, NEXUS_ERR_FAILED if
+ * the step did not succeed (nexus_envelope_state says how it ended), or
+ * NEXUS_ERR_INVALID if env is not an envelope. */
+static inline int32_t nexus_envelope_get(const uint8_t *env, size_t len, const char *id,
+					 uint8_t *buf, size_t cap)
+{
+	const uint8_t *end = env + len;
+	int code;
+	const uint8_t *v = nexus__envelope_find(env, end, id, &code);
+	if (v == NULL)
+		return code;
+	if (v < end && *v == '{')
+		return NEXUS_ERR_FAILED;
+	size_t n;
+	if (nexus__json_str(v, end, NULL, 0, &n) == NULL)
+		return NEXUS_ERR_INVALID;
+	/* Decode base64 straight from the JSON text (standard base64 needs no
+	 * escapes, apart from an optional "\/"): a first pass checks it and
+	 * counts the bytes, a second writes them if they fit. */
+	int32_t out = nexus__b64_decode(v + 1, NULL);
+	if (out >= 0 && (size_t)out <= cap)
+		nexus__b64_decode(v + 1, buf);
+	return out;
 }
 
 /* nexus_envelope_state returns the length of the state of source step id

@@ -35,6 +35,10 @@ const OP_RAW_OUTPUT: u8 = 0x12;
 const OP_RECURSE: u8 = 0x13;
 const OP_RETURN: u8 = 0x14;
 const OP_STDERR: u8 = 0x15;
+const OP_SPAWN: u8 = 0x16;
+const OP_AWAIT: u8 = 0x17;
+const OP_AWAIT_ANY: u8 = 0x18;
+const OP_ENVELOPE: u8 = 0x19;
 
 /** WASI fd_write, for STDERR. */
 // @ts-ignore: decorator
@@ -100,6 +104,12 @@ function writeI32(v: i32): void {
 function writeValue(r: i32, buf: Uint8Array): void {
   writeI32(r);
   if (r >= 0 && r <= buf.length) nexus.output(buf.subarray(0, r));
+}
+
+/** Writes the record of a call that returned a whole value, asked with a capacity of cap: its length or code, then the value if it fits. */
+function writeWhole(v: nexus.Value, cap: u32): void {
+  writeI32(v.code);
+  if (v.found && <u32>v.bytes.length <= cap) nexus.output(v.bytes);
 }
 
 /** Runs a loop of n iterations whose result is stored to SINK. */
@@ -244,6 +254,37 @@ function perform(s: Reader): bool {
       const a = s.bytes();
       if (!s.ok) return false;
       writeStderr(a);
+    } else if (op == OP_SPAWN) {
+      const m = s.bytes();
+      const input = s.bytes();
+      const opts = s.bytes();
+      if (!s.ok) return false;
+      writeI32(nexus.spawn(nexus.utf8(m), input, nexus.utf8(opts)));
+    } else if (op == OP_AWAIT) {
+      const h = s.u32();
+      const cap = s.u32();
+      if (!s.ok) return false;
+      writeWhole(nexus.awaitOutput(<i32>h), cap);
+    } else if (op == OP_AWAIT_ANY) {
+      const raw = s.bytes();
+      if (!s.ok) return false;
+      const handles = new Int32Array(raw.length / 4);
+      for (let i = 0; i < handles.length; i++) handles[i] = load<i32>(raw.dataStart + <usize>(4 * i));
+      writeI32(nexus.awaitAny(handles));
+    } else if (op == OP_ENVELOPE) {
+      const env = s.bytes();
+      const id = s.bytes();
+      const cap = s.u32();
+      if (!s.ok) return false;
+      const e = nexus.readEnvelope(env);
+      if (e == null) {
+        writeI32(nexus.ERR_INVALID);
+      } else {
+        const src = e.get(nexus.utf8(id));
+        if (src == null) writeI32(nexus.ERR_NOT_FOUND);
+        else if (!src.succeeded) writeI32(nexus.ERR_FAILED);
+        else writeWhole(new nexus.Value(src.output.length, src.output), cap);
+      }
     } else {
       return false;
     }

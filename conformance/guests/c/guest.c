@@ -39,7 +39,11 @@ enum {
 	OP_RAW_OUTPUT = 0x12,
 	OP_RECURSE = 0x13,
 	OP_RETURN = 0x14,
-	OP_STDERR = 0x15
+	OP_STDERR = 0x15,
+	OP_SPAWN = 0x16,
+	OP_AWAIT = 0x17,
+	OP_AWAIT_ANY = 0x18,
+	OP_ENVELOPE = 0x19
 };
 
 /* reader decodes a script's little-endian fields. Every read_* function
@@ -116,6 +120,15 @@ static void write_value(int32_t r, const uint8_t *buf, uint32_t cap)
 	write_i32(r);
 	if (r >= 0 && (uint32_t)r <= cap)
 		nexus_output(buf, (size_t)r);
+}
+
+/* cstring returns a NUL-terminated copy of the n bytes at p. */
+static char *cstring(const uint8_t *p, uint32_t n)
+{
+	char *s = (char *)scratch(n + 1);
+	memcpy(s, p, n);
+	s[n] = 0;
+	return s;
 }
 
 /* sink keeps SPIN's and RECURSE's results live so that the compiler cannot
@@ -298,6 +311,43 @@ static int perform(struct reader *s, int32_t *code)
 				return 0;
 			write_stderr(a, alen);
 			break;
+		case OP_SPAWN: {
+			const uint8_t *o;
+			uint32_t olen;
+			if (!read_bytes(s, &a, &alen) || !read_bytes(s, &b, &blen) || !read_bytes(s, &o, &olen))
+				return 0;
+			char *module = cstring(a, alen), *options = cstring(o, olen);
+			write_i32(nexus_spawn(module, b, blen, options));
+			free(module);
+			free(options);
+			break;
+		}
+		case OP_AWAIT:
+			if (!read_u32(s, &u) || !read_u32(s, &alen))
+				return 0;
+			buf = scratch(alen);
+			write_value(nexus_await((int32_t)u, buf, alen), buf, alen);
+			free(buf);
+			break;
+		case OP_AWAIT_ANY: {
+			if (!read_bytes(s, &a, &alen))
+				return 0;
+			int32_t *handles = (int32_t *)scratch(alen);
+			memcpy(handles, a, alen);
+			write_i32(nexus_await_any(handles, alen / 4));
+			free(handles);
+			break;
+		}
+		case OP_ENVELOPE: {
+			if (!read_bytes(s, &a, &alen) || !read_bytes(s, &b, &blen) || !read_u32(s, &u))
+				return 0;
+			char *id = cstring(b, blen);
+			buf = scratch(u);
+			write_value(nexus_envelope_get(a, alen, id, buf, u), buf, u);
+			free(buf);
+			free(id);
+			break;
+		}
 		default:
 			return 0;
 		}

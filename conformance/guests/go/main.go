@@ -18,6 +18,7 @@ import (
 	"runtime"
 
 	nexus "github.com/nexustask/nexus/abi/sdk/go"
+	"github.com/nexustask/nexus/abi/sdk/go/envelope"
 )
 
 func init() { nexus.Run(run) }
@@ -47,6 +48,10 @@ const (
 	opRecurse        = 0x13
 	opReturn         = 0x14
 	opStderr         = 0x15
+	opSpawn          = 0x16
+	opAwait          = 0x17
+	opAwaitAny       = 0x18
+	opEnvelope       = 0x19
 )
 
 // errBadScript fails the task as SCRIPT.md asks for an unknown op or a
@@ -190,6 +195,40 @@ func (g *guest) step(s *script) *done {
 		if p := s.bytes(); !s.bad {
 			os.Stderr.Write(p)
 		}
+	case opSpawn:
+		m, in, opts := s.bytes(), s.bytes(), s.bytes()
+		if !s.bad {
+			h, err := nexus.Spawn(string(m), in, opts)
+			if err != nil {
+				writeI32(code(err))
+			} else {
+				writeI32(int32(h))
+			}
+		}
+	case opAwait:
+		h, c := s.u32(), s.u32()
+		if !s.bad {
+			out, err := nexus.Await(nexus.Handle(int32(h)))
+			writeValue(out, err == nil, err, c)
+		}
+	case opAwaitAny:
+		if b := s.bytes(); !s.bad {
+			hs := make([]nexus.Handle, len(b)/4)
+			for i := range hs {
+				hs[i] = nexus.Handle(int32(binary.LittleEndian.Uint32(b[4*i:])))
+			}
+			i, err := nexus.AwaitAny(hs)
+			if err != nil {
+				writeI32(code(err))
+			} else {
+				writeI32(int32(i))
+			}
+		}
+	case opEnvelope:
+		env, id, c := s.bytes(), s.bytes(), s.u32()
+		if !s.bad {
+			writeEnvelope(env, string(id), c)
+		}
 	default:
 		s.bad = true
 	}
@@ -228,6 +267,26 @@ func writeValue(v []byte, found bool, err error, c uint32) {
 		if uint64(len(v)) <= uint64(c) {
 			nexus.Output.Write(v)
 		}
+	}
+}
+
+// writeEnvelope writes the ENVELOPE record of source id: its output as
+// writeValue does, or ERR_NOT_FOUND, ERR_FAILED (the source did not
+// succeed) or ERR_INVALID (not an envelope).
+func writeEnvelope(env []byte, id string, c uint32) {
+	e, err := envelope.Read(env)
+	if err != nil {
+		writeI32(int32(nexus.ErrInvalid))
+		return
+	}
+	src, ok := e[id]
+	switch {
+	case !ok:
+		writeI32(int32(nexus.ErrNotFound))
+	case !src.Succeeded():
+		writeI32(int32(nexus.ErrFailed))
+	default:
+		writeValue(src.Output, true, nil, c)
 	}
 }
 

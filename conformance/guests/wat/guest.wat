@@ -20,6 +20,9 @@
   (import "nexus_v1" "kv_delete" (func $kv_delete (param $kptr i32) (param $klen i32) (result i32)))
   (import "nexus_v1" "config_get" (func $config_get (param $kptr i32) (param $klen i32) (param $vptr i32) (param $vcap i32) (result i32)))
   (import "nexus_v1" "fuel_remaining" (func $fuel_remaining (result i64)))
+  (import "nexus_v1" "task_spawn" (func $task_spawn (param $mptr i32) (param $mlen i32) (param $iptr i32) (param $ilen i32) (param $optr i32) (param $olen i32) (result i32)))
+  (import "nexus_v1" "task_await" (func $task_await (param $handle i32) (param $ptr i32) (param $cap i32) (result i32)))
+  (import "nexus_v1" "task_await_any" (func $task_await_any (param $hptr i32) (param $n i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write"
     (func $fd_write (param $fd i32) (param $iovs i32) (param $iovs_len i32) (param $nwritten i32) (result i32)))
 
@@ -69,6 +72,40 @@
             (global.set $code (i32.const 0))
             (return (i32.const 1))))
         (local.set $op (call $u8))
+        ;; 0x16 SPAWN, 0x17 AWAIT and 0x18 AWAIT_ANY (ENVELOPE is for the
+        ;; SDKs with an envelope helper; the WAT SDK has none).
+        (if (i32.eq (local.get $op) (i32.const 0x16))
+          (then
+            (call $bytes)
+            (local.set $alen)
+            (local.set $a)
+            (call $bytes)
+            (local.set $blen)
+            (local.set $b)
+            (call $bytes)
+            (local.set $u)
+            (local.set $i)
+            (br_if $bad (i32.eqz (global.get $ok)))
+            (call $write_i32 (call $task_spawn (local.get $a) (local.get $alen)
+              (local.get $b) (local.get $blen) (local.get $i) (local.get $u)))
+            (br $next)))
+        (if (i32.eq (local.get $op) (i32.const 0x17))
+          (then
+            (local.set $a (call $u32))
+            (local.set $u (call $u32))
+            (br_if $bad (i32.eqz (global.get $ok)))
+            (local.set $buf (call $alloc (local.get $u)))
+            (call $write_value (call $task_await (local.get $a) (local.get $buf) (local.get $u))
+              (local.get $buf) (local.get $u))
+            (br $next)))
+        (if (i32.eq (local.get $op) (i32.const 0x18))
+          (then
+            (call $bytes)
+            (local.set $alen)
+            (local.set $a)
+            (br_if $bad (i32.eqz (global.get $ok)))
+            (call $write_i32 (call $task_await_any (local.get $a) (i32.shr_u (local.get $alen) (i32.const 2))))
+            (br $next)))
         (block $stderr
          (block $return
           (block $recurse

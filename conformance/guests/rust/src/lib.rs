@@ -8,7 +8,7 @@ use std::io::Write;
 use std::ptr;
 
 use nexus::log::Level;
-use nexus::{checkpoint, config, kv, log, Error};
+use nexus::{checkpoint, config, envelope, kv, log, task, Error};
 
 /// The script's magic number.
 const MAGIC: &[u8] = b"NXC1";
@@ -113,6 +113,46 @@ fn run(script: &[u8]) -> Option<i32> {
             0x15 => {
                 let _ = std::io::stderr().write_all(s.bytes()?);
             }
+            0x16 => {
+                let (module, input, options) = (s.bytes()?, s.bytes()?, s.bytes()?);
+                let module = std::str::from_utf8(module).ok()?;
+                let options = std::str::from_utf8(options).ok()?;
+                let options = if options.is_empty() { None } else { Some(options) };
+                write_i32(match task::spawn(module, input, options) {
+                    Ok(h) => h.0,
+                    Err(err) => err.code(),
+                });
+            }
+            0x17 => {
+                let (handle, cap) = (s.u32()?, s.u32()?);
+                write_output(task::await_output(task::Handle(handle as i32)), cap);
+            }
+            0x18 => {
+                let raw = s.bytes()?;
+                let handles: Vec<task::Handle> = raw
+                    .chunks_exact(4)
+                    .map(|c| task::Handle(i32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+                    .collect();
+                write_i32(match task::await_any(&handles) {
+                    Ok(i) => i as i32,
+                    Err(err) => err.code(),
+                });
+            }
+            0x19 => {
+                let (env, id, cap) = (s.bytes()?, s.bytes()?, s.u32()?);
+                let id = std::str::from_utf8(id).ok()?;
+                write_output(
+                    match envelope::parse(env) {
+                        Err(err) => Err(err),
+                        Ok(env) => match env.get(id) {
+                            None => Err(Error::NotFound),
+                            Some(envelope::Source::Failed { .. }) => Err(Error::Failed),
+                            Some(envelope::Source::Output(out)) => Ok(out.clone()),
+                        },
+                    },
+                    cap,
+                );
+            }
             _ => return None,
         }
     }
@@ -177,6 +217,20 @@ fn write_value(r: Result<Option<usize>, Error>, buf: &[u8]) {
     write_i32(n as i32);
     if n <= buf.len() {
         let _ = nexus::output(&buf[..n]);
+    }
+}
+
+/// Writes the record of a call that returned a whole value, asked with a
+/// capacity of `cap`: its length (or the code), then the value if it fits.
+fn write_output(r: Result<Vec<u8>, Error>, cap: u32) {
+    match r {
+        Ok(v) => {
+            write_i32(v.len() as i32);
+            if v.len() <= cap as usize {
+                let _ = nexus::output(&v);
+            }
+        }
+        Err(err) => write_i32(err.code()),
     }
 }
 
