@@ -77,7 +77,7 @@ func (p *InProcess) Run(ctx context.Context, name string, input []byte, c *Case)
 	res, err := p.rt.Run(ctx, m, host.Request{
 		Input:     input,
 		Namespace: name,
-		Spawner:   &inProcessSpawner{p: p},
+		Spawner:   NewInlineSpawner(p.rt, p.module),
 		Config:    c.Config,
 		Limits: host.Limits{
 			Fuel:        c.Limits.Fuel,
@@ -93,6 +93,13 @@ func (p *InProcess) Run(ctx context.Context, name string, input []byte, c *Case)
 		o.Code, o.Message = errcode.Code(err), err.Error()
 	}
 	return o, nil
+}
+
+// module returns the module loaded as name, or nil.
+func (p *InProcess) module(name string) *host.Module {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.byName[name]
 }
 
 // Close implements Target.

@@ -11,15 +11,24 @@ import (
 	"github.com/nexustask/nexus/internal/tasks"
 )
 
-// inProcessSpawner gives the in-process target's tasks child tasks: each
-// child runs at once, on the same runtime, when it is spawned, a module
-// the target loaded by name (a case's Children). It has the ABI's
-// answers (handles, codes, outputs, ERR_FAILED) without a task service;
-// durable children are the server target's.
+// NewInlineSpawner returns the host.Spawner of one run of an in-process
+// target: each child runs at once, on rt, when it is spawned, as the
+// module that module(name) returns (nil: no such module). It has the
+// ABI's answers (handles, codes, outputs, ERR_FAILED) without a task
+// service; durable children are a server's. It is a host.InlineSpawner.
+func NewInlineSpawner(rt *host.Runtime, module func(name string) *host.Module) host.Spawner {
+	return &inProcessSpawner{rt: rt, module: module}
+}
+
+// inProcessSpawner is NewInlineSpawner's Spawner.
 type inProcessSpawner struct {
-	p       *InProcess
+	rt      *host.Runtime
+	module  func(string) *host.Module
 	results []childResult
 }
+
+// Inline implements host.InlineSpawner.
+func (s *inProcessSpawner) Inline() {}
 
 type childResult struct {
 	output []byte
@@ -37,13 +46,11 @@ func (s *inProcessSpawner) Spawn(ctx context.Context, seq int, module string, in
 		}
 	}
 	name, _, _ := strings.Cut(module, "@")
-	s.p.mu.Lock()
-	m := s.p.byName[name]
-	s.p.mu.Unlock()
+	m := s.module(name)
 	if m == nil {
 		return abi.ErrNotFound
 	}
-	res, err := s.p.rt.Run(ctx, m, host.Request{Input: input, Namespace: name})
+	res, err := s.rt.Run(ctx, m, host.Request{Input: input, Namespace: name})
 	r := childResult{failed: err != nil}
 	if res != nil && err == nil {
 		r.output = res.Output

@@ -44,6 +44,26 @@ type Spawner interface {
 	Await(ctx context.Context, seqs []int, park func(wait func(context.Context) error) error) (index int, output []byte, code int32, err error)
 }
 
+// InlineSpawner is a Spawner whose children have finished by the time
+// Spawn returns (an in-process test host's), so that Await never waits:
+// a task with one runs in whatever instance its module's isolation gives
+// it, like any task. Inline is a marker and is never called.
+type InlineSpawner interface {
+	Spawner
+	Inline()
+}
+
+// waitsForChildren reports whether a task of m with req may wait in
+// task_await: m imports task_spawn and req gives it a Spawner that is not
+// inline. Such a task runs in a new instance (runSpawning).
+func waitsForChildren(m *Module, req *Request) bool {
+	if !m.spawns || req.Spawner == nil {
+		return false
+	}
+	_, inline := req.Spawner.(InlineSpawner)
+	return !inline
+}
+
 // ImportsSpawn reports whether imports include task_spawn: the tasks of
 // such a module run in a fresh instance every time (RATIONALE.md, "Tasks
 // that spawn tasks").

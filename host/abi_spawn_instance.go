@@ -6,9 +6,9 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
-// runSpawning runs a task of a module that imports task_spawn in a new
-// instance, whatever its isolation: never in a warm or reset instance, nor
-// from a snapshot. A parent parked in task_await holds its instance for
+// runSpawning runs a task that may wait for its children
+// (waitsForChildren) in a new instance, whatever its isolation: never in a
+// warm or reset instance, nor from a snapshot. A parent parked in task_await holds its instance for
 // as long as its children run; a reused instance would also carry one
 // run's spawn state into the next, so the host does not reason about
 // when that would be safe (RATIONALE.md, "Tasks that spawn tasks").

@@ -114,7 +114,7 @@ func TestSpawningModuleRunsFresh(t *testing.T) {
 	m := compileFile(t, rt, "testdata/spawnrange.wasm")
 	before := rt.InstanceStats().Fresh
 	for range 3 {
-		if _, err := spawnCall(t, rt, m, nil, 0, 100, 5, 0, 0, 0, 0); err != nil {
+		if _, err := spawnCall(t, rt, m, &countSpawner{}, 0, 100, 5, 0, 0, 0, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -21,7 +21,7 @@ import (
 // for when each applies.
 func (r *Runtime) start(ctx context.Context, m *Module, t *task, req Request, lim Limits) error {
 	ns := m.fast.get(req.Namespace)
-	if m.spawns {
+	if waitsForChildren(m, &req) {
 		return r.runSpawning(ctx, m, ns, t, req)
 	}
 	if req.Grants.none() {

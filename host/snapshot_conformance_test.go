@@ -124,6 +124,7 @@ func (p *modeTarget) Run(ctx context.Context, name string, input []byte, c *conf
 	req := host.Request{
 		Input:     input,
 		Namespace: name,
+		Spawner:   conformance.NewInlineSpawner(p.rt, p.module),
 		Config:    c.Config,
 		Limits: host.Limits{
 			Fuel:        c.Limits.Fuel,
@@ -136,6 +137,7 @@ func (p *modeTarget) Run(ctx context.Context, name string, input []byte, c *conf
 		// instance's task would find it; what it produces is not compared.
 		dirty := req
 		dirty.Input, dirty.KV = dirtyInput(c, input), memKV{}
+		dirty.Spawner = conformance.NewInlineSpawner(p.rt, p.module)
 		p.rt.Run(ctx, m, dirty)
 	}
 	res, err := p.rt.Run(ctx, m, req)
@@ -157,6 +159,14 @@ func (p *modeTarget) Run(ctx context.Context, name string, input []byte, c *conf
 }
 
 func (p *modeTarget) Close() error { return nil }
+
+// module returns the module loaded as name, or nil (for the spawn cases'
+// children).
+func (p *modeTarget) module(name string) *host.Module {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mods[name]
+}
 
 // dirtyScript is the conformance script of the task run before each case in
 // reset mode: it writes the guest's heap, stack, statics and globals
