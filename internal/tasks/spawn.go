@@ -38,8 +38,11 @@ func ChildID(parent string, seq int) string {
 // object; every field is optional. Priority and Category default to the
 // parent's, the others to a submitted task's defaults.
 type SpawnOptions struct {
-	Priority    *int              `json:"priority,omitempty"`
-	Category    string            `json:"category,omitempty"`
+	// Priority and Category, if set, replace the parent's.
+	Priority *int   `json:"priority,omitempty"`
+	Category string `json:"category,omitempty"`
+	// Fuel, MemoryBytes, TimeoutMs, MaxRetries, Tags and Config are a
+	// submitted task's fields of the same names (Spec).
 	Fuel        int64             `json:"fuel,omitempty"`
 	MemoryBytes int64             `json:"memory_bytes,omitempty"`
 	TimeoutMs   int64             `json:"timeout_ms,omitempty"`

@@ -20,8 +20,11 @@ type Envelope map[string]Source
 // Output, or one that did not (State failed, dead, canceled or skipped),
 // with its error when known.
 type Source struct {
-	Output       []byte
-	State        string // "succeeded", or how the step ended
+	// Output is the output of a step that succeeded.
+	Output []byte
+	// State is "succeeded", or how the step ended.
+	State string
+	// ErrorCode and ErrorMessage are a failed step's error, when known.
 	ErrorCode    string
 	ErrorMessage string
 }
