@@ -65,7 +65,8 @@ func (d *dashboard) tab(t *testing.T, path string) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancelTimeout)
-	d.do(t, ctx, chromedp.Navigate(d.n.URL()+path), chromedp.WaitVisible(`main h1`))
+	// The page's event stream is open before the subtest changes anything.
+	d.do(t, ctx, chromedp.Navigate(d.n.URL()+path), chromedp.WaitVisible(`main h1`), chromedp.WaitVisible(`#live.on`))
 	return ctx
 }
 
