@@ -60,6 +60,7 @@ func newRootCmd() *cobra.Command {
 		newShapeCmd("batch", "Submit batches: independent tasks and a callback", (*client.Client).SubmitBatch),
 		newShapeCmd("chain", "Submit chains: tasks that each take the previous one's output", (*client.Client).SubmitChain))
 	root.AddCommand(newHealthcheckCmd())
+	root.AddCommand(newTopCmd())
 	return withAliases(root)
 }
 
