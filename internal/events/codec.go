@@ -18,10 +18,12 @@ import (
 // (a uvarint length, the bytes); Version, Attempt, Priority as varints;
 // Tags as a uvarint count and strings; and Data as a string holding its
 // JSON, empty when Data is zero. codecV2 is codecV1 followed by Workflow
-// (a string); both are read, codecV2 is written.
+// (a string); codecV3 is codecV2 followed by TraceParent (a string). All
+// are read, codecV3 is written.
 const (
 	codecV1 = 0x01
 	codecV2 = 0x02
+	codecV3 = 0x03
 )
 
 var (
@@ -39,7 +41,7 @@ var typeIndex = func() map[string]uint64 {
 }()
 
 func appendEvent(b []byte, e *Event) []byte {
-	b = append(b, codecV2)
+	b = append(b, codecV3)
 	b = binary.AppendUvarint(b, typeIndex[e.Type])
 	b = binary.AppendVarint(b, e.Time.UnixNano())
 	for _, s := range [...]string{e.TaskID, e.Module, e.State, e.Category, e.Node} {
@@ -58,7 +60,8 @@ func appendEvent(b []byte, e *Event) []byte {
 		data, _ := json.Marshal(&e.Data) // no field can fail to encode
 		b = appendString(b, string(data))
 	}
-	return appendString(b, e.Workflow)
+	b = appendString(b, e.Workflow)
+	return appendString(b, e.TraceParent)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -122,7 +125,7 @@ func (d *decoder) string() string {
 }
 
 func decodeEvent(b []byte) (*Event, error) {
-	if len(b) == 0 || b[0] != codecV1 && b[0] != codecV2 {
+	if len(b) == 0 || b[0] < codecV1 || b[0] > codecV3 {
 		return nil, errFormat
 	}
 	d := &decoder{b: b[1:]}
@@ -150,6 +153,9 @@ func decodeEvent(b []byte) (*Event, error) {
 	}
 	if b[0] >= codecV2 {
 		e.Workflow = d.string()
+	}
+	if b[0] >= codecV3 {
+		e.TraceParent = d.string()
 	}
 	if d.err != nil {
 		return nil, d.err

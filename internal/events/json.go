@@ -45,6 +45,7 @@ func appendJSON(b []byte, e *Event) []byte {
 	}
 	b = appendField(b, "workflow_id", e.Workflow)
 	b = appendField(b, "node", e.Node)
+	b = appendField(b, "traceparent", e.TraceParent)
 	b = append(b, `,"data":`...)
 	if e.Data.isZero() {
 		b = append(b, "{}"...)

@@ -291,8 +291,13 @@ func TestWebhookTraceparent(t *testing.T) {
 	if _, err := c.CreateWebhook(ctx, client.WebhookSpec{Name: "done", URL: hook.URL, Types: []string{"task.succeeded"}}); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := post(t, n.URL()+"/v1/tasks", "application/json", `{"module":"echo","input":"x"}`); code != http.StatusAccepted {
+	code, body := post(t, n.URL()+"/v1/tasks", "application/json", `{"module":"echo","input":"x"}`)
+	if code != http.StatusAccepted {
 		t.Fatalf("submit: %d %s", code, body)
+	}
+	var task struct{ ID string }
+	if err := json.Unmarshal(body, &task); err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case tp := <-got:
@@ -301,6 +306,11 @@ func TestWebhookTraceparent(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no delivery")
+	}
+	// The event log keeps it: the events read back from it carry it.
+	code, _, evs := get(t, n.URL()+"/v1/events?task="+task.ID)
+	if code != http.StatusOK || !strings.Contains(string(evs), `"traceparent":"`+submitterParent+`"`) {
+		t.Fatalf("events of the task: %d %s", code, evs)
 	}
 }
 
