@@ -39,7 +39,7 @@ const canaryWait = time.Second
 func (n *Node) newHealth() {
 	checks := []health.Check{
 		{Name: "store", Critical: true, Run: func(context.Context) error { return n.db.Probe() }},
-		{Name: "executor", Run: n.canary},
+		{Name: "executor", Run: (&executorWatch{stats: n.exec.Stats, canary: n.canary, stuckAfter: executorStuckAfter}).check},
 	}
 	if n.cfg.MinFreeDisk > 0 {
 		checks = append(checks, health.DiskCheck(n.cfg.DataDir, uint64(n.cfg.MinFreeDisk)))
@@ -83,13 +83,50 @@ func (w *outboxWatch) check(context.Context) error {
 	return nil
 }
 
-// canary runs a job that does nothing through the executor.
+// canary runs a job that does nothing through the executor, at the
+// lowest priority: it preempts no task.
 func (n *Node) canary(ctx context.Context) error {
 	return n.exec.Do(ctx, executor.Job{
-		ID: "health-canary", Priority: executor.MaxPriority, Category: "health", NUMANode: executor.AnyNode,
+		ID: "health-canary", Priority: executor.MinPriority, Category: "health", NUMANode: executor.AnyNode,
 		MemoryBytes: 1, QueueTimeout: canaryWait,
 		Run: func(context.Context, executor.Yielder) error { return nil },
 	})
+}
+
+// executorStuckAfter is how long every worker token may be busy with no
+// job starting or finishing before the executor check fails.
+const executorStuckAfter = time.Minute
+
+// executorWatch is the executor check. With a token free, a canary job
+// must get one within canaryWait; with every token busy (the canary
+// would only wait, or take a token from a task), the executor must have
+// started or finished a job within stuckAfter.
+type executorWatch struct {
+	stats      func() executor.Stats
+	canary     func(context.Context) error
+	stuckAfter time.Duration
+
+	mu    sync.Mutex
+	moved uint64    // Dispatched + Completed at the last change
+	since time.Time // when they last changed
+}
+
+func (w *executorWatch) check(ctx context.Context) error {
+	st := w.stats()
+	now := time.Now()
+	w.mu.Lock()
+	if moved := st.Dispatched + st.Completed; moved != w.moved || w.since.IsZero() {
+		w.moved, w.since = moved, now
+	}
+	still := now.Sub(w.since)
+	w.mu.Unlock()
+	if st.Busy < st.Tokens {
+		return w.canary(ctx)
+	}
+	if still >= w.stuckAfter {
+		return fmt.Errorf("all %d worker tokens busy and no job started or finished for %v", st.Tokens, still.Round(time.Second))
+	}
+	return nil
 }
 
 // Health returns the node's health checks.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/nexustask/nexus/internal/executor"
 )
 
 // TestOutboxWatch: the events check passes while the outbox is empty or
@@ -35,5 +37,31 @@ func TestOutboxWatch(t *testing.T) {
 	w.since = w.since.Add(-2 * time.Hour)
 	if err := w.check(ctx); err != nil {
 		t.Fatalf("an empty outbox: %v", err)
+	}
+}
+
+// TestExecutorWatch: with a token free the check runs the canary; with
+// every token busy it passes while jobs start or finish, and fails once
+// none has for stuckAfter.
+func TestExecutorWatch(t *testing.T) {
+	st := executor.Stats{Tokens: 2, Busy: 1}
+	canaries := 0
+	w := &executorWatch{stats: func() executor.Stats { return st }, stuckAfter: time.Hour,
+		canary: func(context.Context) error { canaries++; return nil }}
+	ctx := context.Background()
+	if err := w.check(ctx); err != nil || canaries != 1 {
+		t.Fatalf("a free token: %v, %d canaries", err, canaries)
+	}
+	st.Busy = 2
+	if err := w.check(ctx); err != nil || canaries != 1 {
+		t.Fatalf("busy, not for long: %v, %d canaries", err, canaries)
+	}
+	w.since = w.since.Add(-2 * time.Hour)
+	if err := w.check(ctx); err == nil {
+		t.Fatal("busy and stuck for two hours passed")
+	}
+	st.Completed++
+	if err := w.check(ctx); err != nil {
+		t.Fatalf("a job finished: %v", err)
 	}
 }
