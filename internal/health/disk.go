@@ -3,19 +3,7 @@ package health
 import (
 	"context"
 	"fmt"
-
-	"golang.org/x/sys/unix"
 )
-
-// DiskFree returns the bytes available to an unprivileged writer on the
-// file system holding path.
-func DiskFree(path string) (uint64, error) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(path, &st); err != nil {
-		return 0, fmt.Errorf("health: statfs %s: %w", path, err)
-	}
-	return st.Bavail * uint64(st.Bsize), nil
-}
 
 // DiskCheck is the check that the file system holding dir has at least
 // min bytes free: a critical check named "disk".
