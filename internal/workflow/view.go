@@ -104,7 +104,20 @@ func (e *Engine) Result(ctx context.Context, id string) (v View, out []byte, ok 
 		v, err = e.Get(ctx, id)
 		return v, nil, false, err
 	}
+	var done chan struct{}
+	if loaded {
+		done = r.done
+	}
 	e.mu.Unlock()
+	if done != nil {
+		// Finished in memory: the outputs are read from the store once
+		// the final transaction is durable.
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return v, nil, false, context.Cause(ctx)
+		}
+	}
 	if !loaded {
 		if r, err = e.cachedRun(id); err != nil {
 			return v, nil, false, err
