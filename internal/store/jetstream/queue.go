@@ -31,10 +31,11 @@ type QueueOptions struct {
 // lease is its AckWait, renewed by InProgress while its attempt runs, so
 // that a node that dies or is cut off loses its jobs to the others.
 type Queue struct {
-	s     *Store
-	o     QueueOptions
-	bands []jetstream.Consumer
-	bell  string // subject a push rings to wake idle pullers
+	s       *Store
+	o       QueueOptions
+	bands   []jetstream.Consumer
+	streams []jetstream.Stream // band's stream, whose messages are its jobs
+	bell    string             // subject a push rings to wake idle pullers
 }
 
 // Queue opens the store's work queue, creating its streams and consumers
@@ -60,9 +61,11 @@ func (s *Store) Queue(o QueueOptions) (*Queue, error) {
 			Replicas:   s.table.CachedInfo().Config.Replicas,
 			Duplicates: 2 * time.Minute,
 		}
-		if _, err := s.js.CreateOrUpdateStream(ctx, cfg); err != nil {
+		st, err := s.js.CreateOrUpdateStream(ctx, cfg)
+		if err != nil {
 			return nil, fmt.Errorf("jetstream: queue stream %s: %w", stream, err)
 		}
+		q.streams = append(q.streams, st)
 		c, err := s.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
 			Durable:       "workers",
 			AckPolicy:     jetstream.AckExplicitPolicy,
@@ -173,12 +176,17 @@ func (q *Queue) Len() (int, error) {
 	ctx, cancel := q.s.ctx()
 	defer cancel()
 	n := 0
-	for band := range q.bands {
-		info, err := q.bands[band].Info(ctx)
+	for band, st := range q.streams {
+		// A work-queue stream keeps a message until it is acknowledged,
+		// so its message count is the band's waiting and leased jobs.
+		// The stream's state is current once a publish is acknowledged;
+		// a consumer's pending counts are not (they follow the stream
+		// asynchronously).
+		info, err := st.Info(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("jetstream: queue band %d: %w", band, err)
 		}
-		n += int(info.NumPending) + info.NumAckPending
+		n += int(info.State.Msgs)
 	}
 	return n, nil
 }
