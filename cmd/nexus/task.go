@@ -176,7 +176,27 @@ func waitTask(ctx context.Context, c *apiClient, stdout, stderr io.Writer, id st
 	defer bar.finish()
 	// The stream is opened before the result is read, so an event
 	// published in between is not missed.
-	stream, err := c.FollowEvents(ctx, client.EventFilter{Task: id})
+	// The record is the truth and the stream a hint: a check every
+	// second ends the stream once the task is done, so a missed event
+	// costs at most that second (the wait then reads the result).
+	sctx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-tick.C:
+				if res, err := c.Result(sctx, id, 0); err == nil && res.Task == nil {
+					stopStream()
+					return
+				}
+			}
+		}
+	}()
+	stream, err := c.FollowEvents(sctx, client.EventFilter{Task: id})
 	if err != nil {
 		if ctx.Err() == nil && client.IsCode(err, client.CodeUnavailable) {
 			return pollTask(ctx, c, stdout, bar, id, timeout)
